@@ -1,0 +1,80 @@
+/**
+ * The interface every LLM backend implements: the local node-llama-cpp engine,
+ * and remote engines (Spin's remote_http protocol, OpenAI-compatible servers).
+ * The guest-facing llm factor and the OpenAI API both call through this; neither
+ * knows which backend answers.
+ */
+
+export interface InferParams {
+  maxTokens: number;
+  repeatPenalty: number;
+  repeatPenaltyLastNTokenCount: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  /** Optional fixed seed (ours); random per call when absent. */
+  seed?: number;
+  /** Extra stop strings (OpenAI `stop`); end-of-generation tokens always stop. */
+  stop?: string[];
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+}
+
+/** Spin's defaults when the guest passes `none` (SPEC §1). */
+export const DEFAULT_INFER_PARAMS: Readonly<InferParams> = Object.freeze({
+  maxTokens: 100,
+  repeatPenalty: 1.1,
+  repeatPenaltyLastNTokenCount: 64,
+  temperature: 0.8,
+  topK: 40,
+  topP: 0.9,
+});
+
+export interface InferResult {
+  text: string;
+  promptTokens: number;
+  generatedTokens: number;
+  finishReason: 'stop' | 'length';
+}
+
+export interface EmbedResult {
+  embeddings: number[][];
+  promptTokens: number;
+}
+
+export interface InferOptions {
+  /** Aborts a queued or running call; the slot is freed at once. */
+  signal?: AbortSignal;
+  /** Called with each piece of generated text as it is produced (streaming). */
+  onText?: (chunk: string) => void;
+}
+
+export interface ModelInfo {
+  id: string;
+  kind: 'completion' | 'embedding';
+  /** Where it comes from, for logs and /v1/models owned_by. */
+  source: string;
+  loaded: boolean;
+}
+
+/** The error kinds of fermyon:spin/llm, thrown by engines and mapped by the guest glue. */
+export class LlmError extends Error {
+  constructor(
+    readonly kind: 'model-not-supported' | 'runtime-error' | 'invalid-input' | 'busy',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
+}
+
+export interface LlmEngine {
+  /** Run a completion on the raw prompt. Throws LlmError. */
+  infer(model: string, prompt: string, params: InferParams, options?: InferOptions): Promise<InferResult>;
+  /** One L2-normalised vector per input. Throws LlmError. */
+  embed(model: string, inputs: string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
+  /** Models this engine can serve (configured or discovered). */
+  listModels(): Promise<ModelInfo[]>;
+  /** Release everything (models, contexts). */
+  close(): Promise<void>;
+}
