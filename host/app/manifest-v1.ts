@@ -1,0 +1,86 @@
+/** spin.toml version 1 (`spin_manifest_version = "1"`) → App parts. */
+import type { App, Component, HttpTrigger } from './types.js';
+import { checkComponentId, readComponent, V1_COMPONENT_KEYS, type ComponentContext } from './component.js';
+import { normaliseRoute } from './routes.js';
+import type { FieldReader, Table } from './toml-fields.js';
+import { joinField } from './toml-locate.js';
+import { readExecutor, readRoute } from './trigger-fields.js';
+import { readAppVariables } from './variables.js';
+
+export type AppParts = Omit<App, 'manifestPath' | 'baseDir' | 'manifestVersion'>;
+
+const TOP_KEYS = ['spin_manifest_version', 'spin_version', 'name', 'version', 'description', 'authors', 'trigger', 'variables', 'component'];
+
+export async function readV1(ctx: Omit<ComponentContext, 'appVariables' | 'manifestVersion'>, root: Table): Promise<AppParts> {
+  const r: FieldReader = ctx.r;
+  r.checkKeys(root, '', TOP_KEYS);
+  const name = r.reqString(root, 'name', '', 'Add name = "my-app" at the top of the file.');
+  const httpBase = readAppTrigger(ctx, root);
+  const variables = readAppVariables(r, root);
+  const cctx: ComponentContext = { ...ctx, manifestVersion: 1, appVariables: variables };
+
+  const list = root['component'] ?? [];
+  if (!Array.isArray(list)) {
+    r.fail('component', 'must be a list of [[component]] tables', 'Declare each component with a [[component]] header.');
+  }
+  const components = new Map<string, Component>();
+  const firstIndex = new Map<string, number>();
+  const httpTriggers: HttpTrigger[] = [];
+  for (const [i, entry] of list.entries()) {
+    const field = joinField('component', i);
+    const t = r.asTable(entry, field);
+    r.checkKeys(t, field, V1_COMPONENT_KEYS);
+    const id = r.reqString(t, 'id', field, 'Add id = "<kebab-case id>" to the component.');
+    checkComponentId(r, id, joinField(field, 'id'));
+    const earlier = firstIndex.get(id);
+    if (earlier !== undefined) {
+      r.fail(joinField(field, 'id'), `duplicate component id "${id}" (also used by component[${earlier}])`, 'Give each component a unique id.');
+    }
+    firstIndex.set(id, i);
+    const triggerField = joinField(field, 'trigger');
+    if (t['trigger'] === undefined) {
+      r.fail(triggerField, `component "${id}" has no trigger`, 'Add trigger = { route = "/path" } to the component.');
+    }
+    const trig = r.asTable(t['trigger'], triggerField);
+    r.checkKeys(trig, triggerField, ['route', 'executor']);
+    const route = readRoute(r, trig, triggerField, false);
+    const executor = readExecutor(r, trig, triggerField);
+    components.set(id, await readComponent(cctx, t, field, id));
+    const trigger: HttpTrigger = { id: `trigger-${id}`, private: false, component: id };
+    if (route.route !== undefined) trigger.route = route.route;
+    if (executor !== undefined) trigger.executor = executor;
+    httpTriggers.push(trigger);
+  }
+
+  const parts: AppParts = {
+    name,
+    authors: r.stringList(root, 'authors', ''),
+    variables,
+    components,
+    httpTriggers,
+    httpBase,
+  };
+  const version = r.optString(root, 'version', '');
+  const description = r.optString(root, 'description', '');
+  if (version !== undefined) parts.version = version;
+  if (description !== undefined) parts.description = description;
+  return parts;
+}
+
+/** The app-level `trigger = { type = "http", base = "/" }`; returns the base. */
+function readAppTrigger(ctx: Pick<ComponentContext, 'r'>, root: Table): string {
+  const r: FieldReader = ctx.r;
+  if (root['trigger'] === undefined) {
+    r.fail('trigger', 'missing required key "trigger"', 'Add trigger = { type = "http", base = "/" } at the top of the file.');
+  }
+  const t = r.asTable(root['trigger'], 'trigger');
+  r.checkKeys(t, 'trigger', ['type', 'base']);
+  const type = r.reqString(t, 'type', 'trigger', 'Add type = "http" to the trigger table.');
+  if (type !== 'http') {
+    r.fail('trigger.type', `trigger type "${type}" is not supported`, 'spin-ts runs HTTP apps only: use trigger = { type = "http" }.');
+  }
+  const base = r.optString(t, 'base', 'trigger') ?? '/';
+  const checked = normaliseRoute(base);
+  if (!checked.ok) r.fail('trigger.base', checked.problem, checked.fix);
+  return checked.route;
+}

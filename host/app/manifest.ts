@@ -1,0 +1,74 @@
+/**
+ * Loads spin.toml (v1 or v2) into the App model.
+ * Entry point for everything that needs the application: `up`, `build`, tests.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { App } from './types.js';
+import { displayPath, ManifestError } from './errors.js';
+import { readV1 } from './manifest-v1.js';
+import { readV2 } from './manifest-v2.js';
+import { describeValue, FieldReader, parseToml, type Table } from './toml-fields.js';
+
+export interface LoadAppOptions {
+  /**
+   * Require every component `source` file to exist (default true). `build`
+   * passes false: it loads the manifest to make those files.
+   */
+  checkSources?: boolean;
+}
+
+/** Loads a manifest file, or `<dir>/spin.toml` when given a directory. */
+export async function loadApp(manifestPathOrDir: string, options: LoadAppOptions = {}): Promise<App> {
+  const manifestPath = await resolveManifestPath(manifestPathOrDir);
+  const file = displayPath(manifestPath);
+  const text = await readText(manifestPath, file);
+  const root = parseToml(file, text);
+  const r = new FieldReader(file, text);
+  const baseDir = path.dirname(manifestPath);
+  const ctx = { r, baseDir, checkSources: options.checkSources ?? true };
+  const manifestVersion = detectVersion(r, root);
+  const parts = manifestVersion === 1 ? await readV1(ctx, root) : await readV2(ctx, root);
+  return { manifestPath, baseDir, manifestVersion, ...parts };
+}
+
+async function resolveManifestPath(given: string): Promise<string> {
+  const abs = path.resolve(given);
+  const s = await stat(abs).catch(() => undefined);
+  const candidate = s?.isDirectory() ? path.join(abs, 'spin.toml') : abs;
+  const found = s?.isDirectory() ? await stat(candidate).catch(() => undefined) : s;
+  if (!found) {
+    throw new ManifestError({
+      file: displayPath(candidate),
+      field: '',
+      problem: 'manifest file not found',
+      fix: 'Run in the directory that holds spin.toml, or pass the manifest with -f <path>.',
+    });
+  }
+  if (found.isDirectory()) {
+    throw new ManifestError({ file: displayPath(candidate), field: '', problem: 'is a directory, not a manifest file', fix: 'Pass the manifest file with -f <path>/spin.toml.' });
+  }
+  return candidate;
+}
+
+async function readText(abs: string, file: string): Promise<string> {
+  try {
+    return await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new ManifestError({ file, field: '', problem: `cannot read the manifest (${code})`, fix: 'Check the file permissions, or pass another manifest with -f <path>.' });
+  }
+}
+
+function detectVersion(r: FieldReader, root: Table): 1 | 2 {
+  const field = root['spin_manifest_version'] !== undefined || root['spin_version'] === undefined ? 'spin_manifest_version' : 'spin_version';
+  const v = root[field];
+  if (field === 'spin_manifest_version' && v === 2) return 2;
+  if (v === '1') return 1;
+  const shown = v === undefined ? '' : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : describeValue(v);
+  let fix = 'Use spin_manifest_version = 2 (or "1" for the old format).';
+  if (v === undefined) fix = 'Add spin_manifest_version = 2 at the top of the file.';
+  else if (v === '2') fix = 'Write the version 2 as a number: spin_manifest_version = 2 (no quotes).';
+  else if (v === 1) fix = 'Version 1 is written as a string: spin_manifest_version = "1".';
+  r.fail(field, `invalid manifest version: "${shown}"${v === undefined ? ' (the key is missing)' : ''}`, fix);
+}

@@ -1,0 +1,161 @@
+/**
+ * Loads the runtime config file (`--runtime-config-file`, TOML): where state
+ * lives, how LLM calls are computed, the model table and OpenAI API keys.
+ * Sections Spin knows but we do not use are accepted and ignored.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { displayPath, ManifestError } from './errors.js';
+import { FieldReader, parseToml, type Table } from './toml-fields.js';
+import { joinField } from './toml-locate.js';
+
+export type LlmCompute =
+  | { type: 'spin' }
+  | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
+
+export interface ModelTableEntry {
+  /** Absolute path, resolved against the runtime config file's directory. */
+  path: string;
+  /** Lowercase hex SHA-256 of the file, verified before load. */
+  sha256?: string;
+  /** A named template or a Jinja string; default: the one in the GGUF. */
+  chatTemplate?: string;
+  contextSize?: number;
+  kind: 'completion' | 'embedding';
+  gpuLayers?: number;
+}
+
+export interface RuntimeConfig {
+  /** Absolute path of the file, when one was given. */
+  path?: string;
+  /** Directory relative paths resolve against: the file's directory, else the working directory. */
+  baseDir: string;
+  /** Absolute `state_dir`, when set. */
+  stateDir?: string;
+  llmCompute: LlmCompute;
+  llmModels: Record<string, ModelTableEntry>;
+  openai: { apiKeys: string[] };
+  /** The parsed TOML as written. */
+  raw: Record<string, unknown>;
+}
+
+const TOP_KEYS = [
+  'state_dir', 'llm_compute', 'llm_models', 'openai',
+  'key_value_store', 'sqlite_database', 'variables_provider', 'config_provider', 'outbound_http',
+];
+const MODEL_KEYS = ['path', 'sha256', 'chat_template', 'context_size', 'kind', 'gpu_layers'];
+
+/** Reads the runtime config at `file`; with no path, returns the defaults. */
+export async function loadRuntimeConfig(file?: string): Promise<RuntimeConfig> {
+  if (file === undefined) {
+    return { baseDir: process.cwd(), llmCompute: { type: 'spin' }, llmModels: {}, openai: { apiKeys: [] }, raw: {} };
+  }
+  const abs = path.resolve(file);
+  const shown = displayPath(abs);
+  let text: string;
+  try {
+    text = await readFile(abs, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ManifestError({
+      file: shown,
+      field: '',
+      problem: code === 'ENOENT' ? 'runtime config file not found' : `cannot read the runtime config file (${code ?? String(e)})`,
+      fix: 'Check the path given to --runtime-config-file.',
+    });
+  }
+  const raw = parseToml(shown, text);
+  const r = new FieldReader(shown, text);
+  const baseDir = path.dirname(abs);
+  r.checkKeys(raw, '', TOP_KEYS);
+  const config: RuntimeConfig = {
+    path: abs,
+    baseDir,
+    llmCompute: readLlmCompute(r, raw),
+    llmModels: readModels(r, raw, baseDir),
+    openai: readOpenai(r, raw),
+    raw,
+  };
+  const stateDir = r.optString(raw, 'state_dir', '');
+  if (stateDir !== undefined) {
+    if (stateDir.trim() === '') r.fail('state_dir', 'must not be empty', 'Give a directory, e.g. state_dir = ".spin".');
+    config.stateDir = path.resolve(baseDir, stateDir);
+  }
+  return config;
+}
+
+function readLlmCompute(r: FieldReader, raw: Table): LlmCompute {
+  const t = r.optTable(raw, 'llm_compute', '');
+  if (!t) return { type: 'spin' };
+  const type = r.reqString(t, 'type', 'llm_compute', 'Add type = "spin" (local models) or type = "remote_http".');
+  if (type === 'spin') {
+    r.checkKeys(t, 'llm_compute', ['type']);
+    return { type: 'spin' };
+  }
+  if (type !== 'remote_http') {
+    r.fail('llm_compute.type', `unknown llm_compute type "${type}"`, 'Use type = "spin" (local models) or type = "remote_http".');
+  }
+  r.checkKeys(t, 'llm_compute', ['type', 'url', 'auth_token', 'api_type']);
+  const url = r.reqString(t, 'url', 'llm_compute', 'Add url = "https://<your LLM service>".');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    r.fail('llm_compute.url', `"${url}" is not an http(s) URL`, 'Write the full URL, e.g. url = "https://llm.example.com".');
+  }
+  const authToken = r.reqString(t, 'auth_token', 'llm_compute', 'Add auth_token = "<token>" (the bearer token the service expects).');
+  const apiType = r.optString(t, 'api_type', 'llm_compute') ?? 'default';
+  if (apiType !== 'default' && apiType !== 'open_ai') {
+    r.fail('llm_compute.api_type', `unknown api_type "${apiType}"`, 'Use api_type = "default" (Spin\'s protocol) or api_type = "open_ai".');
+  }
+  return { type: 'remote_http', url, authToken, apiType };
+}
+
+function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string, ModelTableEntry> {
+  const models = r.optTable(raw, 'llm_models', '') ?? {};
+  const out: Record<string, ModelTableEntry> = {};
+  for (const [name, value] of Object.entries(models)) {
+    const field = joinField('llm_models', name);
+    const t = r.asTable(value, field);
+    r.checkKeys(t, field, MODEL_KEYS);
+    const file = r.reqString(t, 'path', field, 'Add path = "<model>.gguf" (relative to the runtime config file).');
+    if (file.trim() === '') r.fail(joinField(field, 'path'), 'must not be empty', 'Give the model file, e.g. path = "models/model.gguf".');
+    const kind = r.optString(t, 'kind', field) ?? 'completion';
+    if (kind !== 'completion' && kind !== 'embedding') {
+      r.fail(joinField(field, 'kind'), `unknown kind "${kind}"`, 'Use kind = "completion" (the default) or kind = "embedding".');
+    }
+    const entry: ModelTableEntry = { path: path.resolve(baseDir, file), kind };
+    const sha256 = r.optString(t, 'sha256', field);
+    if (sha256 !== undefined) {
+      if (!/^[0-9a-fA-F]{64}$/.test(sha256)) {
+        r.fail(joinField(field, 'sha256'), `bad sha256 "${sha256}": expected 64 hex digits`, 'Compute it with `sha256sum <file>` and paste the hex digest (no "sha256:" prefix).');
+      }
+      entry.sha256 = sha256.toLowerCase();
+    }
+    const chatTemplate = r.optString(t, 'chat_template', field);
+    if (chatTemplate !== undefined) {
+      if (chatTemplate.trim() === '') r.fail(joinField(field, 'chat_template'), 'must not be empty', 'Remove it to use the template in the GGUF file, or name one, e.g. chat_template = "llama2".');
+      entry.chatTemplate = chatTemplate;
+    }
+    const contextSize = r.optInt(t, 'context_size', field, 1);
+    if (contextSize !== undefined) entry.contextSize = contextSize;
+    const gpuLayers = r.optInt(t, 'gpu_layers', field, 0);
+    if (gpuLayers !== undefined) entry.gpuLayers = gpuLayers;
+    out[name] = entry;
+  }
+  return out;
+}
+
+function readOpenai(r: FieldReader, raw: Table): { apiKeys: string[] } {
+  const t = r.optTable(raw, 'openai', '');
+  if (!t) return { apiKeys: [] };
+  r.checkKeys(t, 'openai', ['api_keys']);
+  const apiKeys = r.stringList(t, 'api_keys', 'openai');
+  for (const [i, key] of apiKeys.entries()) {
+    if (key.trim() === '') r.fail(joinField('openai.api_keys', i), 'must not be empty', 'Remove the empty key or fill it in.');
+  }
+  return { apiKeys };
+}

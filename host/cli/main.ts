@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+/** The spin-ts command line: one file per command. */
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import { modelsCommand } from './models.js';
+import { upCommand } from './up.js';
+
+const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+
+const program = new Command('spin-ts')
+  .description('Run Spin-style WebAssembly component apps with built-in serverless AI')
+  .version(version)
+  .addCommand(upCommand())
+  .addCommand(modelsCommand());
+
+await program.parseAsync(process.argv);

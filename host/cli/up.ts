@@ -1,0 +1,77 @@
+/** `spin-ts up`: flags as Spin names them. */
+import { Command, Option } from 'commander';
+import { up } from '../up.js';
+import { parseDuration } from './duration.js';
+import { CliError, reportAndExit } from './errors.js';
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parseEnvPairs(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`-e/--env: '${pair}' is not KEY=VALUE`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
+function positiveInt(flag: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: '${v}' is not a positive integer`);
+    return n;
+  };
+}
+
+export function upCommand(): Command {
+  return new Command('up')
+    .description('Start the Spin application')
+    .option('-f, --from <manifest>', 'the application manifest (spin.toml) or a directory that holds one', 'spin.toml')
+    .option('--listen <address>', 'the address to serve HTTP on', '127.0.0.1:3000')
+    .option('--state-dir <dir>', 'where models and other state live (default: .spin beside the manifest)')
+    .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir')
+    .option('-e, --env <KEY=VALUE>', 'an environment variable for every component (repeatable)', collect, [])
+    .option('--request-timeout <duration>', 'cut off a guest still running after this long (500ms, 5s, 2m)', '60s')
+    .option('-q, --quiet', "hide the components' stdout and stderr", false)
+    .option('--workers <n>', 'guest worker threads (default: max(4, 2 × cores))', positiveInt('--workers'))
+    .option('--guest-memory-mb <n>', "cap on each guest instance's linear memory and each worker's JS heap, in MiB", positiveInt('--guest-memory-mb'), 512)
+    .option('--preload-models', 'load the models components may use at start instead of on first use', false)
+    .option('--llm-threads <n>', 'CPU threads for llama.cpp (default: physical cores)', positiveInt('--llm-threads'))
+    .option('--llm-slots <n>', 'LLM calls decoded together per model', positiveInt('--llm-slots'), 4)
+    .option('--llm-queue <n>', 'LLM calls that may wait for a slot before "busy"', positiveInt('--llm-queue'), 64)
+    .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
+    .action(async (o) => {
+      try {
+        const running = await up({
+          from: o.from,
+          listen: o.listen,
+          stateDir: o.stateDir,
+          runtimeConfigFile: o.runtimeConfigFile,
+          env: parseEnvPairs(o.env),
+          requestTimeoutMs: parseDuration(o.requestTimeout),
+          quiet: o.quiet,
+          workers: o.workers,
+          guestMemoryMb: o.guestMemoryMb,
+          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue },
+        });
+        if (o.preloadModels) {
+          const models = [...new Set([...running.app.components.values()].flatMap((c) => c.aiModels))];
+          const engine = await running.engine();
+          await (engine as { preload?: (names: string[]) => Promise<void> }).preload?.(models);
+        }
+        console.log(`Serving ${running.origin}`);
+        console.log('Available Routes:');
+        for (const line of running.routeLines) console.log(line);
+        const stop = () => {
+          void running.close().then(() => process.exit(0));
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (err) {
+        reportAndExit(err);
+      }
+    });
+}

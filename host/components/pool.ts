@@ -1,0 +1,248 @@
+/**
+ * A pool of worker threads that run guest code. The thread that serves HTTP never runs a
+ * guest: a guest that traps, loops or eats memory costs one worker, which is terminated
+ * and replaced, and the host keeps serving.
+ */
+import { Worker } from 'node:worker_threads';
+import { BridgeServer, type ServiceHandler } from './bridge.js';
+import type { FromWorker, GuestRequest, ToWorker, WorkerSetup } from './protocol.js';
+
+export interface PoolOptions {
+  size: number;
+  setup: WorkerSetup;
+  services: ReadonlyMap<string, ServiceHandler>;
+  /** A guest still running after this long is cut off (its worker is replaced). */
+  requestTimeoutMs: number;
+  /** V8 heap cap per worker, in MB (guest linear memory is capped separately). */
+  workerHeapMb: number;
+  /** Requests waiting for a free worker before new ones get 503. */
+  maxQueue: number;
+  log: (line: string) => void;
+}
+
+export interface GuestResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: ReadableStream<Uint8Array>;
+}
+
+/** Why a request produced no guest response; the HTTP trigger maps it to a status. */
+export class GuestFailure extends Error {
+  constructor(
+    readonly status: 500 | 503 | 504,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'GuestFailure';
+  }
+}
+
+interface Job {
+  requestId: number;
+  componentId: string;
+  request: GuestRequest;
+  signal: AbortSignal;
+  controller: AbortController;
+  resolve: (r: GuestResponse) => void;
+  reject: (e: Error) => void;
+  stream?: ReadableStreamDefaultController<Uint8Array>;
+  timer?: NodeJS.Timeout;
+  settled: boolean;
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+class PoolWorker {
+  readonly worker: Worker;
+  readonly bridge: BridgeServer;
+  readonly ready: Promise<void>;
+  job: Job | undefined;
+  dead = false;
+
+  constructor(pool: WorkerPool, opts: PoolOptions) {
+    this.bridge = new BridgeServer(opts.services, (id) => (this.job?.requestId === id ? this.job.controller.signal : undefined));
+    this.worker = new Worker(WORKER_URL, {
+      workerData: { ...opts.setup, bridgePort: this.bridge.workerPort, bridgeShared: this.bridge.shared },
+      transferList: [this.bridge.workerPort as never],
+      resourceLimits: { maxOldGenerationSizeMb: opts.workerHeapMb },
+      stdout: false,
+      stderr: false,
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') resolve();
+        else pool.onMessage(this, msg);
+      });
+      this.worker.once('error', (err) => {
+        reject(err);
+        pool.onExit(this, err);
+      });
+      this.worker.once('exit', (code) => {
+        reject(new Error(`worker exited with code ${code} before it was ready`));
+        pool.onExit(this, new Error(`worker exited with code ${code}`));
+      });
+    });
+  }
+}
+
+export class WorkerPool {
+  private readonly workers: PoolWorker[] = [];
+  private readonly idle: PoolWorker[] = [];
+  private readonly queue: Job[] = [];
+  private nextRequestId = 1;
+  private closed = false;
+
+  constructor(private readonly opts: PoolOptions) {}
+
+  async start(): Promise<void> {
+    const started = Array.from({ length: this.opts.size }, () => this.spawn());
+    await Promise.all(started.map((w) => w.ready));
+  }
+
+  private spawn(): PoolWorker {
+    const w = new PoolWorker(this, this.opts);
+    this.workers.push(w);
+    w.ready.then(
+      () => this.release(w),
+      () => {},
+    );
+    return w;
+  }
+
+  get stats(): { workers: number; busy: number; queued: number } {
+    return { workers: this.workers.length, busy: this.workers.filter((w) => w.job).length, queued: this.queue.length };
+  }
+
+  /** Runs one request on a fresh instance of the component. Resolves when the guest sends its response head. */
+  handle(componentId: string, request: GuestRequest, signal: AbortSignal): Promise<GuestResponse> {
+    if (this.closed) return Promise.reject(new GuestFailure(503, 'server is shutting down'));
+    if (this.queue.length >= this.opts.maxQueue) return Promise.reject(new GuestFailure(503, 'too many requests waiting for a guest worker'));
+    return new Promise<GuestResponse>((resolve, reject) => {
+      const controller = new AbortController();
+      const job: Job = { requestId: this.nextRequestId++, componentId, request, signal, controller, resolve, reject, settled: false };
+      signal.addEventListener('abort', () => this.cancel(job, 'the client went away'), { once: true });
+      const worker = this.idle.pop();
+      if (worker) this.run(worker, job);
+      else this.queue.push(job);
+    });
+  }
+
+  private run(w: PoolWorker, job: Job): void {
+    w.job = job;
+    job.timer = setTimeout(() => this.timeout(w, job), this.opts.requestTimeoutMs);
+    const msg: ToWorker = { type: 'request', requestId: job.requestId, componentId: job.componentId, request: job.request };
+    w.worker.postMessage(msg);
+  }
+
+  private release(w: PoolWorker): void {
+    w.job = undefined;
+    if (w.dead || this.closed) return;
+    let next: Job | undefined;
+    while ((next = this.queue.shift())) {
+      if (!next.signal.aborted) return this.run(w, next);
+    }
+    this.idle.push(w);
+  }
+
+  private finish(job: Job): void {
+    job.settled = true;
+    clearTimeout(job.timer);
+  }
+
+  onMessage(w: PoolWorker, msg: FromWorker): void {
+    if (msg.type === 'log') return this.opts.log(msg.line);
+    if (msg.type === 'ready') return;
+    const job = w.job;
+    if (!job || msg.requestId !== job.requestId) return;
+    switch (msg.type) {
+      case 'head': {
+        const body = new ReadableStream<Uint8Array>({
+          start: (c) => {
+            job.stream = c;
+          },
+          cancel: () => this.cancel(job, 'the client went away'),
+        });
+        job.resolve({ status: msg.status, headers: msg.headers, body });
+        return;
+      }
+      case 'chunk':
+        job.stream?.enqueue(msg.bytes);
+        return;
+      case 'end':
+        this.finish(job);
+        if (job.stream) job.stream.close();
+        else job.reject(new GuestFailure(500, 'the guest exited without sending a response'));
+        this.release(w);
+        return;
+      case 'error':
+        this.finish(job);
+        this.opts.log(`[${job.componentId}] request failed: ${msg.message}`);
+        if (job.stream) job.stream.error(new Error(msg.message));
+        else job.reject(new GuestFailure(500, msg.message));
+        this.release(w);
+        return;
+    }
+  }
+
+  /** The client went away: drop a queued job, or stop a running guest's host calls and its worker. */
+  private cancel(job: Job, why: string): void {
+    if (job.settled) return;
+    job.controller.abort(new Error(why));
+    const queued = this.queue.indexOf(job);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.finish(job);
+      job.reject(new GuestFailure(500, why));
+      return;
+    }
+    // A running guest may be blocked on a host call (now aborted) or computing: replace its worker.
+    const w = this.workers.find((x) => x.job === job);
+    if (w) this.replace(w, new GuestFailure(500, why));
+  }
+
+  private timeout(w: PoolWorker, job: Job): void {
+    if (job.settled || w.job !== job) return;
+    job.controller.abort(new Error('request timed out'));
+    this.opts.log(`[${job.componentId}] request timed out after ${this.opts.requestTimeoutMs} ms: worker terminated and replaced`);
+    this.replace(w, new GuestFailure(504, `the guest did not finish within ${this.opts.requestTimeoutMs} ms`));
+  }
+
+  private replace(w: PoolWorker, failure: GuestFailure): void {
+    if (w.dead) return;
+    w.dead = true;
+    const job = w.job;
+    if (job && !job.settled) {
+      this.finish(job);
+      if (job.stream) job.stream.error(failure);
+      else job.reject(failure);
+    }
+    this.workers.splice(this.workers.indexOf(w), 1);
+    const idleAt = this.idle.indexOf(w);
+    if (idleAt >= 0) this.idle.splice(idleAt, 1);
+    w.bridge.close();
+    void w.worker.terminate();
+    if (!this.closed) this.spawn();
+  }
+
+  onExit(w: PoolWorker, err: Error): void {
+    if (w.dead) return;
+    const oom = /ERR_WORKER_OUT_OF_MEMORY/.test((err as { code?: string }).code ?? '') || /out of memory/i.test(err.message);
+    this.opts.log(`guest worker died (${oom ? 'out of memory' : err.message}); starting a new one`);
+    this.replace(w, new GuestFailure(500, oom ? 'the guest ran out of memory' : `the guest worker died: ${err.message}`));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const job of this.queue.splice(0)) {
+      this.finish(job);
+      job.reject(new GuestFailure(503, 'server is shutting down'));
+    }
+    await Promise.all(
+      this.workers.map((w) => {
+        w.dead = true;
+        w.bridge.close();
+        return w.worker.terminate();
+      }),
+    );
+  }
+}

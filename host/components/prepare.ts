@@ -1,0 +1,64 @@
+/** Prepares every component of an app once, before anything listens: transpile (cached), detect its trigger, compile its core modules. */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { App, Component } from '../app/types.js';
+import { ComponentError, detectTrigger } from './exports.js';
+import { capMemory } from './memory-cap.js';
+import type { TriggerKind } from './protocol.js';
+import { transpileCached } from './transpile.js';
+
+export interface PreparedComponent {
+  component: Component;
+  kind: TriggerKind;
+  jsUrl: string;
+  modules: Record<string, WebAssembly.Module>;
+  cacheHit: boolean;
+  transpileMs: number;
+  compileMs: number;
+}
+
+export interface PrepareOptions {
+  cacheDir: string;
+  /** Cap on each instance's linear memory, in bytes. */
+  guestMemoryBytes: number;
+  log: (line: string) => void;
+}
+
+async function prepareOne(component: Component, opts: PrepareOptions): Promise<PreparedComponent> {
+  let transpiled;
+  try {
+    transpiled = await transpileCached(component.source, opts.cacheDir);
+  } catch (err) {
+    throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: ${(err as Error).message}`);
+  }
+  const kind = detectTrigger(component.id, transpiled.exports);
+  const started = performance.now();
+  const modules: Record<string, WebAssembly.Module> = {};
+  await Promise.all(
+    transpiled.coreModules.map(async (name) => {
+      const bytes = await readFile(join(transpiled.dir, name));
+      modules[name] = await WebAssembly.compile(capMemory(bytes, opts.guestMemoryBytes) as Uint8Array<ArrayBuffer>);
+    }),
+  );
+  const compileMs = performance.now() - started;
+  opts.log(
+    `component ${component.id}: ${kind}, ${transpiled.cacheHit ? 'transpile cache hit' : `transpiled in ${transpiled.transpileMs.toFixed(0)} ms`}, compiled in ${compileMs.toFixed(0)} ms`,
+  );
+  return {
+    component,
+    kind,
+    jsUrl: pathToFileURL(transpiled.jsPath).href,
+    modules,
+    cacheHit: transpiled.cacheHit,
+    transpileMs: transpiled.transpileMs,
+    compileMs,
+  };
+}
+
+export async function prepareComponents(app: App, opts: PrepareOptions): Promise<Map<string, PreparedComponent>> {
+  const out = new Map<string, PreparedComponent>();
+  // One at a time: transpiling is CPU-bound and this machine has few cores.
+  for (const component of app.components.values()) out.set(component.id, await prepareOne(component, opts));
+  return out;
+}

@@ -1,0 +1,88 @@
+/**
+ * Turns a component .wasm into jco's instantiation-mode JS plus core modules, once:
+ * the output is cached on disk under the wasm's sha256 and the transpiler's version,
+ * so a second `up` starts without transpiling (3 s for a 12 MB componentize-js guest).
+ *
+ * jco is pinned to 1.15.4: 1.35's glue took 50–100 ms per instantiation and leaked
+ * about 9.5 MB per instance; 1.15.4's takes 4–6 ms with flat memory (bench/ guards it).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// jco's package.json is not in its exports map: read it beside the resolved entry (src/api.js).
+export const JCO_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }
+).version;
+
+export interface TranspiledComponent {
+  sha256: string;
+  dir: string;
+  /** Absolute path of the instantiation-mode JS module. */
+  jsPath: string;
+  /** Core module file names (relative to dir) in the order jco asks for them. */
+  coreModules: string[];
+  imports: string[];
+  exports: string[];
+  /** true when this call found the output in the cache. */
+  cacheHit: boolean;
+  transpileMs: number;
+}
+
+interface Meta {
+  jco: string;
+  coreModules: string[];
+  imports: string[];
+  exports: string[];
+}
+
+/**
+ * jco's glue reads process.env.JCO_DEBUG on every host call to decide whether to log;
+ * reading process.env crosses into C++ each time. Decide once, at load.
+ */
+function tuneGlue(js: string): string {
+  return js.replace(
+    /const _debugLog = \(\.\.\.args\) => \{\n\s*if \(!globalThis\?\.process\?\.env\?\.JCO_DEBUG\) \{ return; \}/,
+    'const _jcoDebug = !!globalThis?.process?.env?.JCO_DEBUG;\nconst _debugLog = (...args) => {\n  if (!_jcoDebug) { return; }',
+  );
+}
+
+export async function transpileCached(wasmPath: string, cacheRoot: string): Promise<TranspiledComponent> {
+  const started = performance.now();
+  const wasm = await readFile(wasmPath);
+  const sha256 = createHash('sha256').update(wasm).digest('hex');
+  const dir = join(cacheRoot, `jco-${JCO_VERSION}`, sha256);
+  const metaPath = join(dir, 'meta.json');
+  try {
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Meta;
+    if (meta.jco === JCO_VERSION) {
+      return { sha256, dir, jsPath: join(dir, 'component.js'), ...meta, cacheHit: true, transpileMs: performance.now() - started };
+    }
+  } catch {
+    // not cached yet
+  }
+  const { transpile } = await import('@bytecodealliance/jco');
+  const out = await transpile(wasm, {
+    name: 'component',
+    instantiation: 'sync',
+    noTypescript: true,
+    typescript: false,
+    validLiftingOptimization: false,
+  } as Parameters<typeof transpile>[1]);
+  // Write into a temporary dir, then rename: a crash never leaves a half-written cache entry.
+  const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  const coreModules: string[] = [];
+  for (const [name, bytes] of Object.entries(out.files as Record<string, Uint8Array>)) {
+    if (name.endsWith('.d.ts')) continue;
+    if (name.endsWith('.wasm')) coreModules.push(name);
+    const data = name.endsWith('.js') ? tuneGlue(Buffer.from(bytes).toString('utf8')) : bytes;
+    await writeFile(join(tmp, name), data);
+  }
+  const meta: Meta = { jco: JCO_VERSION, coreModules, imports: out.imports, exports: (out.exports as Array<[string, string]>).map(([name]) => name) };
+  await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta, null, 2));
+  await rm(dir, { recursive: true, force: true });
+  await rename(tmp, dir);
+  return { sha256, dir, jsPath: join(dir, 'component.js'), ...meta, cacheHit: false, transpileMs: performance.now() - started };
+}

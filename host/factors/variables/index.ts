@@ -1,0 +1,12 @@
+/** The variables factor: `fermyon:spin/variables@2.0.0` `get`. Values are resolved once at start. */
+import type { Factor } from '../factor.js';
+import { componentVariables, resolveAppVariables } from './resolve.js';
+
+export const variablesFactor: Factor = {
+  name: 'variables',
+  guestModule: new URL('./guest.js', import.meta.url).href,
+  async configure(ctx) {
+    const perComponent = componentVariables(ctx.app, resolveAppVariables(ctx.app, ctx.env));
+    return { componentConfig: (id) => perComponent.get(id) ?? {} };
+  },
+};

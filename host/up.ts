@@ -1,0 +1,139 @@
+/**
+ * `spin-ts up` as a library: load the app, configure the factors, prepare the
+ * components, start the guest workers and the HTTP trigger. Tests and the CLI both
+ * start apps through here.
+ */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ServerType } from '@hono/node-server';
+import { loadApp } from './app/manifest.js';
+import { loadRuntimeConfig, type RuntimeConfig } from './app/runtime-config.js';
+import type { App } from './app/types.js';
+import type { ServiceHandler } from './components/bridge.js';
+import { WorkerPool } from './components/pool.js';
+import { prepareComponents } from './components/prepare.js';
+import type { ComponentSetup } from './components/protocol.js';
+import type { ConfiguredFactor, Factor } from './factors/factor.js';
+import { llmFactor } from './factors/llm/index.js';
+import { variablesFactor } from './factors/variables/index.js';
+import type { LlmEngine } from './llm/engine.js';
+import { createEngine, type EngineOptions } from './llm/create.js';
+import { createHttpTrigger, describeRoutes, listen } from './triggers/http/server.js';
+
+export interface UpOptions {
+  /** Manifest file or directory (default ./spin.toml). */
+  from: string;
+  /** host:port (default 127.0.0.1:3000; port 0 picks a free one). */
+  listen: string;
+  stateDir?: string;
+  runtimeConfigFile?: string;
+  /** -e KEY=VALUE: environment for every component. */
+  env: Record<string, string>;
+  requestTimeoutMs: number;
+  /** Drop guest stdout/stderr. */
+  quiet: boolean;
+  /** Guest worker threads (default: max(4, 2 × cores)). */
+  workers?: number;
+  /** Cap on each guest instance's linear memory and each worker's JS heap, in MiB (default 512). */
+  guestMemoryMb?: number;
+  llm?: Omit<EngineOptions, 'runtimeConfig' | 'stateDir' | 'log'>;
+  /** Where the transpile cache lives (default $SPIN_TS_CACHE_DIR or ~/.cache/spin-ts). */
+  cacheDir?: string;
+  /** Process environment (variables are read from it). */
+  processEnv?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface RunningApp {
+  app: App;
+  origin: string;
+  routeLines: string[];
+  pool: WorkerPool;
+  /** The engine, once something has asked for it. */
+  engine(): Promise<LlmEngine>;
+  close(): Promise<void>;
+}
+
+/** The factors every app gets; a new capability is one more line here. */
+function factors(getEngine: () => Promise<LlmEngine>): Factor[] {
+  return [variablesFactor, llmFactor(getEngine)];
+}
+
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SPIN_TS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spin-ts');
+}
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen.trim());
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new Error(`--listen: '${listen}' is not host:port (e.g. 127.0.0.1:3000)`);
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
+
+export async function up(opts: UpOptions): Promise<RunningApp> {
+  const log = opts.log ?? ((line: string) => console.error(line));
+  const { host, port } = parseListen(opts.listen);
+  const app = await loadApp(opts.from);
+  const runtimeConfig: RuntimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile);
+  const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? join(app.baseDir, '.spin'));
+
+  let enginePromise: Promise<LlmEngine> | undefined;
+  const getEngine = () => (enginePromise ??= createEngine({ ...opts.llm, runtimeConfig, stateDir, log }));
+
+  const ctx = { app, runtimeConfig, stateDir, env: opts.processEnv ?? process.env, log };
+  const configured: Array<[Factor, ConfiguredFactor]> = [];
+  for (const f of factors(getEngine)) configured.push([f, await f.configure(ctx)]);
+
+  const guestMemoryMb = opts.guestMemoryMb ?? 512;
+  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(ctx.env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, log });
+
+  const components: ComponentSetup[] = [...prepared.values()].map((p) => ({
+    id: p.component.id,
+    kind: p.kind,
+    jsUrl: p.jsUrl,
+    modules: p.modules,
+    environment: Object.entries({ ...p.component.environment, ...opts.env }),
+    mounts: p.component.files,
+    factorConfigs: Object.fromEntries(configured.map(([f, c]) => [f.name, c.componentConfig(p.component.id)])),
+  }));
+  const services = new Map<string, ServiceHandler>();
+  for (const [f, c] of configured) if (c.service) services.set(f.name, c.service);
+
+  const pool = new WorkerPool({
+    size: opts.workers ?? Math.max(4, 2 * (await import('node:os')).availableParallelism()),
+    setup: { components, factors: configured.map(([f]) => ({ name: f.name, guestModule: f.guestModule })), quiet: opts.quiet },
+    services,
+    requestTimeoutMs: opts.requestTimeoutMs,
+    workerHeapMb: guestMemoryMb,
+    maxQueue: 1024,
+    log,
+  });
+  await pool.start();
+
+  const { hono, router } = createHttpTrigger({ app, pool, kinds: new Map([...prepared].map(([id, p]) => [id, p.kind])), log });
+  let server: ServerType;
+  let origin: string;
+  try {
+    const bound = await listen(hono, host, port);
+    server = bound.server;
+    const shownHost = bound.address.family === 'IPv6' ? `[${bound.address.address}]` : bound.address.address;
+    origin = `http://${shownHost}:${bound.address.port}`;
+  } catch (err) {
+    await pool.close();
+    throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
+  }
+
+  return {
+    app,
+    origin,
+    routeLines: describeRoutes(router, origin),
+    pool,
+    engine: getEngine,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await pool.close();
+      for (const [, c] of configured) await c.close?.();
+      if (enginePromise) await (await enginePromise).close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/** wasi:cli — ours: the environment is per component (manifest `environment` and `-e`), and stdio goes to the host log. */
+import { EMPTY_SOURCE, InputStream, OutputStream, type ByteSink } from './io.js';
+
+/** Thrown by wasi:cli/exit; the worker turns it into a normal return (status 0) or a trap. */
+export class GuestExit extends Error {
+  constructor(readonly ok: boolean) {
+    super(ok ? 'guest exited' : 'guest exited with an error status');
+  }
+}
+
+/** Collects bytes into lines and hands each complete line to `emit`, prefixed. */
+export class LineSink implements ByteSink {
+  private pending = '';
+  private readonly decoder = new TextDecoder();
+  constructor(private readonly emit: (line: string) => void) {}
+  write(bytes: Uint8Array): void {
+    this.pending += this.decoder.decode(bytes, { stream: true });
+    let nl: number;
+    while ((nl = this.pending.indexOf('\n')) >= 0) {
+      this.emit(this.pending.slice(0, nl));
+      this.pending = this.pending.slice(nl + 1);
+    }
+  }
+  flush(): void {
+    if (this.pending.length > 0) {
+      this.emit(this.pending);
+      this.pending = '';
+    }
+  }
+}
+
+export interface CliOptions {
+  environment: Array<[string, string]>;
+  stdout: ByteSink;
+  stderr: ByteSink;
+}
+
+export function cliImports(opts: CliOptions): Record<string, object> {
+  const none = (): undefined => undefined;
+  class TerminalInput {}
+  class TerminalOutput {}
+  return {
+    'wasi:cli/environment': {
+      getEnvironment: () => opts.environment,
+      getArguments: () => [],
+      initialCwd: () => '/',
+    },
+    'wasi:cli/exit': {
+      exit: (status: { tag: 'ok' | 'err' }) => {
+        throw new GuestExit(status.tag === 'ok');
+      },
+    },
+    'wasi:cli/stdin': { getStdin: () => new InputStream(EMPTY_SOURCE) },
+    'wasi:cli/stdout': { getStdout: () => new OutputStream(opts.stdout) },
+    'wasi:cli/stderr': { getStderr: () => new OutputStream(opts.stderr) },
+    'wasi:cli/terminal-input': { TerminalInput },
+    'wasi:cli/terminal-output': { TerminalOutput },
+    'wasi:cli/terminal-stdin': { getTerminalStdin: none },
+    'wasi:cli/terminal-stdout': { getTerminalStdout: none },
+    'wasi:cli/terminal-stderr': { getTerminalStderr: none },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * wasi:io (error, poll, streams) — ours, not preview2-shim's.
+ *
+ * Why: jco checks every resource it receives with `instanceof` against the class the
+ * import object handed it, so the streams and pollables returned by clocks, http and
+ * filesystem must all come from one implementation. preview2-shim's streams route every
+ * call through a helper thread (a synchronous round trip per read or write), and its HTTP
+ * resources cannot be constructed outside its own socket server. Guest code here already
+ * runs on a worker thread that may block, so plain synchronous streams over in-memory
+ * sources and sinks are both simpler and faster.
+ */
+
+/** A thrown value jco turns into the `err` side of a `result` (it reads `.payload`). */
+export class WasiResultError extends Error {
+  constructor(readonly payload: unknown) {
+    super(typeof payload === 'object' && payload && 'tag' in payload ? String((payload as { tag: unknown }).tag) : String(payload));
+  }
+}
+
+/** wasi:io/error.error */
+export class IoError {
+  constructor(readonly message: string) {}
+  toDebugString(): string {
+    return this.message;
+  }
+}
+
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks this thread (a worker) for `ms` milliseconds. */
+export function blockFor(ms: number): void {
+  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+}
+
+/** wasi:io/poll.pollable: ready now, or at a monotonic deadline (ns). */
+export class Pollable {
+  constructor(private readonly deadlineNs: bigint = 0n) {}
+  static readonly ready = (): Pollable => new Pollable(0n);
+  ready(): boolean {
+    return this.deadlineNs === 0n || process.hrtime.bigint() >= this.deadlineNs;
+  }
+  block(): void {
+    if (this.deadlineNs === 0n) return;
+    const waitNs = this.deadlineNs - process.hrtime.bigint();
+    if (waitNs > 0n) blockFor(Math.ceil(Number(waitNs) / 1e6));
+  }
+  remainingNs(): bigint {
+    if (this.deadlineNs === 0n) return 0n;
+    const left = this.deadlineNs - process.hrtime.bigint();
+    return left > 0n ? left : 0n;
+  }
+}
+
+/** wasi:io/poll.poll: blocks until at least one is ready; returns the indices of the ready ones. */
+export function poll(list: Pollable[]): Uint32Array {
+  if (list.length === 0) throw new Error('poll: empty list');
+  for (;;) {
+    const ready: number[] = [];
+    let soonest: bigint | undefined;
+    list.forEach((p, i) => {
+      const left = p.remainingNs();
+      if (left === 0n) ready.push(i);
+      else if (soonest === undefined || left < soonest) soonest = left;
+    });
+    if (ready.length > 0) return Uint32Array.from(ready);
+    blockFor(Math.ceil(Number(soonest!) / 1e6));
+  }
+}
+
+const CLOSED = { tag: 'closed' } as const;
+
+/** What an input stream reads from. */
+export interface ByteSource {
+  /** Up to `max` bytes; an empty array means none now; `null` means end of stream. */
+  read(max: number): Uint8Array | null;
+}
+
+/** What an output stream writes to. */
+export interface ByteSink {
+  write(bytes: Uint8Array): void;
+  flush?(): void;
+  /** Bytes the sink accepts before the guest must wait (check-write). */
+  capacity?(): number;
+}
+
+export class BufferSource implements ByteSource {
+  private offset = 0;
+  constructor(private readonly bytes: Uint8Array) {}
+  read(max: number): Uint8Array | null {
+    if (this.offset >= this.bytes.length) return null;
+    const end = Math.min(this.bytes.length, this.offset + max);
+    const out = this.bytes.subarray(this.offset, end);
+    this.offset = end;
+    return out;
+  }
+}
+
+export const EMPTY_SOURCE: ByteSource = { read: () => null };
+
+/** wasi:io/streams.input-stream */
+export class InputStream {
+  constructor(private readonly source: ByteSource) {}
+  read(len: bigint): Uint8Array {
+    const chunk = this.source.read(Number(len));
+    if (chunk === null) throw new WasiResultError(CLOSED);
+    return chunk;
+  }
+  blockingRead(len: bigint): Uint8Array {
+    return this.read(len);
+  }
+  skip(len: bigint): bigint {
+    return BigInt(this.read(len).length);
+  }
+  blockingSkip(len: bigint): bigint {
+    return this.skip(len);
+  }
+  subscribe(): Pollable {
+    return Pollable.ready();
+  }
+}
+
+const DEFAULT_CAPACITY = 1 << 20;
+
+/** wasi:io/streams.output-stream */
+export class OutputStream {
+  private closed = false;
+  constructor(private readonly sink: ByteSink) {}
+  /** Called by owners (e.g. outgoing-body.finish) so later writes fail as WASI says. */
+  close(): void {
+    this.closed = true;
+  }
+  private check(): void {
+    if (this.closed) throw new WasiResultError(CLOSED);
+  }
+  checkWrite(): bigint {
+    this.check();
+    return BigInt(this.sink.capacity?.() ?? DEFAULT_CAPACITY);
+  }
+  write(contents: Uint8Array): void {
+    this.check();
+    // Copy: the view may point into guest memory, which the guest reuses after the call.
+    if (contents.length > 0) this.sink.write(contents.slice());
+  }
+  blockingWriteAndFlush(contents: Uint8Array): void {
+    this.write(contents);
+    this.sink.flush?.();
+  }
+  flush(): void {
+    this.check();
+    this.sink.flush?.();
+  }
+  blockingFlush(): void {
+    this.flush();
+  }
+  subscribe(): Pollable {
+    return Pollable.ready();
+  }
+  writeZeroes(len: bigint): void {
+    this.write(new Uint8Array(Number(len)));
+  }
+  blockingWriteZeroesAndFlush(len: bigint): void {
+    this.blockingWriteAndFlush(new Uint8Array(Number(len)));
+  }
+  splice(src: InputStream, len: bigint): bigint {
+    this.check();
+    let chunk: Uint8Array;
+    try {
+      chunk = src.read(len);
+    } catch (e) {
+      throw e;
+    }
+    this.write(chunk);
+    return BigInt(chunk.length);
+  }
+  blockingSplice(src: InputStream, len: bigint): bigint {
+    return this.splice(src, len);
+  }
+}
+
+export const ioImports = {
+  'wasi:io/error': { Error: IoError },
+  'wasi:io/poll': { Pollable, poll },
+  'wasi:io/streams': { InputStream, OutputStream },
+};

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Builds every example guest from source: the JS guests with componentize-js, then the
+// Rust guests (scripts/build-rust-guests.mjs). Up-to-date outputs are skipped.
+import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildJsGuest } from './build-js-guest.mjs';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** JS guest → the world in wit/worlds.wit it is built against. */
+export const JS_GUESTS = {
+  'js-hello': 'http-handler',
+  'js-inbound': 'inbound-http-only',
+  'js-misbehave': 'http-handler',
+  'js-llm': 'http-llm',
+};
+
+for (const [name, world] of Object.entries(JS_GUESTS)) {
+  const dir = join(root, 'guest-examples', name);
+  try {
+    const r = await buildJsGuest(join(dir, 'index.js'), world, join(dir, 'dist', `${name}.wasm`));
+    console.log(r.skipped ? `${name}: up to date` : `${name}: built (${(r.bytes / 1e6).toFixed(1)} MB, ${r.ms} ms)`);
+  } catch (err) {
+    console.error(`${name}: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
+}
+
+const rust = join(root, 'scripts', 'build-rust-guests.mjs');
+if (existsSync(rust)) {
+  const r = spawnSync(process.execPath, [rust], { stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
