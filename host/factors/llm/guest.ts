@@ -41,11 +41,14 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     },
     generateEmbeddings(model: string, text: string[]) {
       guard(model);
+      let result: { embeddings: number[][]; usage: { promptTokenCount: number } };
       try {
-        return ctx.call('embed', model, text);
+        result = ctx.call('embed', model, text) as typeof result;
       } catch (err) {
         throw new GuestResultError(toVariant(err));
       }
+      // jco lowers list<f32> from Float32Array only (a plain array becomes garbage).
+      return { embeddings: result.embeddings.map((v) => Float32Array.from(v)), usage: result.usage };
     },
   };
   return { 'fermyon:spin/llm': llm };
