@@ -1,0 +1,108 @@
+/**
+ * `spin-ts up` on bad manifests: exit code 1 and one short message that names the file,
+ * the field and the fix — never a stack trace.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { guest, runCli, tempDir, writeApp } from './support/spin.js';
+
+const HELLO = guest('js-hello');
+
+async function upFails(toml: string, field: RegExp, problem: RegExp): Promise<void> {
+  const manifest = await writeApp(toml);
+  const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
+  assert.equal(r.code, 1, `exit code; stderr: ${r.stderr}`);
+  assert.match(r.stderr, /spin\.toml/, 'names the file');
+  assert.match(r.stderr, field, 'names the field');
+  assert.match(r.stderr, problem, 'says what is wrong');
+  assert.doesNotMatch(r.stderr, /\n\s+at .*\(.*:\d+:\d+\)/, 'no stack trace');
+  assert.ok(r.stderr.trim().split('\n').length <= 6, `short: ${r.stderr}`);
+}
+
+const v2 = (body: string) => `spin_manifest_version = 2\n[application]\nname = "bad"\n${body}`;
+const component = `[component.hello]\nsource = "${HELLO}"\n`;
+
+describe('manifest errors stop `spin-ts up`', () => {
+  test('bad version', () => upFails(`spin_manifest_version = 3\n[application]\nname = "x"\n`, /spin_manifest_version/, /invalid manifest version: "3"/));
+
+  test('missing version', () => upFails(`[application]\nname = "x"\n`, /spin_manifest_version/, /invalid manifest version/));
+
+  test('missing application name (v2)', () =>
+    upFails(`spin_manifest_version = 2\n[application]\nversion = "1"\n`, /application\.name/, /missing|required/i));
+
+  test('missing name (v1)', () => upFails(`spin_manifest_version = "1"\ntrigger = { type = "http" }\n`, /name/, /missing|required/i));
+
+  test('unknown key', () => upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}colour = "red"\n`), /colour/, /unknown/i));
+
+  test('a trigger naming an unknown component', () =>
+    upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "helo"\n${component}`), /component/, /helo/));
+
+  test('duplicate component ids (v1)', () =>
+    upFails(
+      `spin_manifest_version = "1"\nname = "x"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\ntrigger = { route = "/a" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\ntrigger = { route = "/b" }\n`,
+      /component/,
+      /duplicate/i,
+    ));
+
+  test('a source file that does not exist', () =>
+    upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "missing.wasm"\n`), /source/, /missing\.wasm/));
+
+  test('a malformed route', () =>
+    upFails(v2(`[[trigger.http]]\nroute = "/a/.../b"\ncomponent = "hello"\n${component}`), /route/, /\.\.\./));
+
+  test('a variable both required and defaulted', () =>
+    upFails(v2(`[variables]\nx = { required = true, default = "1" }\n[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`), /variables\.x/, /required|default/));
+
+  test('a TOML syntax error gives its line', () => upFails(`spin_manifest_version = 2\n[application\nname = "x"\n`, /line 2/, /./));
+
+  test('a missing manifest file', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['up', '-f', join(dir, 'nope.toml')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /nope\.toml/);
+    assert.match(r.stderr, /-f/);
+  });
+
+  test('a required variable with no value', () =>
+    upFails(v2(`[variables]\nsecret_key = { required = true }\n[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`), /variables/, /SPIN_VARIABLE_SECRET_KEY/));
+
+  test('a component that is not a WebAssembly component', async () => {
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "not.wasm"\n`), { 'not.wasm': 'hello' });
+    const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /component 'hello'/);
+    assert.match(r.stderr, /not a valid WebAssembly component/);
+  });
+});
+
+describe('CLI flag errors', () => {
+  test('a bad --request-timeout', async () => {
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`));
+    const r = await runCli(['up', '-f', manifest, '--request-timeout', 'soon']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /'soon' is not a duration/);
+  });
+
+  test('a bad --listen', async () => {
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`));
+    const r = await runCli(['up', '-f', manifest, '--listen', 'nowhere']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--listen: 'nowhere' is not host:port/);
+  });
+
+  test('a bad -e', async () => {
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`));
+    const r = await runCli(['up', '-f', manifest, '-e', 'NOEQUALS']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /'NOEQUALS' is not KEY=VALUE/);
+  });
+
+  test('--help documents every flag of up', async () => {
+    const r = await runCli(['up', '--help']);
+    assert.equal(r.code, 0);
+    for (const flag of ['--from', '--listen', '--state-dir', '--runtime-config-file', '--env', '--request-timeout', '--quiet', '-f,', '-e,', '-q,']) {
+      assert.ok(r.stdout.includes(flag), `--help mentions ${flag}`);
+    }
+  });
+});
