@@ -1,0 +1,50 @@
+/**
+ * `npm run bench`: runs every benchmark side by side in one process run and writes
+ * bench/RESULTS.md. Sections can be picked: `npm run bench -- http instantiate`.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { benchColdStart } from './cold-start.js';
+import { benchHttp } from './http.js';
+import { benchInstantiate } from './instantiate.js';
+import { machine, REPO } from './support.js';
+
+type Section = { title: string; command: string; run: () => Promise<string> };
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+
+const sections: Record<string, Section> = {
+  http: {
+    title: 'HTTP: requests/s and latency (8 connections, autocannon in the bench process, same machine)',
+    command: `npm run bench -- http   (BENCH_SECONDS=${seconds})`,
+    run: async () => (await benchHttp(seconds)).markdown,
+  },
+  instantiate: {
+    title: 'Instantiation: cost per instance and memory growth',
+    command: 'npm run bench -- instantiate',
+    run: async () => (await benchInstantiate(200)).markdown,
+  },
+  'cold-start': {
+    title: 'Cold start',
+    command: 'npm run bench -- cold-start',
+    run: async () => (await benchColdStart()).markdown,
+  },
+};
+
+const picked = process.argv.slice(2).filter((a) => sections[a]);
+const names = picked.length > 0 ? picked : Object.keys(sections);
+const parts: string[] = [
+  '# Benchmark results',
+  '',
+  `Machine: ${machine()}. Written by \`npm run bench\` on ${new Date().toISOString()}.`,
+  'Every ratio compares figures measured side by side in the same run; these machines are noisy, so read ratios, not absolutes.',
+];
+for (const name of names) {
+  const s = sections[name];
+  console.error(`bench: ${name}…`);
+  const table = await s.run();
+  parts.push('', `## ${s.title}`, '', `Command: \`${s.command}\``, '', table);
+  console.error(table);
+}
+await writeFile(join(REPO, 'bench', 'RESULTS.md'), parts.join('\n') + '\n');
+console.error('bench: wrote bench/RESULTS.md');

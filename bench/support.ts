@@ -1,0 +1,51 @@
+/** Shared by the benchmarks: start servers as a user would, and describe the machine. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO, 'bin', 'spin-ts.js');
+
+export function guestPath(name: string): string {
+  return join(REPO, 'guest-examples', name, 'dist', `${name}.wasm`);
+}
+
+export interface Server {
+  url: string;
+  proc: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Spawns a process and waits until it prints "Serving http://…". */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  const proc = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const onData = (c: Buffer) => {
+      out += c.toString();
+      const m = /Serving (http:\/\/\S+)/.exec(out);
+      if (m) resolveUrl(m[1]);
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.once('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
+  });
+  return {
+    url,
+    proc,
+    stop: async () => {
+      if (proc.exitCode !== null) return;
+      const done = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await done;
+    },
+  };
+}
+
+export function machine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
