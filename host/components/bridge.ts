@@ -8,6 +8,7 @@
  * guest is on the stack. A round trip costs about 30 µs.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { notifyBlocking } from '../wasi/io.js';
 
 export interface BridgeCall {
   /** Request id the call belongs to (for cancellation and the caller's identity). */
@@ -48,6 +49,7 @@ export class BridgeClient {
   }
 
   call(call: BridgeCall): unknown {
+    notifyBlocking();
     Atomics.store(this.flag, 0, WAITING);
     this.port.postMessage(call);
     Atomics.wait(this.flag, 0, WAITING);

@@ -162,11 +162,14 @@ export class WorkerPool {
           },
           cancel: () => this.cancel(job, 'the client went away'),
         });
+        if (msg.body) job.stream!.enqueue(msg.body);
         job.resolve({ status: msg.status, headers: msg.headers, body });
+        if (msg.done) this.complete(w, job);
         return;
       }
       case 'chunk':
         job.stream?.enqueue(msg.bytes);
+        if (msg.done) this.complete(w, job);
         return;
       case 'end':
         this.finish(job);
@@ -182,6 +185,12 @@ export class WorkerPool {
         this.release(w);
         return;
     }
+  }
+
+  private complete(w: PoolWorker, job: Job): void {
+    this.finish(job);
+    job.stream?.close();
+    this.release(w);
   }
 
   /** The client went away: drop a queued job, or stop a running guest's host calls and its worker. */

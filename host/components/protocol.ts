@@ -36,8 +36,9 @@ export type ToWorker = { type: 'request'; requestId: number; componentId: string
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'head'; requestId: number; status: number; headers: Array<[string, string]> }
-  | { type: 'chunk'; requestId: number; bytes: Uint8Array }
+  /** The response head, with the body written so far; `done` when that is the whole response. */
+  | { type: 'head'; requestId: number; status: number; headers: Array<[string, string]>; body: Uint8Array | null; done: boolean }
+  | { type: 'chunk'; requestId: number; bytes: Uint8Array; done: boolean }
   | { type: 'end'; requestId: number }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'log'; line: string };

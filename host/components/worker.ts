@@ -5,16 +5,20 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BridgeClient } from './bridge.js';
+import { ResponseWriter } from './response-writer.js';
 import type { ComponentSetup, FromWorker, GuestRequest, ToWorker, WorkerSetup } from './protocol.js';
 import type { GuestImportsFactory } from '../factors/factor.js';
 import { GuestExit, LineSink } from '../wasi/cli.js';
 import { Fields, IncomingRequest, methodFromString, ResponseOutparam, type ResponseReceiver } from '../wasi/http-types.js';
 import { versionTolerant, wasiImports } from '../wasi/index.js';
+import { setBeforeBlocking } from '../wasi/io.js';
 
 interface Loaded {
   setup: ComponentSetup;
   instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>) => Record<string, any>;
   imports: Record<string, object>;
+  /** A fresh, never-used instance made ahead of time (each request still gets its own). */
+  spare?: Record<string, any>;
 }
 
 const data = workerData as WorkerSetup & { bridgePort: MessagePort; bridgeShared: SharedArrayBuffer };
@@ -48,53 +52,65 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
   return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports) };
 }
 
+function instantiate(loaded: Loaded): Record<string, any> {
+  return loaded.instantiate((name) => loaded.setup.modules[name], loaded.imports);
+}
+
+function takeInstance(loaded: Loaded): Record<string, any> {
+  const spare = loaded.spare;
+  loaded.spare = undefined;
+  return spare ?? instantiate(loaded);
+}
+
+function prepareSpare(loaded: Loaded): void {
+  if (loaded.spare) return;
+  try {
+    loaded.spare = instantiate(loaded);
+  } catch {
+    // It will fail again, visibly, when a request needs it.
+  }
+}
+
 function describe(err: unknown): string {
   if (err instanceof WebAssembly.RuntimeError) return `guest trapped: ${err.message}`;
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
 
-function runWasiHttp(instance: Record<string, any>, requestId: number, req: GuestRequest): void {
+function runWasiHttp(instance: Record<string, any>, writer: ResponseWriter, req: GuestRequest): void {
   const handler = Object.entries(instance).find(([k]) => /^wasi:http\/incoming-handler@0\.2\./.test(k))?.[1];
-  let ended = false;
+  let failure: string | undefined;
   const receiver: ResponseReceiver = {
     head(status, headers) {
-      post({ type: 'head', requestId, status, headers });
-      return {
-        write: (bytes) => post({ type: 'chunk', requestId, bytes }, [bytes.buffer as ArrayBuffer]),
-      };
+      writer.setHead(status, headers);
+      return { write: (bytes) => writer.write(bytes) };
     },
     end() {
-      if (!ended) post({ type: 'end', requestId });
-      ended = true;
+      writer.flush(true);
     },
     error(message) {
-      ended = true;
-      post({ type: 'error', requestId, message });
+      failure = message;
     },
   };
   const outparam = new ResponseOutparam(receiver);
-  const authority = req.authority;
   const request = new IncomingRequest({
     method: methodFromString(req.method),
     pathWithQuery: req.pathWithQuery,
     scheme: { tag: req.scheme === 'https' ? 'HTTPS' : 'HTTP' },
-    authority,
+    authority: req.authority,
     headers: Fields.fromPairs(req.headers, true),
     body: req.body ?? undefined,
   });
   handler.handle(request, outparam);
-  if (!outparam.wasSet) {
-    ended = true;
-    post({ type: 'error', requestId, message: 'the guest returned without setting a response' });
-  } else {
-    receiver.end();
-  }
+  if (failure !== undefined) throw new Error(failure);
+  if (!outparam.wasSet) throw new Error('the guest returned without setting a response');
+  // A guest may return without finishing its body: the response ends when it returns.
+  writer.flush(true);
 }
 
 const INBOUND_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options']);
 
-function runInboundHttp(instance: Record<string, any>, requestId: number, req: GuestRequest): void {
+function runInboundHttp(instance: Record<string, any>, writer: ResponseWriter, req: GuestRequest): void {
   const handler = Object.entries(instance).find(([k]) => /^fermyon:spin\/inbound-http(@|$)/.test(k))?.[1];
   const method = req.method.toLowerCase();
   if (!INBOUND_METHODS.has(method)) throw new Error(`method ${req.method} is not in inbound-http's method enum`);
@@ -105,16 +121,10 @@ function runInboundHttp(instance: Record<string, any>, requestId: number, req: G
     params: [],
     body: req.body ?? new Uint8Array(0),
   }) as { status: number; headers?: Array<[string, string]>; body?: Uint8Array };
-  if (!(res.status >= 100 && res.status <= 600)) {
-    post({ type: 'error', requestId, message: `the guest returned status ${res.status}, outside 100–600` });
-    return;
-  }
-  post({ type: 'head', requestId, status: res.status, headers: res.headers ?? [] });
-  if (res.body && res.body.length > 0) {
-    const bytes = res.body.slice();
-    post({ type: 'chunk', requestId, bytes }, [bytes.buffer]);
-  }
-  post({ type: 'end', requestId });
+  if (!(res.status >= 100 && res.status <= 600)) throw new Error(`the guest returned status ${res.status}, outside 100–600`);
+  writer.setHead(res.status, res.headers ?? []);
+  if (res.body) writer.write(res.body);
+  writer.flush(true);
 }
 
 async function main(): Promise<void> {
@@ -130,15 +140,21 @@ async function main(): Promise<void> {
     if (msg.type !== 'request') return;
     const loaded = components.get(msg.componentId);
     currentRequestId = msg.requestId;
+    const writer = new ResponseWriter(msg.requestId, post);
+    setBeforeBlocking(() => writer.flush());
     try {
       if (!loaded) throw new Error(`unknown component '${msg.componentId}'`);
-      const instance = loaded.instantiate((name) => loaded.setup.modules[name], loaded.imports);
-      if (loaded.setup.kind === 'wasi-http') runWasiHttp(instance, msg.requestId, msg.request);
-      else runInboundHttp(instance, msg.requestId, msg.request);
+      const instance = takeInstance(loaded);
+      if (loaded.setup.kind === 'wasi-http') runWasiHttp(instance, writer, msg.request);
+      else runInboundHttp(instance, writer, msg.request);
     } catch (err) {
-      if (err instanceof GuestExit && err.ok) post({ type: 'end', requestId: msg.requestId });
-      else post({ type: 'error', requestId: msg.requestId, message: describe(err) });
+      if (err instanceof GuestExit && err.ok && writer.hasHead) writer.flush(true);
+      else if (!writer.finished) post({ type: 'error', requestId: msg.requestId, message: err instanceof GuestExit ? 'the guest exited without a response' : describe(err) });
+    } finally {
+      setBeforeBlocking(() => {});
     }
+    // Instantiate the next request's instance now, while this worker would otherwise be idle.
+    if (loaded) setImmediate(() => prepareSpare(loaded));
   });
   post({ type: 'ready' });
 }

@@ -27,9 +27,24 @@ export class IoError {
 
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
+let beforeBlocking: () => void = () => {};
+/**
+ * Registers what must happen before this thread blocks (the worker sends the response
+ * bytes a guest has written so far, so a client sees them while the guest waits).
+ */
+export function setBeforeBlocking(hook: () => void): void {
+  beforeBlocking = hook;
+}
+export function notifyBlocking(): void {
+  beforeBlocking();
+}
+
 /** Blocks this thread (a worker) for `ms` milliseconds. */
 export function blockFor(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+  if (ms > 0) {
+    beforeBlocking();
+    Atomics.wait(sleepCell, 0, 0, ms);
+  }
 }
 
 /** wasi:io/poll.pollable: ready now, or at a monotonic deadline (ns). */
