@@ -2,6 +2,7 @@
 /** The spin-ts command line: one file per command. */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
+import { buildCommand } from './build.js';
 import { modelsCommand } from './models.js';
 import { upCommand } from './up.js';
 
@@ -11,6 +12,7 @@ const program = new Command('spin-ts')
   .description('Run Spin-style WebAssembly component apps with built-in serverless AI')
   .version(version)
   .addCommand(upCommand())
+  .addCommand(buildCommand())
   .addCommand(modelsCommand());
 
 await program.parseAsync(process.argv);

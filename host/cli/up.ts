@@ -1,5 +1,6 @@
 /** `spin-ts up`: flags as Spin names them. */
 import { Command, Option } from 'commander';
+import { buildApp } from '../build.js';
 import { up } from '../up.js';
 import { parseDuration } from './duration.js';
 import { CliError, reportAndExit } from './errors.js';
@@ -36,6 +37,7 @@ export function upCommand(): Command {
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every component (repeatable)', collect, [])
     .option('--request-timeout <duration>', 'cut off a guest still running after this long (500ms, 5s, 2m)', '60s')
     .option('-q, --quiet', "hide the components' stdout and stderr", false)
+    .option('--build', 'run `spin-ts build` first', false)
     .option('--workers <n>', 'guest worker threads (default: max(4, 2 × cores))', positiveInt('--workers'))
     .option('--guest-memory-mb <n>', "cap on each guest instance's linear memory and each worker's JS heap, in MiB", positiveInt('--guest-memory-mb'), 512)
     .option('--preload-models', 'load the models components may use at start instead of on first use', false)
@@ -45,6 +47,7 @@ export function upCommand(): Command {
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .action(async (o) => {
       try {
+        if (o.build) await buildApp(o.from);
         const running = await up({
           from: o.from,
           listen: o.listen,
