@@ -85,7 +85,14 @@ export class Descriptor {
         const child = node.children.get(part);
         if (!child) throw fsError('no-entry');
         node = child;
-        if (child.kind === 'host') root = undefined;
+        if (child.kind === 'host') {
+          // Entering a mount: everything below must stay inside its real location.
+          try {
+            root = realpathSync(child.path);
+          } catch {
+            throw fsError('no-entry');
+          }
+        }
       } else {
         node = { kind: 'host', path: join(node.path, part) };
       }

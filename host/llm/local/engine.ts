@@ -1,0 +1,420 @@
+/**
+ * The local LLM engine: GGUF models run in-process through node-llama-cpp (llama.cpp).
+ *
+ * - Each model is loaded once per engine, lazily on first use (or by preload); concurrent
+ *   first calls share one load.
+ * - Completion: ONE context per model with `slots` sequences. Each call takes a free sequence;
+ *   node-llama-cpp decodes the pending tokens of all busy sequences in one batch per cycle
+ *   (continuous batching). Calls beyond the slots wait in a FIFO queue of `queue` entries; a
+ *   full queue answers LlmError('busy'). An abort signal cancels a queued call at once, and a
+ *   running one at once too: the call rejects immediately and its slot counts as free; the
+ *   next holder of that sequence first waits for the in-flight decode step (one token) to end.
+ *   A cancelled call rejects with the signal's reason (an AbortError by default).
+ * - Embeddings: a separate embedding context per model (one sequence, same queue rules).
+ * - GPU: getLlama({ gpu }) with prebuilt binaries only (never compiles). 'auto' falls back to
+ *   the CPU with a log line. With a GPU, all layers are offloaded unless the model table's
+ *   gpu_layers says otherwise. node-llama-cpp's prebuilt CUDA binary needs the CUDA 13 runtime
+ *   and cuBLAS 13 on the machine; without them 'auto' moves on to Vulkan, then the CPU.
+ * This engine knows nothing of Spin components or allow-lists.
+ */
+
+import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
+import { LlmError, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo } from '../engine.js';
+import { physicalCores } from './cpu.js';
+import { generate } from './generate.js';
+import { guessKind, kindOfArchitecture } from './model-kind.js';
+import { checkAgainstContext, planSampling, randomSeed } from './params.js';
+import { loadProgress } from './progress.js';
+import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
+import { abortReason, SlotPool } from './slots.js';
+
+export interface LocalLlamaEngineOptions {
+  modelTable: ModelTable;
+  stateDir: string;
+  /** CPU threads for llama.cpp; default: the number of physical cores. */
+  threads?: number | undefined;
+  gpu?: 'auto' | 'cuda' | 'vulkan' | 'cpu' | undefined;
+  /** Parallel sequences per model (default 4). */
+  slots?: number | undefined;
+  /** Calls that may wait for a slot (default 64). */
+  queue?: number | undefined;
+  /** Seed used when a call gives none (default: a random seed per call). */
+  seed?: number | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface ModelStats {
+  running: number;
+  queued: number;
+  slots: number;
+}
+
+/** Largest default context per sequence when the model table gives no context_size. */
+const DEFAULT_MAX_CONTEXT = 4096;
+
+interface CompletionRuntime {
+  context: LlamaContext;
+  pool: SlotPool<LlamaContextSequence>;
+}
+
+interface EmbeddingRuntime {
+  context: LlamaEmbeddingContext;
+  pool: SlotPool<LlamaEmbeddingContext>;
+  contextSize: number;
+}
+
+interface ModelState {
+  resolved: ResolvedModel;
+  kind: ModelKind;
+  model: LlamaModel;
+  completion?: Promise<CompletionRuntime> | undefined;
+  embedding?: Promise<EmbeddingRuntime> | undefined;
+  /** Set once the runtimes exist (for stats). */
+  completionPool?: SlotPool<LlamaContextSequence>;
+  embeddingPool?: SlotPool<LlamaEmbeddingContext>;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function isAbort(err: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true && (err === signal.reason || (err instanceof Error && err.name === 'AbortError'));
+}
+
+function asLlmError(err: unknown, what: string): unknown {
+  if (err instanceof LlmError) return err;
+  if (err instanceof Error && err.name === 'AbortError') return err;
+  return new LlmError('runtime-error', `${what}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export class LocalLlamaEngine implements LlmEngine {
+  private readonly threads: number;
+  private readonly gpu: 'auto' | 'cuda' | 'vulkan' | 'cpu';
+  private readonly slots: number;
+  private readonly queueLimit: number;
+  private readonly log: (line: string) => void;
+  private llamaPromise: Promise<Llama> | undefined;
+  private readonly states = new Map<string, Promise<ModelState>>();
+  private readonly settled = new Map<string, ModelState>();
+  /** Calls waiting for a model load or context creation, per model. */
+  private readonly loading = new Map<string, number>();
+  private closed = false;
+
+  constructor(private readonly opts: LocalLlamaEngineOptions) {
+    const positiveInt = (name: string, v: number | undefined, dflt: number, min: number): number => {
+      if (v === undefined) return dflt;
+      if (!Number.isInteger(v) || v < min) throw new Error(`LocalLlamaEngine: ${name} must be an integer ≥ ${min}, got ${v}`);
+      return v;
+    };
+    this.threads = positiveInt('threads', opts.threads, physicalCores(), 1);
+    this.slots = positiveInt('slots', opts.slots, 4, 1);
+    this.queueLimit = positiveInt('queue', opts.queue, 64, 0);
+    this.gpu = opts.gpu ?? 'auto';
+    this.log = opts.log ?? ((line: string) => process.stderr.write(`[llm] ${line}\n`));
+    if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`LocalLlamaEngine: seed must be an integer, got ${opts.seed}`);
+  }
+
+  /** Load these models (and their contexts) now rather than on first use. */
+  async preload(names: readonly string[]): Promise<void> {
+    for (const name of names) {
+      const state = await this.state(name);
+      if (state.kind === 'embedding') await this.embeddingRuntime(state);
+      else await this.completionRuntime(state);
+    }
+  }
+
+  /** Per model seen so far: calls holding a slot, calls waiting (for a slot or the load), and the slot count. */
+  stats(): Record<string, ModelStats> {
+    const out: Record<string, ModelStats> = {};
+    const names = new Set([...this.states.keys(), ...this.loading.keys()]);
+    for (const name of names) {
+      const s = this.settled.get(name);
+      const pools: Array<{ running: number; queued: number; size: number }> = [];
+      if (s?.completionPool) pools.push(s.completionPool);
+      if (s?.embeddingPool) pools.push(s.embeddingPool);
+      out[name] = {
+        running: pools.reduce((n, p) => n + p.running, 0),
+        queued: pools.reduce((n, p) => n + p.queued, 0) + (this.loading.get(name) ?? 0),
+        slots: pools.length > 0 ? pools.reduce((n, p) => n + p.size, 0) : this.slots,
+      };
+    }
+    return out;
+  }
+
+  async infer(modelName: string, prompt: string, params: InferParams, options: InferOptions = {}): Promise<InferResult> {
+    const { signal, onText } = options;
+    if (signal?.aborted) throw abortReason(signal);
+    if (typeof prompt !== 'string') throw new LlmError('invalid-input', 'prompt must be a string');
+    // model-independent checks first: a bad call never triggers a model load
+    const plan = planSampling(params, () => this.opts.seed ?? randomSeed());
+    const { state, runtime } = await this.waitFor(modelName, signal, async (state) => {
+      if (state.kind === 'embedding') {
+        throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
+      }
+      return this.completionRuntime(state);
+    });
+    const model = state.model;
+    const promptTokens = model.tokenize(prompt, true);
+    const bos = model.tokens.bos;
+    if (model.tokens.shouldPrependBosToken && bos !== null && promptTokens[0] !== bos) promptTokens.unshift(bos);
+    if (promptTokens.length === 0) throw new LlmError('invalid-input', 'the prompt is empty');
+    const contextSize = runtime.context.contextSize;
+    checkAgainstContext(plan, promptTokens.length, contextSize);
+
+    const lease = await runtime.pool.acquire(signal);
+    let released = false;
+    try {
+      await raceAbort(lease.ready, signal);
+      const outcome = await generate({
+        sequence: lease.resource,
+        promptTokens,
+        plan,
+        ...(signal ? { signal } : {}),
+        ...(onText ? { onText } : {}),
+      });
+      lease.release(outcome.settled);
+      released = true;
+      if (outcome.result) return outcome.result;
+      if (outcome.callbackError || isAbort(outcome.error, signal)) throw outcome.error;
+      throw asLlmError(outcome.error, `inference on '${modelName}' failed`);
+    } finally {
+      // an abort while waiting for the previous holder: its wind-down is still the next holder's wait
+      if (!released) lease.release(lease.ready);
+    }
+  }
+
+  async embed(modelName: string, inputs: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortReason(signal);
+    if (!Array.isArray(inputs) || inputs.some((s) => typeof s !== 'string')) {
+      throw new LlmError('invalid-input', 'the input must be a list of strings');
+    }
+    const { runtime } = await this.waitFor(modelName, signal, (state) => this.embeddingRuntime(state));
+    if (inputs.length === 0) return { embeddings: [], promptTokens: 0 };
+    const ctx = runtime.context;
+    const lengths = inputs.map((text, i) => {
+      if (text.trim().length === 0) throw new LlmError('invalid-input', `input ${i} is empty`);
+      const n = ctx.calculateInputLength(text);
+      if (n >= runtime.contextSize) {
+        throw new LlmError('invalid-input', `input ${i} is ${n} tokens; the embedding context holds ${runtime.contextSize - 1}`);
+      }
+      return n;
+    });
+    const lease = await runtime.pool.acquire(signal);
+    try {
+      const embeddings: number[][] = [];
+      for (const text of inputs) {
+        if (signal?.aborted) throw abortReason(signal);
+        const { vector } = await ctx.getEmbeddingFor(text).catch((err: unknown) => {
+          throw asLlmError(err, `embedding with '${modelName}' failed`);
+        });
+        embeddings.push(l2Normalize(vector));
+      }
+      return { embeddings, promptTokens: lengths.reduce((a, b) => a + b, 0) };
+    } finally {
+      lease.release();
+    }
+  }
+
+  async listModels(): Promise<ModelInfo[]> {
+    const found = await discoverModels({ modelTable: this.opts.modelTable, stateDir: this.opts.stateDir });
+    return Promise.all(
+      found.map(async (r) => ({
+        id: r.name,
+        kind: r.kind ?? this.settled.get(r.name)?.kind ?? (await guessKind(r.path)),
+        source: r.source,
+        loaded: this.settled.has(r.name),
+      })),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const states = await Promise.all([...this.states.values()].map((p) => p.catch(() => undefined)));
+    for (const s of states) {
+      if (!s) continue;
+      s.completionPool?.close();
+      s.embeddingPool?.close();
+    }
+    for (const s of states) {
+      if (!s) continue;
+      const completion = await s.completion?.catch(() => undefined);
+      const embedding = await s.embedding?.catch(() => undefined);
+      await completion?.context.dispose().catch(() => undefined);
+      await embedding?.context.dispose().catch(() => undefined);
+      await s.model.dispose().catch(() => undefined);
+    }
+    this.states.clear();
+    this.settled.clear();
+    const llama = await this.llamaPromise?.catch(() => undefined);
+    await llama?.dispose().catch(() => undefined);
+  }
+
+  // ---- internals ----
+
+  /** Await the model (and a runtime of it), counting the caller as queued meanwhile; abortable. */
+  private async waitFor<R>(name: string, signal: AbortSignal | undefined, runtime: (state: ModelState) => Promise<R>): Promise<{ state: ModelState; runtime: R }> {
+    this.loading.set(name, (this.loading.get(name) ?? 0) + 1);
+    try {
+      return await raceAbort(
+        (async () => {
+          const state = await this.state(name);
+          return { state, runtime: await runtime(state) };
+        })(),
+        signal,
+      );
+    } finally {
+      const n = (this.loading.get(name) ?? 1) - 1;
+      if (n > 0) this.loading.set(name, n);
+      else this.loading.delete(name);
+    }
+  }
+
+  private llama(): Promise<Llama> {
+    this.llamaPromise ??= (async () => {
+      const gpu = this.gpu === 'cpu' ? false : this.gpu;
+      let llama: Llama;
+      try {
+        llama = await getLlama({
+          gpu,
+          build: 'never',
+          skipDownload: true,
+          maxThreads: this.threads,
+          logLevel: LlamaLogLevel.warn,
+          logger: (level, message) => {
+            const text = message.trim();
+            if (text) this.log(`llama.cpp ${level}: ${text}`);
+          },
+        });
+      } catch (err) {
+        const hint = this.gpu === 'cuda' ? ' (the prebuilt CUDA binary needs the CUDA 13 runtime and cuBLAS 13)' : '';
+        throw new LlmError('runtime-error', `cannot start llama.cpp with gpu=${this.gpu}${hint}: ${(err as Error).message}`);
+      }
+      if (this.gpu === 'auto' && llama.gpu === false) this.log('no usable GPU found (gpu=auto); running on the CPU');
+      this.log(`llama.cpp ready: ${llama.gpu === false ? 'CPU' : llama.gpu}, ${this.threads} threads`);
+      return llama;
+    })();
+    this.llamaPromise.catch(() => {
+      this.llamaPromise = undefined;
+    });
+    return this.llamaPromise;
+  }
+
+  private state(name: string): Promise<ModelState> {
+    if (this.closed) return Promise.reject(new LlmError('runtime-error', 'the LLM engine is closed'));
+    let p = this.states.get(name);
+    if (!p) {
+      p = this.loadModel(name);
+      this.states.set(name, p);
+      p.then(
+        (s) => this.settled.set(name, s),
+        () => this.states.delete(name), // a failed load is retried by the next call
+      );
+    }
+    return p;
+  }
+
+  private async loadModel(name: string): Promise<ModelState> {
+    const resolved = await resolveModel(name, { modelTable: this.opts.modelTable, stateDir: this.opts.stateDir });
+    if (!resolved) throw new LlmError('model-not-supported', `model '${name}' is not available: it is not in the model table and no GGUF file was found for it under ${this.opts.stateDir}/ai-models`);
+    if (resolved.sha256) await verifySha256(resolved.path, resolved.sha256);
+    const llama = await this.llama();
+    const rssBefore = process.memoryUsage.rss();
+    const started = performance.now();
+    const progress = loadProgress(`${name} (${resolved.path})`, this.log);
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({
+        modelPath: resolved.path,
+        gpuLayers: llama.gpu === false ? 0 : resolved.gpuLayers ?? 'max',
+        onLoadProgress: (p) => progress.update(p),
+      });
+    } catch (err) {
+      throw new LlmError('runtime-error', `cannot load model '${name}' from ${resolved.path}: ${(err as Error).message}`);
+    } finally {
+      progress.done();
+    }
+    const kind = resolved.kind ?? kindOfArchitecture(model.fileInfo.metadata?.general?.architecture);
+    this.log(
+      `loaded model '${name}' (${kind}) from ${resolved.path} in ${(performance.now() - started).toFixed(0)} ms; ` +
+        `weights ${mib(model.size)}, RSS ${rssBefore < process.memoryUsage.rss() ? '+' : ''}${mib(process.memoryUsage.rss() - rssBefore)}` +
+        (llama.gpu === false ? '' : `, ${model.gpuLayers} layers on ${llama.gpu}`),
+    );
+    return { resolved, kind, model };
+  }
+
+  private contextSizeFor(state: ModelState): number | { max: number } {
+    if (state.resolved.contextSize !== undefined) return state.resolved.contextSize;
+    return { max: Math.min(state.model.trainContextSize || DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT) };
+  }
+
+  private completionRuntime(state: ModelState): Promise<CompletionRuntime> {
+    state.completion ??= (async () => {
+      const started = performance.now();
+      const rssBefore = process.memoryUsage.rss();
+      let context: LlamaContext;
+      try {
+        context = await state.model.createContext({
+          sequences: this.slots,
+          contextSize: this.contextSizeFor(state),
+          threads: this.threads,
+        });
+      } catch (err) {
+        throw new LlmError('runtime-error', `cannot create a context for model '${state.resolved.name}': ${(err as Error).message}`);
+      }
+      const sequences = Array.from({ length: this.slots }, () => context.getSequence());
+      const pool = new SlotPool(sequences, this.queueLimit, `model '${state.resolved.name}'`);
+      state.completionPool = pool;
+      this.log(
+        `context for '${state.resolved.name}': ${this.slots} slots × ${context.contextSize} tokens, ` +
+          `${(performance.now() - started).toFixed(0)} ms, RSS +${mib(Math.max(0, process.memoryUsage.rss() - rssBefore))}`,
+      );
+      return { context, pool };
+    })();
+    state.completion.catch(() => {
+      state.completion = undefined;
+    });
+    return state.completion;
+  }
+
+  private embeddingRuntime(state: ModelState): Promise<EmbeddingRuntime> {
+    state.embedding ??= (async () => {
+      let context: LlamaEmbeddingContext;
+      const size = this.contextSizeFor(state);
+      const contextSize = typeof size === 'number' ? size : size.max;
+      try {
+        context = await state.model.createEmbeddingContext({ contextSize, threads: this.threads });
+      } catch (err) {
+        throw new LlmError('runtime-error', `cannot create an embedding context for model '${state.resolved.name}': ${(err as Error).message}`);
+      }
+      const pool = new SlotPool([context], this.queueLimit, `model '${state.resolved.name}' (embeddings)`);
+      state.embeddingPool = pool;
+      this.log(`embedding context for '${state.resolved.name}': ${contextSize} tokens, ${state.model.embeddingVectorSize} dimensions`);
+      return { context, pool, contextSize };
+    })();
+    state.embedding.catch(() => {
+      state.embedding = undefined;
+    });
+    return state.embedding;
+  }
+}
+
+function l2Normalize(vector: readonly number[]): number[] {
+  let sum = 0;
+  for (const v of vector) sum += v * v;
+  if (!Number.isFinite(sum)) throw new LlmError('runtime-error', 'the model produced a non-finite embedding');
+  const norm = Math.sqrt(sum);
+  return norm > 0 ? vector.map((v) => v / norm) : [...vector];
+}

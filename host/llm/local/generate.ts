@@ -1,0 +1,149 @@
+/**
+ * One completion on one context sequence, driven token by token through node-llama-cpp's
+ * `LlamaContextSequence.evaluate` (rather than LlamaCompletion) so that:
+ *  - the prompt token count is exact (the tokens of the prompt as evaluated, BOS included);
+ *  - the generated token count is exact: every sampled token except the end-of-generation
+ *    token (tokens that complete a stop string are counted — they were generated);
+ *  - maxTokens is exact, and generation stops with 'length' (no context shift) when the
+ *    sequence's context is full;
+ *  - the repeat penalty window is what Spin/llama.cpp use: the last
+ *    `repeatPenaltyLastNTokenCount` tokens of prompt + generated text (LlamaCompletion's window
+ *    covers generated tokens only, and its penalty defaults differ). The frequency and presence
+ *    penalties use the same window.
+ *  - sequences of one context decode together: node-llama-cpp batches the pending tokens of
+ *    every sequence of a context into one llama_decode per cycle.
+ * The prompt's longest prefix already in the sequence's KV cache is reused (not re-evaluated).
+ */
+
+import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import type { InferResult } from '../engine.js';
+import type { SamplingPlan } from './params.js';
+import { abortReason } from './slots.js';
+import { GenerationText } from './text-stream.js';
+
+export interface GenerateInput {
+  sequence: LlamaContextSequence;
+  promptTokens: readonly Token[];
+  plan: SamplingPlan;
+  signal?: AbortSignal;
+  onText?: (chunk: string) => void;
+}
+
+export interface GenerateOutcome {
+  result?: InferResult;
+  error?: unknown;
+  /** The error was thrown by the caller's onText callback (pass it on unchanged). */
+  callbackError?: boolean;
+  /** Resolves once the sequence is idle again (after an abort, the in-flight decode finishes first). */
+  settled: Promise<void>;
+}
+
+function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
+  if (!signal) return { promise: new Promise<never>(() => undefined), dispose: () => undefined };
+  let onAbort: () => void = () => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined);
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
+  const { sequence, promptTokens, plan, signal } = input;
+  const model = sequence.model;
+  const contextSize = sequence.contextSize;
+  const all: Token[] = [...promptTokens];
+  let callbackError = false;
+  const onText = input.onText;
+  const text = new GenerationText(
+    model,
+    promptTokens,
+    plan.stop,
+    onText &&
+      ((chunk: string) => {
+        try {
+          onText(chunk);
+        } catch (err) {
+          callbackError = true;
+          throw err;
+        }
+      }),
+  );
+  const aborted = abortPromise(signal);
+  let iterator: AsyncGenerator<Token, void, void | Token | Token[]> | undefined;
+  let inflight: Promise<unknown> | undefined;
+  const closeIterator = async (): Promise<void> => {
+    await inflight?.catch(() => undefined);
+    await iterator?.return().catch(() => undefined);
+  };
+
+  try {
+    // keep the longest cached prefix; at least the last prompt token must be evaluated to get logits
+    const adapting = sequence.adaptStateToTokens(promptTokens.slice(0, -1) as Token[], false);
+    inflight = adapting;
+    await Promise.race([adapting, aborted.promise]);
+    inflight = undefined;
+    const evalTokens = promptTokens.slice(sequence.nextTokenIndex) as Token[];
+    const penaltyWindow = Math.min(plan.penaltyLastN, contextSize);
+    iterator = sequence.evaluate(evalTokens, {
+      temperature: plan.greedy ? 0 : plan.temperature,
+      topK: plan.topK,
+      topP: plan.topP,
+      minP: 0,
+      seed: plan.seed,
+      yieldEogToken: true,
+      ...(penaltyWindow > 0
+        ? {
+            repeatPenalty: {
+              punishTokens: () => all.slice(-penaltyWindow),
+              maxPunishTokens: penaltyWindow,
+              penalty: plan.repeatPenalty,
+              frequencyPenalty: plan.frequencyPenalty,
+              presencePenalty: plan.presencePenalty,
+            },
+          }
+        : {}),
+    });
+
+    let generated = 0;
+    let finishReason: InferResult['finishReason'] = 'length';
+    for (;;) {
+      const step = iterator.next();
+      inflight = step;
+      const r = await Promise.race([step, aborted.promise]);
+      inflight = undefined;
+      if (r.done) {
+        finishReason = 'stop';
+        break;
+      }
+      const token = r.value;
+      if (model.isEogToken(token)) {
+        finishReason = 'stop';
+        break;
+      }
+      generated++;
+      all.push(token);
+      if (text.push(token)) {
+        finishReason = 'stop';
+        break;
+      }
+      if (generated >= plan.maxTokens) break;
+      // the next step decodes this token into the KV cache; node-llama-cpp keeps one cell of a
+      // sequence free and would shift the context (drop its start) rather than fail, so stop here:
+      // at most contextSize - promptTokens tokens are generated
+      if (sequence.nextTokenIndex >= contextSize - 1) break;
+    }
+    const finalText = text.finish();
+    await closeIterator();
+    return {
+      result: { text: finalText, promptTokens: promptTokens.length, generatedTokens: generated, finishReason },
+      settled: Promise.resolve(),
+    };
+  } catch (error) {
+    return { error, callbackError, settled: closeIterator() };
+  } finally {
+    aborted.dispose();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * A fixed set of resources (a model's context sequences) handed out one per call, with a
+ * bounded FIFO queue of waiters behind them.
+ *
+ * - acquire() gets a free resource at once, else waits in the queue; a full queue throws
+ *   LlmError('busy').
+ * - An abort signal removes a waiter from the queue immediately.
+ * - release() hands the resource straight to the oldest waiter, else returns it to the pool.
+ *   A release may carry a `ready` promise (the resource's previous user still winding down);
+ *   the next holder gets it and must await it before touching the resource.
+ */
+
+import { LlmError } from '../engine.js';
+
+export interface Lease<T> {
+  resource: T;
+  /** Resolves when the previous holder has finished with the resource. */
+  ready: Promise<void>;
+  /** Give the resource back; `ready` is what the next holder must wait for. Idempotent. */
+  release(ready?: Promise<void>): void;
+}
+
+interface Waiter<T> {
+  grant: (lease: Lease<T>) => void;
+  reject: (err: unknown) => void;
+  cleanup: () => void;
+}
+
+interface FreeSlot<T> {
+  resource: T;
+  ready: Promise<void>;
+}
+
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const err = new Error(typeof reason === 'string' ? reason : 'The operation was aborted');
+  err.name = 'AbortError';
+  return err;
+}
+
+export class SlotPool<T> {
+  private readonly free: FreeSlot<T>[];
+  private readonly waiters: Waiter<T>[] = [];
+  private closed = false;
+  running = 0;
+
+  constructor(
+    resources: readonly T[],
+    readonly queueLimit: number,
+    private readonly label = 'model',
+  ) {
+    this.free = resources.map((resource) => ({ resource, ready: Promise.resolve() }));
+    this.size = resources.length;
+  }
+
+  readonly size: number;
+
+  get queued(): number {
+    return this.waiters.length;
+  }
+
+  acquire(signal?: AbortSignal): Promise<Lease<T>> {
+    if (this.closed) return Promise.reject(new LlmError('runtime-error', 'the LLM engine is closed'));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const slot = this.free.pop();
+    if (slot) return Promise.resolve(this.lease(slot));
+    if (this.waiters.length >= this.queueLimit) {
+      return Promise.reject(
+        new LlmError('busy', `busy: all ${this.size} slots of ${this.label} are in use and ${this.waiters.length} calls are queued; retry later`),
+      );
+    }
+    return new Promise<Lease<T>>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(abortReason(signal!));
+      };
+      const waiter: Waiter<T> = {
+        grant: resolve,
+        reject,
+        cleanup: () => signal?.removeEventListener('abort', onAbort),
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
+    });
+  }
+
+  private lease(slot: FreeSlot<T>): Lease<T> {
+    this.running++;
+    let released = false;
+    return {
+      resource: slot.resource,
+      ready: slot.ready,
+      release: (ready?: Promise<void>) => {
+        if (released) return;
+        released = true;
+        this.running--;
+        this.handBack({ resource: slot.resource, ready: ready ?? Promise.resolve() });
+      },
+    };
+  }
+
+  private handBack(slot: FreeSlot<T>): void {
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      waiter.cleanup();
+      waiter.grant(this.lease(slot));
+    } else {
+      this.free.push(slot);
+    }
+  }
+
+  /** Reject every waiter and refuse new calls. */
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiters.splice(0)) {
+      w.cleanup();
+      w.reject(new LlmError('runtime-error', 'the LLM engine is closed'));
+    }
+  }
+}
