@@ -1,5 +1,5 @@
 /** `spin-ts up`: flags as Spin names them. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildApp } from '../build.js';
 import { up } from '../up.js';
 import { parseDuration } from './duration.js';
@@ -22,7 +22,7 @@ function parseEnvPairs(pairs: string[]): Record<string, string> {
 function positiveInt(flag: string) {
   return (v: string): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag}: '${v}' is not a positive integer`);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${flag}: '${v}' is not a positive integer.`);
     return n;
   };
 }
@@ -44,6 +44,11 @@ export function upCommand(): Command {
     .option('--llm-threads <n>', 'CPU threads for llama.cpp (default: physical cores)', positiveInt('--llm-threads'))
     .option('--llm-slots <n>', 'LLM calls decoded together per model', positiveInt('--llm-slots'), 4)
     .option('--llm-queue <n>', 'LLM calls that may wait for a slot before "busy"', positiveInt('--llm-queue'), 64)
+    .option('--llm-seed <n>', 'fixed sampling seed for every LLM call (default: random per call)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${v}' is not a non-negative integer.`);
+      return n;
+    })
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .action(async (o) => {
       try {
@@ -58,7 +63,7 @@ export function upCommand(): Command {
           quiet: o.quiet,
           workers: o.workers,
           guestMemoryMb: o.guestMemoryMb,
-          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue },
+          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
         });
         if (o.preloadModels) {
           const models = [...new Set([...running.app.components.values()].flatMap((c) => c.aiModels))];
