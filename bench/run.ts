@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
 import { benchInstantiate } from './instantiate.js';
+import { benchLlm } from './llm.js';
 import { machine, REPO } from './support.js';
 
 type Section = { title: string; command: string; run: () => Promise<string> };
@@ -23,6 +24,11 @@ const sections: Record<string, Section> = {
     title: 'Instantiation: cost per instance and memory growth',
     command: 'npm run bench -- instantiate',
     run: async () => (await benchInstantiate(200)).markdown,
+  },
+  llm: {
+    title: 'LLM: tokens/s through a guest ÷ node-llama-cpp directly (CPU)',
+    command: 'npm run bench -- llm   (BENCH_LLM_THREADS, BENCH_LLM_TOKENS, BENCH_LLM_RUNS)',
+    run: async () => (await benchLlm()).markdown,
   },
   'cold-start': {
     title: 'Cold start',

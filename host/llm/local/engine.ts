@@ -18,8 +18,10 @@
  * This engine knows nothing of Spin components or allow-lists.
  */
 
+import { decodeFirstThenPromptsInOrder } from './batching.js';
 import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
-import { LlmError, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo } from '../engine.js';
+import { LlmError, type ChatMessage, type ChatParams, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo } from '../engine.js';
+import { chatOnModel } from './chat.js';
 import { physicalCores } from './cpu.js';
 import { generate } from './generate.js';
 import { guessKind, kindOfArchitecture } from './model-kind.js';
@@ -192,6 +194,14 @@ export class LocalLlamaEngine implements LlmEngine {
       // an abort while waiting for the previous holder: its wind-down is still the next holder's wait
       if (!released) lease.release(lease.ready);
     }
+  }
+
+  /** A chat completion through the model's chat template (chat.ts). */
+  async chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
+    const { state, runtime } = await this.waitFor(modelName, options.signal, async (s) => (s.kind === 'embedding' ? undefined : this.completionRuntime(s)));
+    if (!runtime) throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
+    const target = { name: modelName, model: state.model, chatTemplate: state.resolved.chatTemplate, contextSize: runtime.context.contextSize };
+    return chatOnModel(target, messages, params, (prompt, p) => this.infer(modelName, prompt, p, options));
   }
 
   async embed(modelName: string, inputs: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
@@ -370,6 +380,7 @@ export class LocalLlamaEngine implements LlmEngine {
           sequences: this.slots,
           contextSize: this.contextSizeFor(state),
           threads: this.threads,
+          batching: { itemPrioritizationStrategy: (await this.llama()).gpu === false ? decodeFirstThenPromptsInOrder : 'maximumParallelism' },
         });
       } catch (err) {
         throw new LlmError('runtime-error', `cannot create a context for model '${state.resolved.name}': ${(err as Error).message}`);
