@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// Builds every example guest from source: the JS guests with componentize-js, then the
-// Rust guests (scripts/build-rust-guests.mjs). Up-to-date outputs are skipped.
+// Builds every example guest from source: the JS guests with componentize-js, the app
+// built with the Spin JS SDK (scripts/build-spin-sdk-app.mjs), then the Rust guests
+// (scripts/build-rust-guests.mjs). Up-to-date outputs are skipped.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildJsGuest } from './build-js-guest.mjs';
+import { buildSpinSdkApp, summary as spinSdkAppSummary } from './build-spin-sdk-app.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -26,6 +28,14 @@ for (const [name, world] of Object.entries(JS_GUESTS)) {
     console.error(`${name}: build failed: ${err.message ?? err}`);
     process.exit(1);
   }
+}
+
+// The app built with the official Spin JS SDK, by its own `npm run build` (scripts/build-spin-sdk-app.mjs).
+try {
+  console.log(spinSdkAppSummary(buildSpinSdkApp()));
+} catch (err) {
+  console.error(`spin-sdk-app: build failed: ${err.message ?? err}`);
+  process.exit(1);
 }
 
 // The Rust guests need Debian's rustc and wasm32 std (.ci/run installs them). Without
