@@ -8,6 +8,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
 import { benchInstantiate } from './instantiate.js';
 import { benchLlm } from './llm.js';
+import { benchOpenAi } from './openai.js';
 import { machine, REPO } from './support.js';
 
 type Section = { title: string; command: string; run: () => Promise<string> };
@@ -29,6 +30,11 @@ const sections: Record<string, Section> = {
     title: 'LLM: tokens/s through a guest ÷ node-llama-cpp directly (CPU)',
     command: 'npm run bench -- llm   (BENCH_LLM_THREADS, BENCH_LLM_TOKENS, BENCH_LLM_RUNS)',
     run: async () => (await benchLlm()).markdown,
+  },
+  openai: {
+    title: 'OpenAI-compatible API: streamed tokens/s and time to first token ÷ the engine called directly',
+    command: 'npm run bench -- openai',
+    run: async () => (await benchOpenAi()).markdown,
   },
   'cold-start': {
     title: 'Cold start',

@@ -18,6 +18,11 @@ import { llmFactor } from './factors/llm/index.js';
 import { variablesFactor } from './factors/variables/index.js';
 import type { LlmEngine } from './llm/engine.js';
 import { createEngine, type EngineOptions } from './llm/create.js';
+import { instrumentEngine } from './observability/engine-metrics.js';
+import { ServingMetrics } from './observability/metrics.js';
+import { collectApiKeys } from './openai/auth.js';
+import { checkChatTemplates } from './openai/chat-template.js';
+import { parseListenAddress, startOpenAiServer, type OpenAiServer } from './openai/server.js';
 import { createHttpTrigger, describeRoutes, listen } from './triggers/http/server.js';
 
 export interface UpOptions {
@@ -42,6 +47,10 @@ export interface UpOptions {
   /** Process environment (variables are read from it). */
   processEnv?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /** host:port for the OpenAI-compatible API (and Spin's remote protocol) on the app's engine. */
+  openaiListen?: string;
+  /** API keys for that API (--api-key); the runtime config's [openai] api_keys and SPIN_TS_API_KEYS are added. */
+  apiKeys?: string[];
 }
 
 export interface RunningApp {
@@ -51,6 +60,8 @@ export interface RunningApp {
   pool: WorkerPool;
   /** The engine, once something has asked for it. */
   engine(): Promise<LlmEngine>;
+  /** The OpenAI-compatible listener, with --openai-listen. */
+  openai?: OpenAiServer;
   close(): Promise<void>;
 }
 
@@ -73,12 +84,21 @@ export function parseListen(listen: string): { host: string; port: number } {
 export async function up(opts: UpOptions): Promise<RunningApp> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const { host, port } = parseListen(opts.listen);
+  const openaiAddr = opts.openaiListen === undefined ? undefined : parseListenAddress('--openai-listen', opts.openaiListen);
   const app = await loadApp(opts.from);
   const runtimeConfig: RuntimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile);
   const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? join(app.baseDir, '.spin'));
 
+  // with the OpenAI API on, every LLM call (components' included) is recorded for /metrics
+  const metrics = openaiAddr ? new ServingMetrics() : undefined;
+  let apiKeys: string[] = [];
+  if (openaiAddr) {
+    checkChatTemplates(runtimeConfig.llmModels, runtimeConfig.path);
+    apiKeys = collectApiKeys({ config: runtimeConfig.openai.apiKeys, flags: opts.apiKeys, env: (opts.processEnv ?? process.env).SPIN_TS_API_KEYS });
+  }
   let enginePromise: Promise<LlmEngine> | undefined;
-  const getEngine = () => (enginePromise ??= createEngine({ ...opts.llm, runtimeConfig, stateDir, log }));
+  const getEngine = () =>
+    (enginePromise ??= createEngine({ ...opts.llm, runtimeConfig, stateDir, log }).then((e) => (metrics ? instrumentEngine(e, metrics) : e)));
 
   const ctx = { app, runtimeConfig, stateDir, env: opts.processEnv ?? process.env, log };
   const configured: Array<[Factor, ConfiguredFactor]> = [];
@@ -122,6 +142,16 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     await pool.close();
     throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
   }
+  let openai: OpenAiServer | undefined;
+  if (openaiAddr && metrics) {
+    try {
+      openai = await startOpenAiServer({ ...openaiAddr, engine: getEngine, apiKeys, metrics, log });
+    } catch (err) {
+      await new Promise<void>((r) => server.close(() => r()));
+      await pool.close();
+      throw err;
+    }
+  }
 
   return {
     app,
@@ -129,7 +159,9 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     routeLines: describeRoutes(router, origin),
     pool,
     engine: getEngine,
+    ...(openai ? { openai } : {}),
     async close() {
+      await openai?.close();
       await new Promise<void>((r) => server.close(() => r()));
       await pool.close();
       for (const [, c] of configured) await c.close?.();

@@ -50,6 +50,8 @@ export function upCommand(): Command {
       return n;
     })
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
+    .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
+    .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
     .action(async (o) => {
       try {
         if (o.build) await buildApp(o.from);
@@ -64,13 +66,17 @@ export function upCommand(): Command {
           workers: o.workers,
           guestMemoryMb: o.guestMemoryMb,
           llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
+          openaiListen: o.openaiListen,
+          apiKeys: o.apiKey,
         });
         if (o.preloadModels) {
           const models = [...new Set([...running.app.components.values()].flatMap((c) => c.aiModels))];
           const engine = await running.engine();
-          await (engine as { preload?: (names: string[]) => Promise<void> }).preload?.(models);
+          const preloading = (engine as { preload?: (names: string[]) => Promise<void> }).preload?.(models);
+          await (preloading && running.openai ? running.openai.health.track(preloading) : preloading);
         }
         console.log(`Serving ${running.origin}`);
+        if (running.openai) console.log(`OpenAI-compatible API: ${running.openai.origin}/v1`);
         console.log('Available Routes:');
         for (const line of running.routeLines) console.log(line);
         const stop = () => {

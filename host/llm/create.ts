@@ -10,10 +10,23 @@ export interface EngineOptions {
   slots?: number;
   queue?: number;
   seed?: number;
+  /** remote_http only: give up on a remote call after this long (default 5 minutes). */
+  remoteTimeoutMs?: number;
   log: (line: string) => void;
 }
 
 export async function createEngine(opts: EngineOptions): Promise<LlmEngine> {
+  const compute = opts.runtimeConfig.llmCompute;
+  if (compute.type === 'remote_http') {
+    const remote = { url: compute.url, authToken: compute.authToken, timeoutMs: opts.remoteTimeoutMs, log: opts.log };
+    opts.log(`LLM calls go to the remote ${new URL(compute.url).origin} (llm_compute remote_http, api_type ${compute.apiType})`);
+    if (compute.apiType === 'open_ai') {
+      const { OpenAiHttpEngine } = await import('./remote/openai-http.js');
+      return new OpenAiHttpEngine(remote);
+    }
+    const { SpinHttpEngine } = await import('./remote/spin-http.js');
+    return new SpinHttpEngine(remote);
+  }
   const { LocalLlamaEngine } = await import('./local/engine.js');
   return new LocalLlamaEngine({
     modelTable: opts.runtimeConfig.llmModels,

@@ -49,6 +49,15 @@ export interface InferOptions {
   onText?: (chunk: string) => void;
 }
 
+/** One chat message; OpenAI's `developer` role arrives here as `system`. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/** Chat params: as InferParams, but maxTokens may be left out (generate until the context is full). */
+export type ChatParams = Omit<InferParams, 'maxTokens'> & { maxTokens?: number };
+
 export interface ModelInfo {
   id: string;
   kind: 'completion' | 'embedding';
@@ -71,6 +80,11 @@ export class LlmError extends Error {
 export interface LlmEngine {
   /** Run a completion on the raw prompt. Throws LlmError. */
   infer(model: string, prompt: string, params: InferParams, options?: InferOptions): Promise<InferResult>;
+  /**
+   * Optional: a chat completion, the messages rendered with the model's chat template (the model
+   * table's `chat_template`, else the GGUF's). Engines without it get a plain rendering from the caller.
+   */
+  chat?(model: string, messages: ChatMessage[], params: ChatParams, options?: InferOptions): Promise<InferResult>;
   /** One L2-normalised vector per input. Throws LlmError. */
   embed(model: string, inputs: string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
   /** Models this engine can serve (configured or discovered). */

@@ -1,0 +1,180 @@
+/**
+ * The OpenAI-compatible API's streaming overhead: streamed tokens/s and time to first token
+ * through POST /v1/chat/completions (SSE, `spin-ts models serve` in its own process, read by a
+ * plain fetch client) beside the same engine called directly in this process
+ * (LocalLlamaEngine.chat with an onText callback) — same generated tiny-llama model, same
+ * messages, same sampling params and seeds, one slot, same run. Runs alternate direct, API,
+ * direct so drift on a noisy machine hits both alike.
+ *  - time to first token: from sending the request (direct: calling chat) to the first text;
+ *  - streamed tokens/s: tokens after the first ÷ time from the first text to the last.
+ * Equal seeds make both sides generate the same tokens; the table says whether they did.
+ * One llama.cpp thread by default (BENCH_OPENAI_THREADS): on a 2-core machine more threads fight
+ * the HTTP client and server for the cores and the ratio measures that fight instead.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ChatMessage, ChatParams } from '../host/llm/engine.js';
+import { generateModel } from '../host/llm/gguf/presets.js';
+import { LocalLlamaEngine } from '../host/llm/local/engine.js';
+import { CLI, fmt, REPO, startServer } from './support.js';
+
+const THREADS = Number(process.env.BENCH_OPENAI_THREADS ?? 1);
+const MAX_TOKENS = Number(process.env.BENCH_OPENAI_TOKENS ?? 256);
+const RUNS = Number(process.env.BENCH_OPENAI_RUNS ?? 10);
+const MODEL = 'tiny';
+
+interface Sample {
+  ttftMs: number;
+  tps: number;
+  tokens: number;
+  text: string;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function messages(run: number): ChatMessage[] {
+  return [
+    { role: 'system', content: 'You are a concise assistant.' },
+    { role: 'user', content: `Run ${run}: explain in a few sentences why WebAssembly components suit serverless AI apps.` },
+  ];
+}
+
+function params(run: number): ChatParams & { maxTokens: number } {
+  // sampled, not greedy: a random-weight model's greedy path tends to loop or end early
+  return { maxTokens: MAX_TOKENS, temperature: 0.8, topK: 40, topP: 0.95, repeatPenalty: 1.1, repeatPenaltyLastNTokenCount: 64, seed: 1000 + run };
+}
+
+async function modelPath(): Promise<string> {
+  const dir = join(REPO, '.spin', 'bench-models');
+  const path = join(dir, 'tiny-llama.gguf');
+  if (!existsSync(path)) {
+    await mkdir(dir, { recursive: true });
+    await generateModel('tiny-llama', path);
+  }
+  return path;
+}
+
+function sample(t0: number, first: number | undefined, end: number, tokens: number, text: string): Sample {
+  const f = first ?? end;
+  return { ttftMs: f - t0, tps: tokens > 1 && end > f ? (tokens - 1) / ((end - f) / 1000) : NaN, tokens, text };
+}
+
+async function direct(engine: LocalLlamaEngine, runs: number[]): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for (const run of runs) {
+    let first: number | undefined;
+    const t0 = performance.now();
+    const r = await engine.chat(MODEL, messages(run), params(run), { onText: () => (first ??= performance.now()) });
+    out.push(sample(t0, first, performance.now(), r.generatedTokens, r.text));
+  }
+  return out;
+}
+
+async function throughApi(url: string, runs: number[]): Promise<Sample[]> {
+  const out: Sample[] = [];
+  const decoder = new TextDecoder();
+  for (const run of runs) {
+    const p = params(run);
+    const body = {
+      model: MODEL,
+      messages: messages(run),
+      stream: true,
+      stream_options: { include_usage: true },
+      max_completion_tokens: p.maxTokens,
+      temperature: p.temperature,
+      top_k: p.topK,
+      top_p: p.topP,
+      repeat_penalty: p.repeatPenalty,
+      repeat_last_n: p.repeatPenaltyLastNTokenCount,
+      seed: p.seed,
+    };
+    const t0 = performance.now();
+    const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (res.status !== 200) throw new Error(`chat completion failed: ${res.status} ${await res.text()}`);
+    let first: number | undefined;
+    let buffer = '';
+    let text = '';
+    let tokens = 0;
+    let end = 0;
+    const reader = res.body!.getReader();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let i: number;
+      while ((i = buffer.indexOf('\n\n')) >= 0) {
+        const event = buffer.slice(0, i);
+        buffer = buffer.slice(i + 2);
+        const data = event.slice('data: '.length);
+        if (data === '[DONE]') {
+          end = performance.now();
+          continue;
+        }
+        const chunk = JSON.parse(data) as { choices: Array<{ delta: { content?: string } }>; usage?: { completion_tokens: number } | null };
+        const piece = chunk.choices[0]?.delta.content ?? '';
+        if (piece.length > 0) {
+          first ??= performance.now();
+          text += piece;
+        }
+        if (chunk.usage) tokens = chunk.usage.completion_tokens;
+      }
+    }
+    out.push(sample(t0, first, end || performance.now(), tokens, text));
+  }
+  return out;
+}
+
+export async function benchOpenAi(): Promise<{ markdown: string; tpsRatio: number; ttftRatio: number }> {
+  const path = await modelPath();
+  const dir = join(REPO, '.spin', 'bench-openai');
+  await mkdir(dir, { recursive: true });
+  const config = join(dir, 'runtime-config.toml');
+  await writeFile(config, `[llm_models.${MODEL}]\npath = "${path}"\ncontext_size = 2048\n`);
+
+  const engine = new LocalLlamaEngine({ modelTable: { [MODEL]: { path, kind: 'completion', contextSize: 2048 } }, stateDir: dir, threads: THREADS, gpu: 'cpu', slots: 1, log: () => undefined });
+  const server = await startServer(
+    [CLI, 'models', 'serve', '--listen', '127.0.0.1:0', '--runtime-config-file', config, '--state-dir', dir, '--llm-threads', String(THREADS), '--llm-slots', '1', '--gpu', 'cpu'],
+    { SPIN_TS_API_KEYS: '' },
+  );
+  try {
+    for (let i = 0; i < 50; i++) {
+      if ((await fetch(`${server.url}/health`)).status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const runs = Array.from({ length: RUNS }, (_, i) => i);
+    // warm-up: model load, first decode, first HTTP connection
+    await direct(engine, [-1]);
+    await throughApi(server.url, [-1]);
+    const d1 = await direct(engine, runs);
+    const api = await throughApi(server.url, runs);
+    const d2 = await direct(engine, runs);
+    const d = [...d1, ...d2];
+    const same = runs.every((i) => api[i]!.text === d1[i]!.text && api[i]!.tokens === d1[i]!.tokens);
+    const dTps = median(d.map((s) => s.tps));
+    const aTps = median(api.map((s) => s.tps));
+    const dTtft = median(d.map((s) => s.ttftMs));
+    const aTtft = median(api.map((s) => s.ttftMs));
+    const tokens = median(api.map((s) => s.tokens));
+    const markdown = [
+      `Model: tiny-llama (generated, f32, ChatML template from the GGUF); ${THREADS} thread(s), 1 slot; sampled (temperature 0.8, top-k 40, top-p 0.95, repeat-penalty 1.1 over 64), seed per run, up to ${MAX_TOKENS} tokens (median ${tokens} generated); medians of ${RUNS} API runs and ${2 * RUNS} direct runs (before and after). ` +
+        `Both sides generated ${same ? 'the same text and token counts' : 'DIFFERENT texts (check the seeds)'}.`,
+      '',
+      '| measure | POST /v1/chat/completions (SSE, separate process) | LocalLlamaEngine.chat directly | API ÷ direct |',
+      '| --- | ---: | ---: | ---: |',
+      `| streamed tokens/s (after the first token) | ${fmt(aTps)} | ${fmt(dTps)} | ${fmt(aTps / dTps, 3)} |`,
+      `| time to first token, ms | ${fmt(aTtft, 2)} | ${fmt(dTtft, 2)} | ${fmt(aTtft / dTtft, 3)} |`,
+      '',
+      'tiny-llama decodes thousands of tokens/s, so the per-token cost of the API (one SSE event per piece of text, JSON, the socket) shows here as large as it can; on a real model the same fixed cost is a far smaller share.',
+    ].join('\n');
+    return { markdown, tpsRatio: aTps / dTps, ttftRatio: aTtft / dTtft };
+  } finally {
+    await server.stop();
+    await engine.close();
+  }
+}
+
+// `node dist/bench/openai.js` runs it alone
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log((await benchOpenAi()).markdown);
+}

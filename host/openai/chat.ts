@@ -1,0 +1,71 @@
+/**
+ * POST /v1/chat/completions (SPEC §7): non-streaming and SSE streaming, with
+ * `stream_options.include_usage`. The messages go through the model's chat template.
+ */
+import type { InferResult } from '../llm/engine.js';
+import { runChat, toChatMessages } from './chat-template.js';
+import { completionId, unixSeconds, type ApiContext } from './context.js';
+import { fromEngineError } from './errors.js';
+import { readGenerationRequest } from './params.js';
+import { Fields, readJsonObject } from './request.js';
+import { streamGeneration } from './sse.js';
+
+function usage(r: InferResult) {
+  return { prompt_tokens: r.promptTokens, completion_tokens: r.generatedTokens, total_tokens: r.promptTokens + r.generatedTokens };
+}
+
+export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Response> {
+  const f = new Fields(await readJsonObject(req));
+  const g = readGenerationRequest(f);
+  const messages = toChatMessages(f.body.messages);
+  f.unsupported('tools', (v) => Array.isArray(v) && v.length === 0, 'are not supported (no tool calling)');
+  f.unsupported('functions', (v) => Array.isArray(v) && v.length === 0, 'are not supported (no function calling)');
+  f.unsupported('tool_choice', (v) => v === 'none' || v === 'auto', 'is not supported (no tool calling)');
+  f.unsupported('response_format', (v) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'text', 'is not supported (only {"type":"text"})');
+
+  const engine = await ctx.engine();
+  const id = completionId('chatcmpl');
+  const created = unixSeconds();
+  const { model, params } = g;
+
+  if (!g.stream) {
+    let r: InferResult;
+    try {
+      r = await runChat(engine, model, messages, params, { signal: req.signal });
+    } catch (err) {
+      throw fromEngineError(err, model, req.signal);
+    }
+    return Response.json({
+      id,
+      object: 'chat.completion',
+      created,
+      model,
+      choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, logprobs: null, finish_reason: r.finishReason }],
+      usage: usage(r),
+    });
+  }
+
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
+    id,
+    object: 'chat.completion.chunk',
+    created,
+    model,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    ...(g.includeUsage ? { usage: null } : {}),
+  });
+  try {
+    return await streamGeneration({
+      requestSignal: req.signal,
+      model,
+      run: (signal, onText) => runChat(engine, model, messages, params, { signal, onText }),
+      head: () => [chunk({ role: 'assistant', content: '' }, null)],
+      chunk: (text) => chunk({ content: text }, null),
+      tail: (r) => [chunk({}, r.finishReason), ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : [])],
+      onEnd: (outcome, detail) => {
+        if (outcome === 'error') ctx.log(`chat completion on '${model}' failed mid-stream: ${(detail as Error)?.message ?? String(detail)}`);
+      },
+    });
+  } catch (err) {
+    throw fromEngineError(err, model, req.signal);
+  }
+}

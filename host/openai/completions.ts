@@ -1,0 +1,81 @@
+/**
+ * POST /v1/completions (legacy): the raw `prompt` (a string, or a list holding one string) with
+ * no chat template. Without max_tokens, 16 tokens are generated (OpenAI's default for this API).
+ */
+import type { InferParams, InferResult } from '../llm/engine.js';
+import { completionId, unixSeconds, type ApiContext } from './context.js';
+import { ApiError, fromEngineError } from './errors.js';
+import { readGenerationRequest } from './params.js';
+import { describeValue, Fields, readJsonObject } from './request.js';
+import { streamGeneration } from './sse.js';
+
+export const DEFAULT_COMPLETION_MAX_TOKENS = 16;
+
+function readPrompt(v: unknown): string {
+  if (v === undefined || v === null) throw ApiError.badRequest("'prompt' is required: a string", 'prompt', 'missing_required_parameter');
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') return v[0];
+  if (Array.isArray(v) && v.every((p) => typeof p === 'string')) {
+    throw ApiError.badRequest(`'prompt': only one prompt per request is supported, got ${v.length}`, 'prompt', 'unsupported_value');
+  }
+  throw ApiError.badRequest(`'prompt': expected a string (token arrays are not supported), got ${describeValue(v)}`, 'prompt', 'invalid_value');
+}
+
+function usage(r: InferResult) {
+  return { prompt_tokens: r.promptTokens, completion_tokens: r.generatedTokens, total_tokens: r.promptTokens + r.generatedTokens };
+}
+
+export async function completions(req: Request, ctx: ApiContext): Promise<Response> {
+  const f = new Fields(await readJsonObject(req));
+  const g = readGenerationRequest(f);
+  const prompt = readPrompt(f.body.prompt);
+  f.unsupported('echo', (v) => v === false, 'is not supported');
+  f.unsupported('suffix', (v) => v === '', 'is not supported');
+
+  const engine = await ctx.engine();
+  const id = completionId('cmpl');
+  const created = unixSeconds();
+  const { model } = g;
+  const params: InferParams = { ...g.params, maxTokens: g.params.maxTokens ?? DEFAULT_COMPLETION_MAX_TOKENS };
+
+  if (!g.stream) {
+    let r: InferResult;
+    try {
+      r = await engine.infer(model, prompt, params, { signal: req.signal });
+    } catch (err) {
+      throw fromEngineError(err, model, req.signal);
+    }
+    return Response.json({
+      id,
+      object: 'text_completion',
+      created,
+      model,
+      choices: [{ text: r.text, index: 0, logprobs: null, finish_reason: r.finishReason }],
+      usage: usage(r),
+    });
+  }
+
+  const chunk = (text: string, finishReason: string | null) => ({
+    id,
+    object: 'text_completion',
+    created,
+    model,
+    choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }],
+    ...(g.includeUsage ? { usage: null } : {}),
+  });
+  try {
+    return await streamGeneration({
+      requestSignal: req.signal,
+      model,
+      run: (signal, onText) => engine.infer(model, prompt, params, { signal, onText }),
+      head: () => [],
+      chunk: (text) => chunk(text, null),
+      tail: (r) => [chunk('', r.finishReason), ...(g.includeUsage ? [{ id, object: 'text_completion', created, model, choices: [], usage: usage(r) }] : [])],
+      onEnd: (outcome, detail) => {
+        if (outcome === 'error') ctx.log(`completion on '${model}' failed mid-stream: ${(detail as Error)?.message ?? String(detail)}`);
+      },
+    });
+  } catch (err) {
+    throw fromEngineError(err, model, req.signal);
+  }
+}

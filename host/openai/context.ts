@@ -1,0 +1,19 @@
+/** What the API handlers share: the engine (the same instance the app's components use) and a log. */
+import { randomBytes } from 'node:crypto';
+import type { LlmEngine } from '../llm/engine.js';
+
+export interface ApiContext {
+  engine: () => Promise<LlmEngine>;
+  log: (line: string) => void;
+  /** Unix seconds reported as `created` for models (the server's start). */
+  startedAt: number;
+}
+
+/** `chatcmpl-…`, `cmpl-…`: a prefix and 24 random base-62-ish characters. */
+export function completionId(prefix: string): string {
+  return `${prefix}-${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+export function unixSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}

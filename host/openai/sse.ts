@@ -1,0 +1,130 @@
+/**
+ * Server-sent events for streamed generations, framed as OpenAI's servers frame them: each event
+ * is `data: <json>\n\n`, the stream ends with `data: [DONE]\n\n`, and an error after the stream
+ * has begun is `data: {"error":{...}}\n\n` (JSON — the official SDK cannot parse plain text).
+ *
+ * The response is held back until the first text arrives (or the generation ends): a request
+ * refused before generating — bad input, unknown model, busy — still gets its real HTTP status.
+ * The generation is aborted when the client disconnects (request signal) or stops reading
+ * (stream cancel); the engine then frees the slot.
+ */
+import type { InferResult } from '../llm/engine.js';
+import { fromEngineError, type OpenAiErrorBody } from './errors.js';
+
+export const SSE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/event-stream',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+});
+
+export function sseEvent(value: unknown): string {
+  return `data: ${JSON.stringify(value)}\n\n`;
+}
+
+export const SSE_DONE = 'data: [DONE]\n\n';
+
+export interface StreamGenerationOptions {
+  /** The request's signal: aborted when the client goes away. */
+  requestSignal: AbortSignal;
+  /** Starts the generation; must honour `signal` and report text through `onText`. */
+  run: (signal: AbortSignal, onText: (text: string) => void) => Promise<InferResult>;
+  /** Events before the first text (e.g. the role delta). */
+  head: () => unknown[];
+  /** One text piece as an event. */
+  chunk: (text: string) => unknown;
+  /** Events after the last text (finish reason, usage). */
+  tail: (result: InferResult) => unknown[];
+  /** The model, for error mapping. */
+  model: string;
+  /** Told how the stream ended: 'done', 'error' (sent in-stream) or 'cancelled' (client gone). */
+  onEnd?: (outcome: 'done' | 'error' | 'cancelled', detail?: unknown) => void;
+}
+
+/**
+ * Runs a generation and answers with its SSE stream. Rejects (with the engine's error) when the
+ * generation fails before producing any text, so the caller can answer with a plain error status.
+ */
+export async function streamGeneration(opts: StreamGenerationOptions): Promise<Response> {
+  const abort = new AbortController();
+  const onRequestAbort = (): void => abort.abort(opts.requestSignal.reason);
+  if (opts.requestSignal.aborted) onRequestAbort();
+  else opts.requestSignal.addEventListener('abort', onRequestAbort, { once: true });
+
+  const encoder = new TextEncoder();
+  const buffered: string[] = [];
+  let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let closed = false;
+  let firstText: () => void = () => undefined;
+  const gotFirstText = new Promise<void>((resolve) => (firstText = resolve));
+
+  const write = (s: string): void => {
+    if (closed) return;
+    if (controller) {
+      try {
+        controller.enqueue(encoder.encode(s));
+      } catch {
+        closed = true;
+      }
+    } else buffered.push(s);
+  };
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    opts.requestSignal.removeEventListener('abort', onRequestAbort);
+    try {
+      controller?.close();
+    } catch {
+      // already errored or cancelled
+    }
+  };
+
+  const onText = (text: string): void => {
+    if (text.length === 0) return;
+    write(sseEvent(opts.chunk(text)));
+    firstText();
+  };
+  const generation = opts.run(abort.signal, onText);
+
+  // hold the response until there is text (or the end): a refusal keeps its own status
+  try {
+    await Promise.race([gotFirstText, generation]);
+  } catch (err) {
+    opts.requestSignal.removeEventListener('abort', onRequestAbort);
+    throw err;
+  }
+
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      controller = c;
+      const head = opts.head().map(sseEvent).join('');
+      c.enqueue(encoder.encode(head + buffered.join('')));
+      buffered.length = 0;
+    },
+    cancel(reason) {
+      closed = true;
+      abort.abort(reason ?? new Error('the client stopped reading the stream'));
+    },
+  });
+
+  generation.then(
+    (result) => {
+      for (const event of opts.tail(result)) write(sseEvent(event));
+      write(SSE_DONE);
+      close();
+      opts.onEnd?.('done', result);
+    },
+    (err: unknown) => {
+      if (abort.signal.aborted) {
+        close();
+        opts.onEnd?.('cancelled', err);
+        return;
+      }
+      const body: OpenAiErrorBody = fromEngineError(err, opts.model).body();
+      write(sseEvent(body));
+      close();
+      opts.onEnd?.('error', err);
+    },
+  );
+
+  return new Response(stream, { status: 200, headers: { ...SSE_HEADERS } });
+}
