@@ -22,7 +22,8 @@ import { instrumentEngine } from './observability/engine-metrics.js';
 import { ServingMetrics } from './observability/metrics.js';
 import { collectApiKeys } from './openai/auth.js';
 import { checkChatTemplates } from './openai/chat-template.js';
-import { parseListenAddress, startOpenAiServer, type OpenAiServer } from './openai/server.js';
+import { parseListenAddress } from './listen-address.js';
+import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
 import { createHttpTrigger, describeRoutes, listen } from './triggers/http/server.js';
 
 export interface UpOptions {
@@ -74,16 +75,9 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SPIN_TS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spin-ts');
 }
 
-export function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(listen.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new Error(`--listen: '${listen}' is not host:port (e.g. 127.0.0.1:3000)`);
-  return { host: m[1].replace(/^\[|\]$/g, ''), port };
-}
-
 export async function up(opts: UpOptions): Promise<RunningApp> {
   const log = opts.log ?? ((line: string) => console.error(line));
-  const { host, port } = parseListen(opts.listen);
+  const { host, port } = parseListenAddress('--listen', opts.listen);
   const openaiAddr = opts.openaiListen === undefined ? undefined : parseListenAddress('--openai-listen', opts.openaiListen);
   const app = await loadApp(opts.from);
   const runtimeConfig: RuntimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile);

@@ -13,7 +13,8 @@ import { instrumentEngine, type InstrumentedEngine } from '../observability/engi
 import { ServingMetrics } from '../observability/metrics.js';
 import { collectApiKeys } from './auth.js';
 import { checkChatTemplates } from './chat-template.js';
-import { parseListenAddress, startOpenAiServer, type OpenAiServer } from './server.js';
+import { parseListenAddress } from '../listen-address.js';
+import { startOpenAiServer, type OpenAiServer } from './server.js';
 
 export interface ServeModelsOptions {
   /** host:port (port 0 picks a free one). */

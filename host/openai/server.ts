@@ -26,15 +26,7 @@ import { ApiError } from './errors.js';
 import { getModel, listModels } from './models.js';
 import { spinEmbed, spinInfer } from './spin-remote.js';
 
-/** `host:port` (IPv6 in brackets; port 0 picks a free one), or an error naming the flag. */
-export function parseListenAddress(flag: string, value: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(value.trim());
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) throw new Error(`${flag}: '${value}' is not host:port (e.g. 127.0.0.1:8080)`);
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
-}
-
-/** 503 on /health while any tracked load is pending. */
+/** `host:port` (IPv6 in brackets; port 0 picks a free one), or an error naming the flag. *//** 503 on /health while any tracked load is pending. */
 export class HealthState {
   private pending = 0;
 

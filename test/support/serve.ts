@@ -1,6 +1,5 @@
 /** `spin-ts models serve` and `spin-ts up --openai-listen` as a user starts them, for the OpenAI API tests. */
-import { spawn } from 'node:child_process';
-import { CLI, REPO, TEST_CACHE, startSpin, type RunningSpin, type SpinOptions } from './spin.js';
+import { spawnUntilServing, startSpin, type RunningSpin, type SpinOptions } from './spin.js';
 
 export interface RunningServer {
   /** http://127.0.0.1:port (append /v1 for OpenAI clients). */
@@ -23,44 +22,14 @@ export async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void
 
 /** `spin-ts models serve --listen 127.0.0.1:0 <args>`; resolves once /health is 200. */
 export async function startModelsServe(args: string[], opts: SpinOptions = {}): Promise<RunningServer> {
-  const proc = spawn(process.execPath, [CLI, 'models', 'serve', '--listen', '127.0.0.1:0', ...args], {
-    cwd: opts.cwd ?? REPO,
-    env: { ...process.env, SPIN_TS_CACHE_DIR: TEST_CACHE, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const stop = async () => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
-    const exited = new Promise((r) => proc.once('exit', r));
-    proc.kill('SIGTERM');
-    const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`models serve did not start in time:\n${out}`)), opts.startTimeoutMs ?? 60_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /OpenAI-compatible API: (http:\/\/\S+)\/v1/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`models serve exited with ${code} before serving:\n${out}`));
-    });
-  });
+  const server = await spawnUntilServing(['models', 'serve', '--listen', '127.0.0.1:0', ...args], /OpenAI-compatible API: (http:\/\/\S+)\/v1/, 'models serve', opts);
   try {
-    await waitHealthy(url);
+    await waitHealthy(server.url);
   } catch (err) {
-    await stop();
+    await server.stop();
     throw err;
   }
-  return { url, output: () => out, stop };
+  return server;
 }
 
 /** `spin-ts up <args> --openai-listen 127.0.0.1:0`: the app's URL and the OpenAI listener's. */

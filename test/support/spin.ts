@@ -50,9 +50,12 @@ function baseEnv(extra?: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...process.env, SPIN_TS_CACHE_DIR: TEST_CACHE, ...extra };
 }
 
-/** `spin-ts up <args>` on a free port; resolves once it serves. */
-export async function startSpin(args: string[], opts: SpinOptions = {}): Promise<RunningSpin> {
-  const proc = spawn(process.execPath, [CLI, 'up', '--listen', '127.0.0.1:0', ...args], {
+/**
+ * Spawns the CLI with `args` and resolves once its output matches `ready` (whose first
+ * group is the URL). `what` names the command in errors.
+ */
+export async function spawnUntilServing(args: string[], ready: RegExp, what: string, opts: SpinOptions = {}): Promise<RunningSpin> {
+  const proc = spawn(process.execPath, [CLI, ...args], {
     cwd: opts.cwd ?? REPO,
     env: baseEnv(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,23 +70,28 @@ export async function startSpin(args: string[], opts: SpinOptions = {}): Promise
     clearTimeout(timer);
   };
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`spin-ts did not start in time:\n${out}`)), opts.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => reject(new Error(`${what} did not start in time:\n${out}`)), opts.startTimeoutMs ?? 60_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
-      const m = /Serving (http:\/\/[^\s]+)/.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
-        resolveUrl(m[1]);
+        resolveUrl(m[1]!);
       }
     };
     proc.stdout!.on('data', onData);
     proc.stderr!.on('data', onData);
     proc.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`spin-ts exited with ${code} before serving:\n${out}`));
+      reject(new Error(`${what} exited with ${code} before serving:\n${out}`));
     });
   });
   return { url, proc, output: () => out, stop };
+}
+
+/** `spin-ts up <args>` on a free port; resolves once it serves. */
+export function startSpin(args: string[], opts: SpinOptions = {}): Promise<RunningSpin> {
+  return spawnUntilServing(['up', '--listen', '127.0.0.1:0', ...args], /Serving (http:\/\/[^\s]+)/, 'spin-ts up', opts);
 }
 
 /** Runs the CLI to completion (for commands expected to fail, or short ones). */

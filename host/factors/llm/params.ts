@@ -1,15 +1,8 @@
 /** fermyon:spin/llm inferencing-params: Spin's defaults and our range checks. */
 import { DEFAULT_INFER_PARAMS, type InferParams } from '../../llm/engine.js';
 
-/** As jco hands a WIT `inferencing-params` record to the host. */
-export interface GuestInferParams {
-  maxTokens: number;
-  repeatPenalty: number;
-  repeatPenaltyLastNTokenCount: number;
-  temperature: number;
-  topK: number;
-  topP: number;
-}
+/** As jco hands a WIT `inferencing-params` record to the host: Spin's six parameters. */
+export type GuestInferParams = Pick<InferParams, 'maxTokens' | 'repeatPenalty' | 'repeatPenaltyLastNTokenCount' | 'temperature' | 'topK' | 'topP'>;
 
 /** Returns the params to run with, or a message for `invalid-input`. */
 export function checkParams(params: GuestInferParams | undefined): InferParams | string {
