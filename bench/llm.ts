@@ -19,7 +19,7 @@ import { CLI, fmt, guestPath, REPO, startServer } from './support.js';
 const THREADS = Number(process.env.BENCH_LLM_THREADS ?? 2);
 const MAX_TOKENS = Number(process.env.BENCH_LLM_TOKENS ?? 64);
 const SLOTS = Number(process.env.BENCH_LLM_SLOTS ?? 4);
-const RUNS = Number(process.env.BENCH_LLM_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_LLM_RUNS ?? 5);
 const PARAMS = { maxTokens: MAX_TOKENS, repeatPenalty: 1.1, repeatPenaltyLastNTokenCount: 64, temperature: 0, topK: 40, topP: 0.9 };
 
 function prompt(run: number): string {
@@ -45,20 +45,25 @@ interface Sample {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function direct(path: string, runs: number): Promise<Sample[]> {
+interface Side {
+  run(i: number): Promise<Sample>;
+  close(): Promise<void>;
+}
+
+async function openDirect(path: string): Promise<Side> {
   const llama = await getLlama({ gpu: false });
   const model = await llama.loadModel({ modelPath: path });
   const context = await model.createContext({ sequences: 1, threads: THREADS, contextSize: 2048 });
-  const out: Sample[] = [];
-  try {
-    for (let i = 0; i < runs; i++) {
+  return {
+    async run(i) {
       const sequence = context.getSequence();
       const completion = new LlamaCompletion({ contextSequence: sequence });
-      const promptTokens = model.tokenize(prompt(100 + i), false).length + 1;
+      const text = prompt(100 + i);
+      const promptTokens = model.tokenize(text, false).length + 1;
       let first = 0;
       let tokens = 0;
       const t0 = performance.now();
-      await completion.generateCompletion(prompt(100 + i), {
+      await completion.generateCompletion(text, {
         maxTokens: MAX_TOKENS,
         temperature: 0,
         topK: PARAMS.topK,
@@ -70,22 +75,26 @@ async function direct(path: string, runs: number): Promise<Sample[]> {
         },
       });
       const end = performance.now();
-      out.push({ genTps: tokens / ((end - t0) / 1000), promptTps: promptTokens / ((first - t0) / 1000), ttftMs: first - t0 });
       completion.dispose();
       sequence.dispose();
-    }
-  } finally {
-    await context.dispose();
-    await model.dispose();
-    await llama.dispose();
-  }
-  return out;
+      return { genTps: tokens / ((end - t0) / 1000), promptTps: promptTokens / ((first - t0) / 1000), ttftMs: first - t0 };
+    },
+    async close() {
+      await context.dispose();
+      await model.dispose();
+      await llama.dispose();
+    },
+  };
 }
 
-async function throughGuest(path: string, runs: number): Promise<{ samples: Sample[]; ttft1: number; ttft4: number }> {
+interface GuestSide extends Side {
+  concurrentTtft(i: number): Promise<{ one: number; four: number }>;
+}
+
+async function openGuest(path: string): Promise<GuestSide> {
   const dir = join(REPO, '.spin', 'bench-llm-app');
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'rc.toml'), `[llm_models.tinyllama]\npath = "${path}"\ncontext_size = 2048\n`);
+  await writeFile(join(dir, 'rc.toml'), `[llm_models.tinyllama]\npath = "${path}"\ncontext_size = ${process.env.BENCH_LLM_CTX ?? 2048}\n`);
   await writeFile(
     join(dir, 'spin.toml'),
     `spin_manifest_version = 2\n[application]\nname = "bench-llm"\n[[trigger.http]]\nroute = "/..."\ncomponent = "llm"\n[component.llm]\nsource = "${guestPath('js-llm')}"\nai_models = ["tinyllama"]\n`,
@@ -101,43 +110,56 @@ async function throughGuest(path: string, runs: number): Promise<{ samples: Samp
     if (res.status !== 200) throw new Error(`guest infer failed: ${JSON.stringify(j)}`);
     return { ms: performance.now() - t0, usage: j.usage };
   };
-  try {
-    await call(prompt(0), { ...PARAMS, maxTokens: 4 }); // warm-up: first instance, first decode
-    const samples: Sample[] = [];
-    for (let i = 0; i < runs; i++) {
+  await call(prompt(0), { ...PARAMS, maxTokens: 4 }); // warm-up: first instance, first decode
+  return {
+    async run(i) {
       const ttft = await call(prompt(200 + i), { ...PARAMS, maxTokens: 1 });
       const full = await call(prompt(300 + i), PARAMS);
-      samples.push({
+      return {
         genTps: full.usage.generatedTokenCount / (full.ms / 1000),
         promptTps: ttft.usage.promptTokenCount / (ttft.ms / 1000),
         ttftMs: ttft.ms,
-      });
-    }
-    const one: number[] = [];
-    const four: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      one.push((await call(prompt(400 + i), { ...PARAMS, maxTokens: 1 })).ms);
+      };
+    },
+    async concurrentTtft(i) {
+      const one = (await call(prompt(400 + i), { ...PARAMS, maxTokens: 1 })).ms;
       const batch = await Promise.all([0, 1, 2, 3].map((k) => call(prompt(500 + 10 * i + k), { ...PARAMS, maxTokens: 1 })));
-      four.push(batch.reduce((s, r) => s + r.ms, 0) / batch.length);
-    }
-    return { samples, ttft1: median(one), ttft4: median(four) };
-  } finally {
-    await server.stop();
-  }
+      return { one, four: batch.reduce((s, r) => s + r.ms, 0) / batch.length };
+    },
+    close: () => server.stop(),
+  };
 }
 
 export async function benchLlm(): Promise<{ markdown: string; ratio: number }> {
   const path = await modelPath();
-  // Alternate the two sides so drift on a noisy machine hits both alike.
-  const d1 = await direct(path, RUNS);
-  const g = await throughGuest(path, RUNS);
-  const d2 = await direct(path, RUNS);
-  const d = [...d1, ...d2];
+  // Both sides loaded at once, runs alternated, so drift on a noisy machine hits both alike.
+  const directSide = await openDirect(path);
+  const guestSide = await openGuest(path);
+  const d: Sample[] = [];
+  const gs: Sample[] = [];
+  const one: number[] = [];
+  const four: number[] = [];
+  try {
+    await directSide.run(-1); // warm-up
+    for (let i = 0; i < RUNS; i++) {
+      d.push(await directSide.run(i));
+      gs.push(await guestSide.run(i));
+    }
+    for (let i = 0; i < RUNS; i++) {
+      const t = await guestSide.concurrentTtft(i);
+      one.push(t.one);
+      four.push(t.four);
+    }
+  } finally {
+    await guestSide.close();
+    await directSide.close();
+  }
+  const g = { samples: gs, ttft1: median(one), ttft4: median(four) };
   const dGen = median(d.map((s) => s.genTps));
   const gGen = median(g.samples.map((s) => s.genTps));
   const ratio = gGen / dGen;
   const markdown = [
-    `Model: TinyLlama-1.1B shape, Q4_0, generated weights; ${THREADS} threads; greedy, repeat-penalty 1.1 over 64, top-k 40, top-p 0.9; ${MAX_TOKENS} generated tokens; medians of ${RUNS} guest runs and ${2 * RUNS} direct runs (before and after).`,
+    `Model: TinyLlama-1.1B shape, Q4_0, generated weights; ${THREADS} threads; greedy, repeat-penalty 1.1 over 64, top-k 40, top-p 0.9; ${MAX_TOKENS} generated tokens; medians of ${RUNS} runs on each side, alternated; ${SLOTS} slots.`,
     '',
     '| measure | through a guest (js-llm) | node-llama-cpp directly | guest ÷ direct |',
     '| --- | ---: | ---: | ---: |',
