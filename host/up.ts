@@ -3,7 +3,7 @@
  * components, start the guest workers and the HTTP trigger. Tests and the CLI both
  * start apps through here.
  */
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import { loadApp } from './app/manifest.js';
@@ -114,7 +114,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   for (const [f, c] of configured) if (c.service) services.set(f.name, c.service);
 
   const pool = new WorkerPool({
-    size: opts.workers ?? Math.max(4, 2 * (await import('node:os')).availableParallelism()),
+    size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
     setup: { components, factors: configured.map(([f]) => ({ name: f.name, guestModule: f.guestModule })), quiet: opts.quiet },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,

@@ -178,12 +178,7 @@ export class OutputStream {
   }
   splice(src: InputStream, len: bigint): bigint {
     this.check();
-    let chunk: Uint8Array;
-    try {
-      chunk = src.read(len);
-    } catch (e) {
-      throw e;
-    }
+    const chunk = src.read(len);
     this.write(chunk);
     return BigInt(chunk.length);
   }

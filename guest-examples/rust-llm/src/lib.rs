@@ -51,8 +51,8 @@ fn infer(req: &Request) -> Response {
             200,
             format!(
                 "{{\"model\":{},\"text\":{},\"usage\":{{\"prompt_token_count\":{},\"generated_token_count\":{}}}}}",
-                json_str(model),
-                json_str(&result.text),
+                spin_ts_sdk::json::string(model),
+                spin_ts_sdk::json::string(&result.text),
                 result.usage.prompt_token_count,
                 result.usage.generated_token_count
             ),
@@ -103,7 +103,7 @@ fn embed(req: &Request) -> Response {
                 200,
                 format!(
                     "{{\"model\":{},\"count\":{},\"dimension\":{},\"norms\":[{}],\"usage\":{{\"prompt_token_count\":{}}}}}",
-                    json_str(model),
+                    spin_ts_sdk::json::string(model),
                     result.embeddings.len(),
                     result.embeddings.first().map_or(0, |v| v.len()),
                     norms.join(","),
@@ -143,30 +143,12 @@ fn error_json(status: u16, kind: &str, message: &str) -> Response {
         status,
         format!(
             "{{\"error\":{},\"message\":{}}}",
-            json_str(kind),
-            json_str(message)
+            spin_ts_sdk::json::string(kind),
+            spin_ts_sdk::json::string(message)
         ),
     )
 }
 
-/// A JSON string literal.
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
 
 /// A JSON number (`null` for NaN and infinities).
 fn json_f32(x: f32) -> String {

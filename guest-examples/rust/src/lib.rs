@@ -26,6 +26,7 @@
 #[doc(hidden)]
 pub mod abi;
 pub mod http;
+pub mod json;
 pub mod llm;
 pub mod variables;
 

@@ -59,9 +59,9 @@ fn echo(req: Request) -> Response {
     let _ = write!(
         meta,
         "{{\"method\":{},\"uri\":{},\"path\":{},\"headers\":{},\"params\":{},\"body\":{}}}",
-        json_str(req.method.as_str()),
-        json_str(&req.uri),
-        json_str(req.path()),
+        spin_ts_sdk::json::string(req.method.as_str()),
+        spin_ts_sdk::json::string(&req.uri),
+        spin_ts_sdk::json::string(req.path()),
         json_pairs(&req.headers),
         json_pairs(&req.params),
         match &req.body {
@@ -96,7 +96,7 @@ fn infer(req: &Request) -> Response {
         let out = match llm::infer(model, &prompt, params.as_ref()) {
             Ok(r) => format!(
                 "{{\"ok\":{{\"text\":{},\"prompt_token_count\":{},\"generated_token_count\":{}}}}}",
-                json_str(&r.text),
+                spin_ts_sdk::json::string(&r.text),
                 r.usage.prompt_token_count,
                 r.usage.generated_token_count
             ),
@@ -157,7 +157,7 @@ fn embed(req: &Request) -> Response {
 fn var(req: &Request) -> Response {
     let name = req.header("x-name").unwrap_or("");
     json(match variables::get(name) {
-        Ok(v) => format!("{{\"ok\":{}}}", json_str(&v)),
+        Ok(v) => format!("{{\"ok\":{}}}", spin_ts_sdk::json::string(&v)),
         Err(e) => {
             let (tag, val) = match &e {
                 VariablesError::InvalidName(v) => ("invalid-name", v),
@@ -182,10 +182,10 @@ fn err_json(tag: &str, val: Option<&String>) -> String {
     match val {
         Some(v) => format!(
             "{{\"err\":{{\"tag\":{},\"val\":{}}}}}",
-            json_str(tag),
-            json_str(v)
+            spin_ts_sdk::json::string(tag),
+            spin_ts_sdk::json::string(v)
         ),
-        None => format!("{{\"err\":{{\"tag\":{}}}}}", json_str(tag)),
+        None => format!("{{\"err\":{{\"tag\":{}}}}}", spin_ts_sdk::json::string(tag)),
     }
 }
 
@@ -196,24 +196,8 @@ fn json(body: String) -> Response {
 fn json_pairs(pairs: &[(String, String)]) -> String {
     let items: Vec<String> = pairs
         .iter()
-        .map(|(k, v)| format!("[{},{}]", json_str(k), json_str(v)))
+        .map(|(k, v)| format!("[{},{}]", spin_ts_sdk::json::string(k), spin_ts_sdk::json::string(v)))
         .collect();
     format!("[{}]", items.join(","))
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
