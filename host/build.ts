@@ -1,13 +1,9 @@
 /** `spin-ts build` as a library: run each component's build command(s) in its workdir, as `spin build` does. */
 import { spawn } from 'node:child_process';
-import { loadApp } from './app/manifest.js';
+import { loadAppWithFactors as loadApp } from './load-app.js';
+import { UserError } from './user-error.js';
 
-export class BuildError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BuildError';
-  }
-}
+export class BuildError extends UserError {}
 
 function runShell(command: string, cwd: string): Promise<number | null> {
   return new Promise((resolve, reject) => {

@@ -4,6 +4,7 @@
  * the file, the offending field, what is wrong and what to do about it.
  */
 import { isAbsolute, relative } from 'node:path';
+import { UserError } from '../user-error.js';
 
 export interface ManifestErrorInit {
   /** Path of the file at fault (manifest or runtime config). */
@@ -20,7 +21,7 @@ export interface ManifestErrorInit {
   excerpt?: string;
 }
 
-export class ManifestError extends Error {
+export class ManifestError extends UserError {
   readonly file: string;
   readonly field: string;
   readonly problem: string;
@@ -30,7 +31,6 @@ export class ManifestError extends Error {
 
   constructor(init: ManifestErrorInit) {
     super(formatMessage(init));
-    this.name = 'ManifestError';
     this.file = init.file;
     this.field = init.field;
     this.problem = init.problem;

@@ -4,13 +4,9 @@
  * Values never reach a log line: secrets stay secret.
  */
 import type { App } from '../../app/types.js';
+import { UserError } from '../../user-error.js';
 
-export class VariablesError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'VariablesError';
-  }
-}
+export class VariablesError extends UserError {}
 
 export function envName(name: string): string {
   return `SPIN_VARIABLE_${name.toUpperCase()}`;
