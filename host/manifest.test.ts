@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ManifestError } from './errors.js';
-import { globToRegExp } from './glob.js';
-import { loadApp } from './manifest.js';
-import { normaliseRoute } from './routes.js';
+import { ManifestError } from './app/errors.js';
+import { globToRegExp } from './app/glob.js';
+import { normaliseRoute } from './app/routes.js';
+import { loadAppWithFactors as loadApp } from './load-app.js';
 
 /** Writes `files` (path → content) into a fresh temp dir and returns it. */
 async function makeDir(files: Record<string, string>): Promise<string> {
@@ -180,10 +180,10 @@ test('a full v1 manifest and the equivalent v2 one normalise to the same app', a
   assert.equal(cart.source, path.join(dir, 'cart.wasm'));
   assert.equal(cart.sourceAsWritten, 'cart.wasm');
   assert.equal(cart.description, 'The cart');
-  assert.deepEqual(cart.aiModels, ['llama2-chat']);
-  assert.deepEqual(cart.allowedOutboundHosts, ['https://{{ api_host }}']);
-  assert.deepEqual(cart.keyValueStores, ['default']);
-  assert.deepEqual(cart.sqliteDatabases, ['default']);
+  assert.deepEqual(cart.factors['llm'], { aiModels: ['llama2-chat'] });
+  assert.deepEqual(cart.factors['outbound-http'], { allowedOutboundHosts: ['https://{{ api_host }}'] });
+  assert.deepEqual(cart.factors['key-value'], { keyValueStores: ['default'] });
+  assert.deepEqual(cart.factors['sqlite'], { sqliteDatabases: ['default'] });
   assert.deepEqual(cart.environment, { MODE: 'test' });
   assert.deepEqual(cart.variables, { api_url: 'https://{{ api_host }}/v1', auth: '{{token}}' });
   assert.deepEqual(cart.excludeFiles, ['static/secret.txt']);
@@ -494,7 +494,7 @@ source = "a.wasm"
   const dir = await makeDir({ 'spin.toml': manifest, 'a.wasm': WASM });
   const app = await loadApp(dir);
   assert.deepEqual([...app.components.keys()], ['inline-component', 'api-component', 'inline-component1', 'inline-component2']);
-  assert.deepEqual(app.components.get('api-component')!.aiModels, ['llama2-chat']);
+  assert.deepEqual(app.components.get('api-component')!.factors['llm'], { aiModels: ['llama2-chat'] });
   assert.deepEqual(
     app.httpTriggers.map((t) => [t.id, t.route, t.component]),
     [
@@ -528,7 +528,8 @@ test('unsupported trigger types and duplicate trigger ids', async () => {
 
 test('allowed hosts: outbound entries are checked, allowed_http_hosts are converted', async () => {
   const { app } = await loadV2('allowed_outbound_hosts = ["https://api.example.com", "*://localhost:*"]\nallowed_http_hosts = ["example.org", "http://local:8080", "self"]\n');
-  assert.deepEqual((await app).components.get('hello')!.allowedOutboundHosts, [
+  const hosts = (a: Awaited<typeof app>) => (a.components.get('hello')!.factors['outbound-http'] as { allowedOutboundHosts: string[] }).allowedOutboundHosts;
+  assert.deepEqual(hosts(await app), [
     'https://api.example.com',
     '*://localhost:*',
     'http://example.org',
@@ -538,7 +539,7 @@ test('allowed hosts: outbound entries are checked, allowed_http_hosts are conver
     'http://self',
   ]);
   const all = await loadV2('allowed_http_hosts = ["insecure:allow-all"]\n');
-  assert.deepEqual((await all.app).components.get('hello')!.allowedOutboundHosts, ['http://*:*', 'https://*:*', 'http://self']);
+  assert.deepEqual(hosts(await all.app), ['http://*:*', 'https://*:*', 'http://self']);
   const noScheme = await loadV2('allowed_outbound_hosts = ["example.com"]\n');
   await rejects(noScheme.app, path.join(noScheme.dir, 'spin.toml'), 'component.hello.allowed_outbound_hosts[0]', 'no scheme', 'https://example.com');
   const withPath = await loadV2('allowed_http_hosts = ["https://example.com/api"]\n');

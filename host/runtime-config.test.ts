@@ -3,8 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ManifestError } from './errors.js';
-import { loadRuntimeConfig } from './runtime-config.js';
+import { ManifestError } from './app/errors.js';
+import { loadRuntimeConfig as loadSections } from './app/runtime-config.js';
+import { appFactors, runtimeConfigOwners } from './factors/index.js';
+import type { LlmRuntimeConfig } from './llm/runtime-config.js';
+import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './openai/config.js';
+
+/** The runtime config as `spin-ts up` reads it (every factor's sections and [openai]), flattened for the assertions. */
+async function loadRuntimeConfig(file?: string) {
+  const owners = [...runtimeConfigOwners(appFactors({ llmEngine: () => Promise.reject(new Error('unused')) })), openAiRuntimeConfig];
+  const { sections, ...config } = await loadSections(file, owners);
+  return { ...config, ...(sections['llm'] as LlmRuntimeConfig), openai: sections['openai'] as OpenAiRuntimeConfig };
+}
 
 async function writeConfig(text: string): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'spin-ts-rtc-'));
@@ -60,22 +70,6 @@ kind = "embedding"
 
 [openai]
 api_keys = ["k1", "k2"]
-
-[key_value_store.default]
-type = "spin"
-path = "kv.db"
-
-[sqlite_database.default]
-type = "spin"
-
-[[config_provider]]
-type = "vault"
-
-[variables_provider]
-type = "env"
-
-[outbound_http]
-connection_pooling = true
 `);
   const dir = path.dirname(file);
   const config = await loadRuntimeConfig(file);
@@ -88,7 +82,6 @@ connection_pooling = true
     'all-minilm-l6-v2': { path: '/abs/minilm.gguf', kind: 'embedding' },
   });
   assert.deepEqual(config.openai, { apiKeys: ['k1', 'k2'] });
-  assert.ok('key_value_store' in config.raw);
 });
 
 test('llm_compute: spin, and remote_http with the default api_type', async () => {
@@ -147,4 +140,13 @@ test('bad openai and state_dir values', async () => {
   await rejects('[openai]\napi_keys = "k"\n', 'openai.api_keys', 'must be a list of strings');
   await rejects('[openai]\napi_keys = ["k", ""]\n', 'openai.api_keys[1]', 'must not be empty');
   await rejects('state_dir = 3\n', 'state_dir', 'must be a string, not an integer');
+});
+
+test('a section Spin has and spin-ts does not implement is a clear start-up error, never silence', async () => {
+  for (const [text, section, what] of [
+    ['[[variables_provider]]\ntype = "vault"\nurl = "http://127.0.0.1:8200"\n', 'variables_provider', 'variables providers'],
+    ['log_dir = "logs"\n', 'log_dir', 'writing component logs'],
+  ] as const) {
+    await rejects(text, section, `spin-ts does not support ${what}`, `Remove [${section}]`);
+  }
 });

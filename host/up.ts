@@ -7,24 +7,23 @@ import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import { loadApp } from './app/manifest.js';
-import { loadRuntimeConfig, type RuntimeConfig } from './app/runtime-config.js';
+import { loadRuntimeConfig } from './app/runtime-config.js';
 import type { App } from './app/types.js';
 import type { ServiceHandler } from './components/bridge.js';
 import { WorkerPool } from './components/pool.js';
 import { prepareComponents } from './components/prepare.js';
 import type { ComponentSetup } from './components/protocol.js';
 import type { ConfiguredFactor, Factor } from './factors/factor.js';
-import { llmFactor } from './factors/llm/index.js';
-import { variablesFactor } from './factors/variables/index.js';
+import { appFactors, manifestOwners, runtimeConfigOwners } from './factors/index.js';
+import { serviceHandler } from './factors/service.js';
+import type { EngineOptions } from './llm/create.js';
 import type { LlmEngine } from './llm/engine.js';
-import { createEngine, type EngineOptions } from './llm/create.js';
-import { instrumentEngine } from './observability/engine-metrics.js';
-import { ServingMetrics } from './observability/metrics.js';
-import { collectApiKeys } from './openai/auth.js';
-import { checkChatTemplates } from './openai/chat-template.js';
-import { parseListenAddress } from './listen-address.js';
-import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
-import { createHttpTrigger, describeRoutes, listen } from './triggers/http/server.js';
+import { LLM_DEFAULTS, llmRuntimeConfig, type LlmRuntimeConfig } from './llm/runtime-config.js';
+import { llmServing } from './llm-serving.js';
+import { listen, parseListenAddress } from './listen-address.js';
+import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './openai/config.js';
+import type { OpenAiServer } from './openai/server.js';
+import { createHttpTrigger, describeRoutes } from './triggers/http/server.js';
 
 export interface UpOptions {
   /** Manifest file or directory (default ./spin.toml). */
@@ -42,7 +41,7 @@ export interface UpOptions {
   workers?: number;
   /** Cap on each guest instance's linear memory and each worker's JS heap, in MiB (default 512). */
   guestMemoryMb?: number;
-  llm?: Omit<EngineOptions, 'runtimeConfig' | 'stateDir' | 'log'>;
+  llm?: Omit<EngineOptions, 'config' | 'stateDir' | 'log'>;
   /** Where the transpile cache lives (default $SPIN_TS_CACHE_DIR or ~/.cache/spin-ts). */
   cacheDir?: string;
   /** Process environment (variables are read from it). */
@@ -66,41 +65,46 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The factors every app gets; a new capability is one more line here. */
-function factors(getEngine: () => Promise<LlmEngine>): Factor[] {
-  return [variablesFactor, llmFactor(getEngine)];
-}
-
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SPIN_TS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spin-ts');
 }
 
 export async function up(opts: UpOptions): Promise<RunningApp> {
   const log = opts.log ?? ((line: string) => console.error(line));
+  const env = opts.processEnv ?? process.env;
   const { host, port } = parseListenAddress('--listen', opts.listen);
   const openaiAddr = opts.openaiListen === undefined ? undefined : parseListenAddress('--openai-listen', opts.openaiListen);
-  const app = await loadApp(opts.from);
-  const runtimeConfig: RuntimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile);
+
+  // The factors come first: they own manifest keys and runtime-config sections. The engine
+  // they are handed is made on first use, once the runtime config is known.
+  let getEngine: () => Promise<LlmEngine> = () => Promise.reject(new Error('the LLM engine is not set up yet'));
+  const factors: Factor[] = appFactors({ llmEngine: () => getEngine() });
+  const app = await loadApp(opts.from, { owners: manifestOwners(factors) });
+  const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [...runtimeConfigOwners(factors), openAiRuntimeConfig]);
   const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? join(app.baseDir, '.spin'));
+  const llm = llmServing({
+    llm: (runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS,
+    openai: runtimeConfig.sections[openAiRuntimeConfig.name] as OpenAiRuntimeConfig,
+    runtimeConfigPath: runtimeConfig.path,
+    stateDir,
+    engine: opts.llm,
+    api: openaiAddr !== undefined,
+    apiKeys: opts.apiKeys,
+    env,
+    log,
+  });
+  getEngine = llm.engine;
 
-  // with the OpenAI API on, every LLM call (components' included) is recorded for /metrics
-  const metrics = openaiAddr ? new ServingMetrics() : undefined;
-  let apiKeys: string[] = [];
-  if (openaiAddr) {
-    checkChatTemplates(runtimeConfig.llmModels, runtimeConfig.path);
-    apiKeys = collectApiKeys({ config: runtimeConfig.openai.apiKeys, flags: opts.apiKeys, env: (opts.processEnv ?? process.env).SPIN_TS_API_KEYS });
-  }
-  let enginePromise: Promise<LlmEngine> | undefined;
-  const getEngine = () =>
-    (enginePromise ??= createEngine({ ...opts.llm, runtimeConfig, stateDir, log }).then((e) => (metrics ? instrumentEngine(e, metrics) : e)));
-
-  const ctx = { app, runtimeConfig, stateDir, env: opts.processEnv ?? process.env, log };
   const configured: Array<[Factor, ConfiguredFactor]> = [];
-  for (const f of factors(getEngine)) configured.push([f, await f.configure(ctx)]);
+  for (const f of factors) {
+    const ctx = { app, runtimeConfig: runtimeConfig.sections[f.name], runtimeConfigPath: runtimeConfig.path, stateDir, env, log };
+    configured.push([f, await f.configure(ctx)]);
+  }
 
   const guestMemoryMb = opts.guestMemoryMb ?? 512;
-  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(ctx.env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, log });
+  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, log });
 
+  const withGuests = configured.filter(([f]) => f.guestModule !== undefined);
   const components: ComponentSetup[] = [...prepared.values()].map((p) => ({
     id: p.component.id,
     kind: p.kind,
@@ -108,19 +112,22 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     modules: p.modules,
     environment: Object.entries({ ...p.component.environment, ...opts.env }),
     mounts: p.component.files,
-    factorConfigs: Object.fromEntries(configured.map(([f, c]) => [f.name, c.componentConfig(p.component.id)])),
+    factorConfigs: Object.fromEntries(withGuests.map(([f, c]) => [f.name, c.componentConfig(p.component.id)])),
   }));
   const services = new Map<string, ServiceHandler>();
-  for (const [f, c] of configured) if (c.service) services.set(f.name, c.service);
+  for (const [f, c] of configured) if (c.service) services.set(f.name, serviceHandler(f.name, c.service));
 
   const pool = new WorkerPool({
     size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
-    setup: { components, factors: configured.map(([f]) => ({ name: f.name, guestModule: f.guestModule })), quiet: opts.quiet },
+    setup: { components, factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), quiet: opts.quiet },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,
     workerHeapMb: guestMemoryMb,
     maxQueue: 1024,
     log,
+    onRequestEnd: (requestId) => {
+      for (const [, c] of configured) c.onRequestEnd?.(requestId);
+    },
   });
   await pool.start();
 
@@ -128,18 +135,15 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   let server: ServerType;
   let origin: string;
   try {
-    const bound = await listen(hono, host, port);
-    server = bound.server;
-    const shownHost = bound.address.family === 'IPv6' ? `[${bound.address.address}]` : bound.address.address;
-    origin = `http://${shownHost}:${bound.address.port}`;
+    ({ server, origin } = await listen(hono, host, port));
   } catch (err) {
     await pool.close();
     throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
   }
   let openai: OpenAiServer | undefined;
-  if (openaiAddr && metrics) {
+  if (openaiAddr) {
     try {
-      openai = await startOpenAiServer({ ...openaiAddr, engine: getEngine, apiKeys, metrics, log });
+      openai = await llm.startApi(openaiAddr);
     } catch (err) {
       await new Promise<void>((r) => server.close(() => r()));
       await pool.close();
@@ -152,14 +156,14 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     origin,
     routeLines: describeRoutes(router, origin),
     pool,
-    engine: getEngine,
+    engine: llm.engine,
     ...(openai ? { openai } : {}),
     async close() {
       await openai?.close();
       await new Promise<void>((r) => server.close(() => r()));
       await pool.close();
       for (const [, c] of configured) await c.close?.();
-      if (enginePromise) await (await enginePromise).close();
+      await llm.close();
     },
   };
 }

@@ -4,9 +4,8 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildSpec, Component, VariableDecl } from './types.js';
+import type { BuildSpec, Component, ComponentKeysOwner, VariableDecl } from './types.js';
 import { readFiles } from './files.js';
-import { checkOutboundHosts, convertHttpHosts } from './hosts.js';
 import { describeValue, isTable, type FieldReader, type Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
 import { readTemplates } from './variables.js';
@@ -20,14 +19,18 @@ export interface ComponentContext {
   appVariables: Record<string, VariableDecl>;
   /** Whether `source` files must exist (false for `build`, which makes them). */
   checkSources: boolean;
+  /** Keys owned by factors (ai_models, allowed_outbound_hosts, …), read by them. */
+  owners: readonly ComponentKeysOwner[];
 }
 
-const COMMON_KEYS = [
-  'source', 'description', 'files', 'exclude_files', 'allowed_outbound_hosts', 'allowed_http_hosts',
-  'ai_models', 'key_value_stores', 'sqlite_databases', 'environment', 'build',
-] as const;
-export const V1_COMPONENT_KEYS: readonly string[] = ['id', ...COMMON_KEYS, 'config', 'trigger'];
-export const V2_COMPONENT_KEYS: readonly string[] = [...COMMON_KEYS, 'variables', 'tool'];
+const COMMON_KEYS = ['source', 'description', 'files', 'exclude_files', 'environment', 'build'] as const;
+const V1_COMPONENT_KEYS: readonly string[] = ['id', ...COMMON_KEYS, 'config', 'trigger'];
+const V2_COMPONENT_KEYS: readonly string[] = [...COMMON_KEYS, 'variables', 'tool'];
+
+/** The keys a component table may hold: the loader's own and every owner's. */
+export function componentKeys(manifestVersion: 1 | 2, owners: readonly ComponentKeysOwner[]): string[] {
+  return [...(manifestVersion === 1 ? V1_COMPONENT_KEYS : V2_COMPONENT_KEYS), ...owners.flatMap((o) => o.keys)];
+}
 
 export function checkComponentId(r: FieldReader, id: string, field: string): void {
   if (!COMPONENT_ID.test(id)) {
@@ -43,24 +46,20 @@ export function checkComponentId(r: FieldReader, id: string, field: string): voi
 export async function readComponent(ctx: ComponentContext, t: Table, field: string, id: string): Promise<Component> {
   const r: FieldReader = ctx.r;
   const baseDir = ctx.baseDir;
-  r.checkKeys(t, field, ctx.manifestVersion === 1 ? V1_COMPONENT_KEYS : V2_COMPONENT_KEYS);
+  r.checkKeys(t, field, componentKeys(ctx.manifestVersion, ctx.owners));
   const { source, sourceAsWritten } = await readSource(ctx, t, field);
   const description = r.optString(t, 'description', field);
   const excludeFiles = r.stringList(t, 'exclude_files', field);
-  const outbound = r.stringList(t, 'allowed_outbound_hosts', field);
-  checkOutboundHosts(r, outbound, joinField(field, 'allowed_outbound_hosts'));
-  const httpHosts = r.stringList(t, 'allowed_http_hosts', field);
-  const converted = convertHttpHosts(r, httpHosts, joinField(field, 'allowed_http_hosts'));
+  const factors: Record<string, unknown> = {};
+  const readCtx = { baseDir, manifestVersion: ctx.manifestVersion, appVariables: ctx.appVariables };
+  for (const owner of ctx.owners) factors[owner.name] = owner.read(r, t, field, readCtx);
   const variablesKey = ctx.manifestVersion === 1 ? 'config' : 'variables';
   if (t['tool'] !== undefined) r.asTable(t['tool'], joinField(field, 'tool'));
   const component: Component = {
     id,
     source,
     sourceAsWritten,
-    aiModels: r.stringList(t, 'ai_models', field),
-    allowedOutboundHosts: [...new Set([...outbound, ...converted])],
-    keyValueStores: r.stringList(t, 'key_value_stores', field),
-    sqliteDatabases: r.stringList(t, 'sqlite_databases', field),
+    factors,
     environment: r.stringMap(t, 'environment', field),
     files: await readFiles(r, t['files'], joinField(field, 'files'), baseDir, excludeFiles),
     excludeFiles,

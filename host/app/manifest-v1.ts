@@ -1,6 +1,6 @@
 /** spin.toml version 1 (`spin_manifest_version = "1"`) → App parts. */
 import type { App, Component, HttpTrigger } from './types.js';
-import { checkComponentId, readComponent, V1_COMPONENT_KEYS, type ComponentContext } from './component.js';
+import { checkComponentId, componentKeys, readComponent, type ComponentContext } from './component.js';
 import { normaliseRoute } from './routes.js';
 import type { FieldReader, Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
@@ -29,7 +29,7 @@ export async function readV1(ctx: Omit<ComponentContext, 'appVariables' | 'manif
   for (const [i, entry] of list.entries()) {
     const field = joinField('component', i);
     const t = r.asTable(entry, field);
-    r.checkKeys(t, field, V1_COMPONENT_KEYS);
+    r.checkKeys(t, field, componentKeys(1, ctx.owners));
     const id = r.reqString(t, 'id', field, 'Add id = "<kebab-case id>" to the component.');
     checkComponentId(r, id, joinField(field, 'id'));
     const earlier = firstIndex.get(id);

@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { App } from './types.js';
+import type { App, ComponentKeysOwner } from './types.js';
 import { displayPath, ManifestError } from './errors.js';
 import { readV1 } from './manifest-v1.js';
 import { readV2 } from './manifest-v2.js';
@@ -16,6 +16,8 @@ export interface LoadAppOptions {
    * passes false: it loads the manifest to make those files.
    */
   checkSources?: boolean;
+  /** Component keys owned by factors (host/factors/index.ts lists them); their readers run at load. */
+  owners?: readonly ComponentKeysOwner[];
 }
 
 /** Loads a manifest file, or `<dir>/spin.toml` when given a directory. */
@@ -26,7 +28,7 @@ export async function loadApp(manifestPathOrDir: string, options: LoadAppOptions
   const root = parseToml(file, text);
   const r = new FieldReader(file, text);
   const baseDir = path.dirname(manifestPath);
-  const ctx = { r, baseDir, checkSources: options.checkSources ?? true };
+  const ctx = { r, baseDir, checkSources: options.checkSources ?? true, owners: options.owners ?? [] };
   const manifestVersion = detectVersion(r, root);
   const parts = manifestVersion === 1 ? await readV1(ctx, root) : await readV2(ctx, root);
   return { manifestPath, baseDir, manifestVersion, ...parts };

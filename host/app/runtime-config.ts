@@ -1,28 +1,20 @@
 /**
- * Loads the runtime config file (`--runtime-config-file`, TOML): where state
- * lives, how LLM calls are computed, the model table and OpenAI API keys.
- * Sections Spin knows but we do not use are accepted and ignored.
+ * Loads the runtime config file (`--runtime-config-file`, TOML). The loader keeps what is
+ * app-wide (`state_dir`) and hands every other section to the one that owns it (a factor,
+ * or the OpenAI-compatible API). A section nobody owns is an error naming it; a section
+ * Spin has and spin-ts does not (yet) is a clear error too, never silently ignored.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { displayPath, ManifestError } from './errors.js';
 import { FieldReader, parseToml, type Table } from './toml-fields.js';
-import { joinField } from './toml-locate.js';
 
-export type LlmCompute =
-  | { type: 'spin' }
-  | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
-
-export interface ModelTableEntry {
-  /** Absolute path, resolved against the runtime config file's directory. */
-  path: string;
-  /** Lowercase hex SHA-256 of the file, verified before load. */
-  sha256?: string;
-  /** A named template or a Jinja string; default: the one in the GGUF. */
-  chatTemplate?: string;
-  contextSize?: number;
-  kind: 'completion' | 'embedding';
-  gpuLayers?: number;
+/** Top-level sections owned by someone outside the loader; what `read` returns is kept under `name`. */
+export interface RuntimeConfigSectionOwner {
+  name: string;
+  sections: readonly string[];
+  /** Reads (and checks, failing through `r`) this owner's sections of the whole file; called even when they are absent. */
+  read(r: FieldReader, raw: Table, baseDir: string): unknown;
 }
 
 export interface RuntimeConfig {
@@ -32,23 +24,29 @@ export interface RuntimeConfig {
   baseDir: string;
   /** Absolute `state_dir`, when set. */
   stateDir?: string;
-  llmCompute: LlmCompute;
-  llmModels: Record<string, ModelTableEntry>;
-  openai: { apiKeys: string[] };
+  /** What each owner read, by owner name. */
+  sections: Record<string, unknown>;
   /** The parsed TOML as written. */
   raw: Record<string, unknown>;
 }
 
-const TOP_KEYS = [
-  'state_dir', 'llm_compute', 'llm_models', 'openai',
-  'key_value_store', 'sqlite_database', 'variables_provider', 'config_provider', 'outbound_http',
-];
-const MODEL_KEYS = ['path', 'sha256', 'chat_template', 'context_size', 'kind', 'gpu_layers'];
+/** Sections and keys Spin's runtime config has that no part of spin-ts implements yet. */
+const SPIN_ONLY: Record<string, string> = {
+  key_value_store: 'key-value stores',
+  sqlite_database: 'SQLite databases',
+  variables_provider: 'variables providers (Vault, Azure Key Vault, …)',
+  config_provider: 'config providers (Vault, …)',
+  outbound_http: 'outbound HTTP settings',
+  outbound_networking: 'outbound networking settings',
+  log_dir: 'writing component logs to a directory (spin-ts prints them to stderr)',
+  otel: 'OpenTelemetry export',
+};
 
-/** Reads the runtime config at `file`; with no path, returns the defaults. */
-export async function loadRuntimeConfig(file?: string): Promise<RuntimeConfig> {
+/** Reads the runtime config at `file` (with no path: the defaults), handing sections to their owners. */
+export async function loadRuntimeConfig(file: string | undefined, owners: readonly RuntimeConfigSectionOwner[]): Promise<RuntimeConfig> {
   if (file === undefined) {
-    return { baseDir: process.cwd(), llmCompute: { type: 'spin' }, llmModels: {}, openai: { apiKeys: [] }, raw: {} };
+    const r = new FieldReader('(no runtime config)', '');
+    return { baseDir: process.cwd(), sections: Object.fromEntries(owners.map((o) => [o.name, o.read(r, {}, process.cwd())])), raw: {} };
   }
   const abs = path.resolve(file);
   const shown = displayPath(abs);
@@ -67,95 +65,19 @@ export async function loadRuntimeConfig(file?: string): Promise<RuntimeConfig> {
   const raw = parseToml(shown, text);
   const r = new FieldReader(shown, text);
   const baseDir = path.dirname(abs);
-  r.checkKeys(raw, '', TOP_KEYS);
-  const config: RuntimeConfig = {
-    path: abs,
-    baseDir,
-    llmCompute: readLlmCompute(r, raw),
-    llmModels: readModels(r, raw, baseDir),
-    openai: readOpenai(r, raw),
-    raw,
-  };
+  const owned = new Set(owners.flatMap((o) => o.sections));
+  for (const key of Object.keys(raw)) {
+    if (key === 'state_dir' || owned.has(key)) continue;
+    const what = SPIN_ONLY[key];
+    if (what) r.fail(key, `spin-ts does not support ${what} yet`, `Remove [${key}] from the runtime config; spin-ts would otherwise start without it.`);
+  }
+  r.checkKeys(raw, '', ['state_dir', ...owned]);
+  const config: RuntimeConfig = { path: abs, baseDir, sections: {}, raw };
+  for (const o of owners) config.sections[o.name] = o.read(r, raw, baseDir);
   const stateDir = r.optString(raw, 'state_dir', '');
   if (stateDir !== undefined) {
     if (stateDir.trim() === '') r.fail('state_dir', 'must not be empty', 'Give a directory, e.g. state_dir = ".spin".');
     config.stateDir = path.resolve(baseDir, stateDir);
   }
   return config;
-}
-
-function readLlmCompute(r: FieldReader, raw: Table): LlmCompute {
-  const t = r.optTable(raw, 'llm_compute', '');
-  if (!t) return { type: 'spin' };
-  const type = r.reqString(t, 'type', 'llm_compute', 'Add type = "spin" (local models) or type = "remote_http".');
-  if (type === 'spin') {
-    r.checkKeys(t, 'llm_compute', ['type']);
-    return { type: 'spin' };
-  }
-  if (type !== 'remote_http') {
-    r.fail('llm_compute.type', `unknown llm_compute type "${type}"`, 'Use type = "spin" (local models) or type = "remote_http".');
-  }
-  r.checkKeys(t, 'llm_compute', ['type', 'url', 'auth_token', 'api_type']);
-  const url = r.reqString(t, 'url', 'llm_compute', 'Add url = "https://<your LLM service>".');
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(url);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
-    r.fail('llm_compute.url', `"${url}" is not an http(s) URL`, 'Write the full URL, e.g. url = "https://llm.example.com".');
-  }
-  const authToken = r.reqString(t, 'auth_token', 'llm_compute', 'Add auth_token = "<token>" (the bearer token the service expects).');
-  const apiType = r.optString(t, 'api_type', 'llm_compute') ?? 'default';
-  if (apiType !== 'default' && apiType !== 'open_ai') {
-    r.fail('llm_compute.api_type', `unknown api_type "${apiType}"`, 'Use api_type = "default" (Spin\'s protocol) or api_type = "open_ai".');
-  }
-  return { type: 'remote_http', url, authToken, apiType };
-}
-
-function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string, ModelTableEntry> {
-  const models = r.optTable(raw, 'llm_models', '') ?? {};
-  const out: Record<string, ModelTableEntry> = {};
-  for (const [name, value] of Object.entries(models)) {
-    const field = joinField('llm_models', name);
-    const t = r.asTable(value, field);
-    r.checkKeys(t, field, MODEL_KEYS);
-    const file = r.reqString(t, 'path', field, 'Add path = "<model>.gguf" (relative to the runtime config file).');
-    if (file.trim() === '') r.fail(joinField(field, 'path'), 'must not be empty', 'Give the model file, e.g. path = "models/model.gguf".');
-    const kind = r.optString(t, 'kind', field) ?? 'completion';
-    if (kind !== 'completion' && kind !== 'embedding') {
-      r.fail(joinField(field, 'kind'), `unknown kind "${kind}"`, 'Use kind = "completion" (the default) or kind = "embedding".');
-    }
-    const entry: ModelTableEntry = { path: path.resolve(baseDir, file), kind };
-    const sha256 = r.optString(t, 'sha256', field);
-    if (sha256 !== undefined) {
-      if (!/^[0-9a-fA-F]{64}$/.test(sha256)) {
-        r.fail(joinField(field, 'sha256'), `bad sha256 "${sha256}": expected 64 hex digits`, 'Compute it with `sha256sum <file>` and paste the hex digest (no "sha256:" prefix).');
-      }
-      entry.sha256 = sha256.toLowerCase();
-    }
-    const chatTemplate = r.optString(t, 'chat_template', field);
-    if (chatTemplate !== undefined) {
-      if (chatTemplate.trim() === '') r.fail(joinField(field, 'chat_template'), 'must not be empty', 'Remove it to use the template in the GGUF file, or name one, e.g. chat_template = "llama2".');
-      entry.chatTemplate = chatTemplate;
-    }
-    const contextSize = r.optInt(t, 'context_size', field, 1);
-    if (contextSize !== undefined) entry.contextSize = contextSize;
-    const gpuLayers = r.optInt(t, 'gpu_layers', field, 0);
-    if (gpuLayers !== undefined) entry.gpuLayers = gpuLayers;
-    out[name] = entry;
-  }
-  return out;
-}
-
-function readOpenai(r: FieldReader, raw: Table): { apiKeys: string[] } {
-  const t = r.optTable(raw, 'openai', '');
-  if (!t) return { apiKeys: [] };
-  r.checkKeys(t, 'openai', ['api_keys']);
-  const apiKeys = r.stringList(t, 'api_keys', 'openai');
-  for (const [i, key] of apiKeys.entries()) {
-    if (key.trim() === '') r.fail(joinField('openai.api_keys', i), 'must not be empty', 'Remove the empty key or fill it in.');
-  }
-  return { apiKeys };
 }

@@ -1,8 +1,11 @@
 /**
  * The one App model that spin.toml v1 and v2 both normalise into.
  * Everything after the manifest loader (factors, component host, triggers)
- * reads this and never the raw TOML.
+ * reads this and never the raw TOML. The keys a host capability owns (ai_models,
+ * allowed_outbound_hosts, key_value_stores, …) are read by that capability's factor
+ * (a ComponentKeysOwner handed to the loader) and kept in `Component.factors`.
  */
+import type { FieldReader, Table } from './toml-fields.js';
 
 export interface App {
   /** Absolute path of the manifest file. */
@@ -37,10 +40,8 @@ export interface Component {
   /** Original source value as written, for messages. */
   sourceAsWritten: string;
   description?: string;
-  aiModels: string[];
-  allowedOutboundHosts: string[];
-  keyValueStores: string[];
-  sqliteDatabases: string[];
+  /** What each factor read from its own keys of this component, by factor name. */
+  factors: Record<string, unknown>;
   environment: Record<string, string>;
   /** Read-only preopens: guest path → absolute host path (a file or a directory). */
   files: FileMount[];
@@ -75,4 +76,22 @@ export interface HttpTrigger {
   component: string;
   /** Executor type: "spin" (default) or "wagi" (not supported: rejected at validation). */
   executor?: string;
+}
+
+/** What a key owner may look at while it reads one component's keys. */
+export interface ComponentReadContext {
+  baseDir: string;
+  manifestVersion: 1 | 2;
+  appVariables: Record<string, VariableDecl>;
+}
+
+/**
+ * Component keys owned by someone outside the loader (a factor): the loader accepts these
+ * keys and hands the component's table to `read`, whose result is kept in Component.factors[name].
+ */
+export interface ComponentKeysOwner {
+  name: string;
+  keys: readonly string[];
+  /** Reads (and checks, failing through `r` with the field's position) this owner's keys of one component. */
+  read(r: FieldReader, table: Table, field: string, ctx: ComponentReadContext): unknown;
 }

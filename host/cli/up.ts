@@ -1,4 +1,5 @@
 /** `spin-ts up`: flags as Spin names them. */
+import { appModels } from '../factors/llm/index.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildApp } from '../build.js';
 import { up } from '../up.js';
@@ -70,7 +71,7 @@ export function upCommand(): Command {
           apiKeys: o.apiKey,
         });
         if (o.preloadModels) {
-          const models = [...new Set([...running.app.components.values()].flatMap((c) => c.aiModels))];
+          const models = appModels(running.app);
           const engine = await running.engine();
           const preloading = (engine as { preload?: (names: string[]) => Promise<void> }).preload?.(models);
           await (preloading && running.openai ? running.openai.health.track(preloading) : preloading);

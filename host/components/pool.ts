@@ -18,6 +18,8 @@ export interface PoolOptions {
   /** Requests waiting for a free worker before new ones get 503. */
   maxQueue: number;
   log: (line: string) => void;
+  /** Called once when a request ends, however it ended (host services release what it held). */
+  onRequestEnd?: (requestId: number) => void;
 }
 
 export interface GuestResponse {
@@ -145,6 +147,7 @@ export class WorkerPool {
   }
 
   private finish(job: Job): void {
+    if (!job.settled) this.opts.onRequestEnd?.(job.requestId);
     job.settled = true;
     clearTimeout(job.timer);
   }

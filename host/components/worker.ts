@@ -7,7 +7,7 @@ import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BridgeClient } from './bridge.js';
 import { ResponseWriter } from './response-writer.js';
 import type { ComponentSetup, FromWorker, GuestRequest, ToWorker, WorkerSetup } from './protocol.js';
-import type { GuestImportsFactory } from '../factors/factor.js';
+import type { GuestImportsFactory, GuestSide } from '../factors/factor.js';
 import { GuestExit, LineSink } from '../wasi/cli.js';
 import { Fields, IncomingRequest, methodFromString, ResponseOutparam, type ResponseReceiver } from '../wasi/http-types.js';
 import { versionTolerant, wasiImports } from '../wasi/index.js';
@@ -17,6 +17,8 @@ interface Loaded {
   setup: ComponentSetup;
   instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>) => Record<string, any>;
   imports: Record<string, object>;
+  /** Each factor's guest side, for its per-instance and end-of-request steps. */
+  sides: GuestSide[];
   /** A fresh, never-used instance made ahead of time (each request still gets its own). */
   spare?: Record<string, any>;
 }
@@ -38,9 +40,9 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
     stdout: new LineSink(log('')),
     stderr: new LineSink(log(' stderr')),
   });
+  const sides: GuestSide[] = [];
   for (const [name, factory] of factories) {
-    Object.assign(
-      imports,
+    sides.push(
       factory({
         componentId: setup.id,
         config: setup.factorConfigs[name],
@@ -49,10 +51,12 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
       }),
     );
   }
-  return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports) };
+  for (const side of sides) Object.assign(imports, side.imports);
+  return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports), sides };
 }
 
 function instantiate(loaded: Loaded): Record<string, any> {
+  for (const side of loaded.sides) side.onInstance?.();
   return loaded.instantiate((name) => loaded.setup.modules[name], loaded.imports);
 }
 
@@ -152,6 +156,7 @@ async function main(): Promise<void> {
       else if (!writer.finished) post({ type: 'error', requestId: msg.requestId, message: err instanceof GuestExit ? 'the guest exited without a response' : describe(err) });
     } finally {
       setBeforeBlocking(() => {});
+      for (const side of loaded?.sides ?? []) side.onRequestEnd?.();
     }
     // Instantiate the next request's instance now, while this worker would otherwise be idle.
     if (loaded) setImmediate(() => prepareSpare(loaded));

@@ -1,9 +1,9 @@
 /** Chooses the LLM engine the runtime config asks for. */
-import type { RuntimeConfig } from '../app/runtime-config.js';
+import type { LlmRuntimeConfig } from './runtime-config.js';
 import type { LlmEngine } from './engine.js';
 
 export interface EngineOptions {
-  runtimeConfig: RuntimeConfig;
+  config: LlmRuntimeConfig;
   stateDir: string;
   threads?: number;
   gpu?: 'auto' | 'cuda' | 'vulkan' | 'cpu';
@@ -16,7 +16,7 @@ export interface EngineOptions {
 }
 
 export async function createEngine(opts: EngineOptions): Promise<LlmEngine> {
-  const compute = opts.runtimeConfig.llmCompute;
+  const compute = opts.config.llmCompute;
   if (compute.type === 'remote_http') {
     const remote = { url: compute.url, authToken: compute.authToken, timeoutMs: opts.remoteTimeoutMs, log: opts.log };
     opts.log(`LLM calls go to the remote ${new URL(compute.url).origin} (llm_compute remote_http, api_type ${compute.apiType})`);
@@ -29,7 +29,7 @@ export async function createEngine(opts: EngineOptions): Promise<LlmEngine> {
   }
   const { LocalLlamaEngine } = await import('./local/engine.js');
   return new LocalLlamaEngine({
-    modelTable: opts.runtimeConfig.llmModels,
+    modelTable: opts.config.llmModels,
     stateDir: opts.stateDir,
     threads: opts.threads,
     gpu: opts.gpu,

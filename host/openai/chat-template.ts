@@ -9,7 +9,7 @@
  *   `chat_template`, else the one in the GGUF (host/llm/local/chat.ts). Engines without one (Spin's
  *   remote protocol) get the plain rendering below, ending with "assistant:".
  */
-import type { ModelTableEntry } from '../app/runtime-config.js';
+import type { ModelTableEntry } from '../llm/runtime-config.js';
 import { DEFAULT_INFER_PARAMS, type ChatMessage, type ChatParams, type InferOptions, type InferResult, type LlmEngine } from '../llm/engine.js';
 import { parseTemplateSetting } from '../llm/local/template-setting.js';
 import { ApiError } from './errors.js';

@@ -7,14 +7,13 @@
  */
 import { resolve } from 'node:path';
 import { loadRuntimeConfig } from '../app/runtime-config.js';
-import { createEngine, type EngineOptions } from '../llm/create.js';
-import type { LlmEngine } from '../llm/engine.js';
-import { instrumentEngine, type InstrumentedEngine } from '../observability/engine-metrics.js';
-import { ServingMetrics } from '../observability/metrics.js';
-import { collectApiKeys } from './auth.js';
-import { checkChatTemplates } from './chat-template.js';
+import type { EngineOptions } from '../llm/create.js';
+import { LLM_DEFAULTS, llmRuntimeConfig, type LlmRuntimeConfig } from '../llm/runtime-config.js';
+import { llmServing } from '../llm-serving.js';
+import type { InstrumentedEngine } from '../observability/engine-metrics.js';
+import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './config.js';
 import { parseListenAddress } from '../listen-address.js';
-import { startOpenAiServer, type OpenAiServer } from './server.js';
+import type { OpenAiServer } from './server.js';
 
 export interface ServeModelsOptions {
   /** host:port (port 0 picks a free one). */
@@ -24,7 +23,7 @@ export interface ServeModelsOptions {
   stateDir?: string | undefined;
   /** --api-key values; the runtime config's [openai] api_keys and SPIN_TS_API_KEYS are added. */
   apiKeys?: string[] | undefined;
-  llm?: Omit<EngineOptions, 'runtimeConfig' | 'stateDir' | 'log'> | undefined;
+  llm?: Omit<EngineOptions, 'config' | 'stateDir' | 'log'> | undefined;
   /** Load every model at start (default true). */
   preload?: boolean | undefined;
   processEnv?: NodeJS.ProcessEnv | undefined;
@@ -43,25 +42,34 @@ export interface ServingModels {
 export async function serveModels(opts: ServeModelsOptions): Promise<ServingModels> {
   const log = opts.log ?? ((line: string) => console.error(line));
   const addr = parseListenAddress('--listen', opts.listen);
-  const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile);
-  checkChatTemplates(runtimeConfig.llmModels, runtimeConfig.path);
+  const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [llmRuntimeConfig, openAiRuntimeConfig]);
+  const llm = (runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS;
   const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? '.spin');
-  const apiKeys = collectApiKeys({ config: runtimeConfig.openai.apiKeys, flags: opts.apiKeys, env: (opts.processEnv ?? process.env).SPIN_TS_API_KEYS });
-  const metrics = new ServingMetrics();
-  const engine = instrumentEngine(await createEngine({ ...opts.llm, runtimeConfig, stateDir, log }), metrics);
-  const getEngine = async (): Promise<LlmEngine> => engine;
+  const serving = llmServing({
+    llm,
+    openai: runtimeConfig.sections[openAiRuntimeConfig.name] as OpenAiRuntimeConfig,
+    runtimeConfigPath: runtimeConfig.path,
+    stateDir,
+    engine: opts.llm,
+    api: true,
+    apiKeys: opts.apiKeys,
+    env: opts.processEnv ?? process.env,
+    log,
+  });
+  // models serve is an API server: the engine (not the models) is made at start.
+  const engine = (await serving.engine()) as InstrumentedEngine;
 
   let server: OpenAiServer;
   try {
-    server = await startOpenAiServer({ ...addr, engine: getEngine, apiKeys, metrics, log });
+    server = await serving.startApi(addr);
   } catch (err) {
-    await engine.close();
+    await serving.close();
     throw err;
   }
 
   const ready = server.health.track(
     (async () => {
-      if (opts.preload === false || runtimeConfig.llmCompute.type === 'remote_http') return;
+      if (opts.preload === false || llm.llmCompute.type === 'remote_http') return;
       let names: string[];
       try {
         names = (await engine.listModels()).map((m) => m.id);
@@ -87,7 +95,7 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
     ready,
     async close() {
       await server.close();
-      await engine.close();
+      await serving.close();
     },
   };
 }

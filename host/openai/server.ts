@@ -16,7 +16,7 @@ import type { ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { LlmEngine } from '../llm/engine.js';
 import { ServingMetrics } from '../observability/metrics.js';
-import { listen } from '../triggers/http/server.js';
+import { listen } from '../listen-address.js';
 import { ApiKeys, isLoopbackHost } from './auth.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
@@ -132,10 +132,7 @@ export async function startOpenAiServer(opts: OpenAiAppOptions & { host: string;
   let server: ServerType;
   let origin: string;
   try {
-    const bound = await listen(hono, opts.host, opts.port);
-    server = bound.server;
-    const shownHost = bound.address.family === 'IPv6' ? `[${bound.address.address}]` : bound.address.address;
-    origin = `http://${shownHost}:${bound.address.port}`;
+    ({ server, origin } = await listen(hono, opts.host, opts.port));
   } catch (err) {
     throw new Error(`cannot listen on ${opts.host}:${opts.port} for the OpenAI-compatible API: ${(err as Error).message}`);
   }

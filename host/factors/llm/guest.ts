@@ -1,15 +1,21 @@
 /**
  * Guest side of fermyon:spin/llm (both the unversioned and the @2.0.0 interface, which
- * are identical): the allow-list, parameter defaults and checks, and error mapping.
- * The engine behind the bridge never sees a call the component was not allowed to make.
+ * are identical): the allow-list, parameter defaults and checks (host/llm/params.ts, the
+ * one validator), and error mapping. The engine behind the bridge never sees a call the
+ * component was not allowed to make.
  */
 import type { BridgeError } from '../../components/bridge.js';
+import { DEFAULT_INFER_PARAMS, LlmError, type InferParams } from '../../llm/engine.js';
+import { checkInferParams } from '../../llm/params.js';
 import type { GuestImportsFactory } from '../factor.js';
 import { GuestResultError } from '../guest-error.js';
-import { checkParams, type GuestInferParams } from './params.js';
-import type { LlmGuestConfig } from './index.js';
+import { typedService } from '../service.js';
+import type { LlmGuestConfig, LlmService } from './api.js';
 
 type LlmErrorVariant = { tag: 'model-not-supported' } | { tag: 'runtime-error'; val: string } | { tag: 'invalid-input'; val: string };
+
+/** As jco hands a WIT `inferencing-params` record to the host: Spin's six parameters. */
+export type GuestInferParams = Pick<InferParams, 'maxTokens' | 'repeatPenalty' | 'repeatPenaltyLastNTokenCount' | 'temperature' | 'topK' | 'topP'>;
 
 export function denialMessage(model: string): string {
   return `The component does not have access to use '${model}'. To give the component access, add '${model}' to the 'ai_models' key for the component in your spin.toml manifest`;
@@ -25,25 +31,31 @@ function toVariant(err: unknown): LlmErrorVariant {
 
 export const createGuestImports: GuestImportsFactory = (ctx) => {
   const allowed = new Set((ctx.config as LlmGuestConfig | undefined)?.aiModels ?? []);
+  const service = typedService<LlmService>(ctx);
   const guard = (model: string) => {
     if (!allowed.has(model)) throw new GuestResultError({ tag: 'invalid-input', val: denialMessage(model) });
   };
   const llm = {
     infer(model: string, prompt: string, params: GuestInferParams | undefined) {
       guard(model);
-      const checked = checkParams(params);
-      if (typeof checked === 'string') throw new GuestResultError({ tag: 'invalid-input', val: checked });
+      const checked: InferParams = params ? { ...params } : { ...DEFAULT_INFER_PARAMS };
       try {
-        return ctx.call('infer', model, prompt, checked);
+        checkInferParams(checked);
+      } catch (err) {
+        if (err instanceof LlmError) throw new GuestResultError({ tag: 'invalid-input', val: err.message });
+        throw err;
+      }
+      try {
+        return service.infer(model, prompt, checked);
       } catch (err) {
         throw new GuestResultError(toVariant(err));
       }
     },
     generateEmbeddings(model: string, text: string[]) {
       guard(model);
-      let result: { embeddings: number[][]; usage: { promptTokenCount: number } };
+      let result: ReturnType<LlmService['embed']>;
       try {
-        result = ctx.call('embed', model, text) as typeof result;
+        result = service.embed(model, text);
       } catch (err) {
         throw new GuestResultError(toVariant(err));
       }
@@ -51,5 +63,5 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
       return { embeddings: result.embeddings.map((v) => Float32Array.from(v)), usage: result.usage };
     },
   };
-  return { 'fermyon:spin/llm': llm };
+  return { imports: { 'fermyon:spin/llm': llm } };
 };

@@ -1,38 +1,43 @@
 /**
- * The llm factor: each component's `ai_models` allow-list goes to its guest side; the
- * service turns bridge calls into engine calls (local llama.cpp or a remote backend —
+ * The llm factor: owns the component key `ai_models` and the runtime-config sections
+ * `[llm_compute]` and `[llm_models]`; each component's allow-list goes to its guest side;
+ * the service turns bridge calls into engine calls (local llama.cpp or a remote backend —
  * the factor does not know which).
  */
+import type { App } from '../../app/types.js';
 import type { LlmEngine } from '../../llm/engine.js';
-import type { Factor } from '../factor.js';
+import { llmRuntimeConfig } from '../../llm/runtime-config.js';
+import { componentData, type Factor, type ServiceImpl } from '../factor.js';
+import type { LlmGuestConfig, LlmService } from './api.js';
 
-export interface LlmGuestConfig {
-  aiModels: string[];
+/** Every model some component of the app may use (for --preload-models). */
+export function appModels(app: App): string[] {
+  return [...new Set([...app.components.keys()].flatMap((id) => componentData<LlmGuestConfig>(app, id, 'llm')?.aiModels ?? []))];
 }
 
 export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
   return {
     name: 'llm',
+    manifest: {
+      keys: ['ai_models'],
+      read: (r, t, field): LlmGuestConfig => ({ aiModels: r.stringList(t, 'ai_models', field) }),
+    },
+    runtimeConfig: { sections: llmRuntimeConfig.sections, read: llmRuntimeConfig.read },
     guestModule: new URL('./guest.js', import.meta.url).href,
     async configure(ctx) {
-      const configs = new Map<string, LlmGuestConfig>();
-      for (const c of ctx.app.components.values()) configs.set(c.id, { aiModels: c.aiModels });
-      return {
-        componentConfig: (id) => configs.get(id),
-        service: async (method, args, call) => {
-          const engine = await getEngine();
-          if (method === 'infer') {
-            const [model, prompt, params] = args as Parameters<LlmEngine['infer']>;
-            const r = await engine.infer(model, prompt, params, { signal: call.signal });
-            return { text: r.text, usage: { promptTokenCount: r.promptTokens, generatedTokenCount: r.generatedTokens } };
-          }
-          if (method === 'embed') {
-            const [model, inputs] = args as [string, string[]];
-            const r = await engine.embed(model, inputs, { signal: call.signal });
-            return { embeddings: r.embeddings, usage: { promptTokenCount: r.promptTokens } };
-          }
-          throw new Error(`llm has no method '${method}'`);
+      const service: ServiceImpl<LlmService> = {
+        async infer(call, model, prompt, params) {
+          const r = await (await getEngine()).infer(model, prompt, params, { signal: call.signal });
+          return { text: r.text, usage: { promptTokenCount: r.promptTokens, generatedTokenCount: r.generatedTokens } };
         },
+        async embed(call, model, inputs) {
+          const r = await (await getEngine()).embed(model, inputs, { signal: call.signal });
+          return { embeddings: r.embeddings, usage: { promptTokenCount: r.promptTokens } };
+        },
+      };
+      return {
+        componentConfig: (id) => componentData<LlmGuestConfig>(ctx.app, id, 'llm') ?? { aiModels: [] },
+        service,
       };
     },
   };

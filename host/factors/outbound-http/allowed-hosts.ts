@@ -2,8 +2,8 @@
  * `allowed_outbound_hosts` checks and the conversion of the deprecated
  * `allowed_http_hosts` list into outbound-host entries (as Spin does).
  */
-import type { FieldReader } from './toml-fields.js';
-import { joinField } from './toml-locate.js';
+import type { FieldReader } from '../../app/toml-fields.js';
+import { joinField } from '../../app/toml-locate.js';
 
 const OUTBOUND = /^([A-Za-z*][A-Za-z0-9+.*-]*):\/\/([^/]+)\/?$/;
 

@@ -7,12 +7,14 @@ const NAME = /^[a-z][a-z0-9_]*$/;
 export const createGuestImports: GuestImportsFactory = (ctx) => {
   const values = (ctx.config ?? {}) as Record<string, string>;
   return {
-    'fermyon:spin/variables': {
-      get(name: string): string {
-        if (!NAME.test(name)) throw new GuestResultError({ tag: 'invalid-name', val: `invalid variable name '${name}': use lower_snake_case` });
-        const v = values[name];
-        if (v === undefined) throw new GuestResultError({ tag: 'undefined', val: `no variable for '${name}'` });
-        return v;
+    imports: {
+      'fermyon:spin/variables': {
+        get(name: string): string {
+          if (!NAME.test(name)) throw new GuestResultError({ tag: 'invalid-name', val: `invalid variable name '${name}': use lower_snake_case` });
+          const v = values[name];
+          if (v === undefined) throw new GuestResultError({ tag: 'undefined', val: `no variable for '${name}'` });
+          return v;
+        },
       },
     },
   };

@@ -19,9 +19,9 @@ describe('planSampling', () => {
     assert.deepEqual(plan.stop, []);
   });
 
-  test('temperature ≤ 0 is greedy, negative included', () => {
+  test('temperature 0 is greedy; a negative temperature is invalid-input (one rule, host/llm/params.ts)', () => {
     assert.equal(planSampling({ ...base, temperature: 0 }, seed).greedy, true);
-    assert.equal(planSampling({ ...base, temperature: -1 }, seed).greedy, true);
+    invalid({ temperature: -1 });
   });
 
   test('penalty 1 with no frequency/presence penalty switches the penalty window off', () => {

@@ -1,0 +1,33 @@
+/**
+ * The factors every app gets. A new capability is one folder under host/factors/ and one
+ * line here; nothing else in the core names it (docs/architecture.md).
+ */
+import type { ComponentKeysOwner } from '../app/types.js';
+import type { RuntimeConfigSectionOwner } from '../app/runtime-config.js';
+import type { LlmEngine } from '../llm/engine.js';
+import type { Factor } from './factor.js';
+import { keyValueFactor } from './key-value/index.js';
+import { llmFactor } from './llm/index.js';
+import { outboundHttpFactor } from './outbound-http/index.js';
+import { sqliteFactor } from './sqlite/index.js';
+import { variablesFactor } from './variables/index.js';
+
+/** What factors may need from the process that runs them. */
+export interface FactorDeps {
+  /** The LLM engine, shared with the OpenAI-compatible API; made on first use. */
+  llmEngine: () => Promise<LlmEngine>;
+}
+
+export function appFactors(deps: FactorDeps): Factor[] {
+  return [variablesFactor, llmFactor(deps.llmEngine), outboundHttpFactor, keyValueFactor, sqliteFactor];
+}
+
+/** The component-key owners of a factor list, for the manifest loader. */
+export function manifestOwners(factors: readonly Factor[]): ComponentKeysOwner[] {
+  return factors.flatMap((f) => (f.manifest ? [{ name: f.name, ...f.manifest }] : []));
+}
+
+/** The runtime-config section owners of a factor list, for the runtime-config loader. */
+export function runtimeConfigOwners(factors: readonly Factor[]): RuntimeConfigSectionOwner[] {
+  return factors.flatMap((f) => (f.runtimeConfig ? [{ name: f.name, ...f.runtimeConfig }] : []));
+}

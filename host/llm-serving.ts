@@ -1,0 +1,65 @@
+/**
+ * The one LLM serving set-up, shared by `spin-ts up` and `spin-ts models serve`: the engine
+ * the runtime config asks for (made on first use), its metrics, the API keys, and the
+ * OpenAI-compatible listener on that same engine.
+ */
+import { createEngine, type EngineOptions } from './llm/create.js';
+import type { LlmEngine } from './llm/engine.js';
+import type { LlmRuntimeConfig } from './llm/runtime-config.js';
+import { instrumentEngine, type InstrumentedEngine } from './observability/engine-metrics.js';
+import { ServingMetrics } from './observability/metrics.js';
+import { collectApiKeys } from './openai/auth.js';
+import { checkChatTemplates } from './openai/chat-template.js';
+import type { OpenAiRuntimeConfig } from './openai/config.js';
+import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
+
+export interface LlmServingOptions {
+  llm: LlmRuntimeConfig;
+  openai: OpenAiRuntimeConfig;
+  /** The runtime config file, for messages. */
+  runtimeConfigPath: string | undefined;
+  stateDir: string;
+  engine?: Omit<EngineOptions, 'config' | 'stateDir' | 'log'> | undefined;
+  /** Serve the OpenAI-compatible API (then every LLM call is recorded for /metrics). */
+  api: boolean;
+  /** --api-key values; the runtime config's [openai] api_keys and SPIN_TS_API_KEYS are added. */
+  apiKeys?: readonly string[] | undefined;
+  env: NodeJS.ProcessEnv;
+  log: (line: string) => void;
+}
+
+export interface LlmServing {
+  /** The engine, made on first call. */
+  engine(): Promise<LlmEngine>;
+  /** Whether something has asked for the engine. */
+  started(): boolean;
+  /** Starts the OpenAI-compatible API on this engine (options.api must be true). */
+  startApi(addr: { host: string; port: number }): Promise<OpenAiServer>;
+  close(): Promise<void>;
+}
+
+export function llmServing(opts: LlmServingOptions): LlmServing {
+  const metrics = opts.api ? new ServingMetrics() : undefined;
+  let apiKeys: string[] = [];
+  if (opts.api) {
+    // A template that cannot render stops the start, before anything listens.
+    checkChatTemplates(opts.llm.llmModels, opts.runtimeConfigPath);
+    apiKeys = collectApiKeys({ config: opts.openai.apiKeys, flags: opts.apiKeys, env: opts.env.SPIN_TS_API_KEYS });
+  }
+  let enginePromise: Promise<LlmEngine | InstrumentedEngine> | undefined;
+  const engine = () =>
+    (enginePromise ??= createEngine({ ...opts.engine, config: opts.llm, stateDir: opts.stateDir, log: opts.log }).then((e) =>
+      metrics ? instrumentEngine(e, metrics) : e,
+    ));
+  return {
+    engine,
+    started: () => enginePromise !== undefined,
+    async startApi(addr) {
+      if (!metrics) throw new Error('llmServing: the API was not asked for');
+      return startOpenAiServer({ ...addr, engine, apiKeys, metrics, log: opts.log });
+    },
+    async close() {
+      if (enginePromise) await (await enginePromise).close();
+    },
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * The runtime-config sections the LLM owns: `[llm_compute]` (local, or a remote
+ * `remote_http` backend) and the model table `[llm_models.<name>]` (docs/spec.md §2, §3).
+ * Read by the llm factor for `spin-ts up` and by `spin-ts models serve`.
+ */
+import path from 'node:path';
+import type { RuntimeConfigSectionOwner } from '../app/runtime-config.js';
+import type { FieldReader, Table } from '../app/toml-fields.js';
+import { joinField } from '../app/toml-locate.js';
+
+export type LlmCompute =
+  | { type: 'spin' }
+  | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
+
+export interface ModelTableEntry {
+  /** Absolute path, resolved against the runtime config file's directory. */
+  path: string;
+  /** Lowercase hex SHA-256 of the file, verified before load. */
+  sha256?: string;
+  /** A named template or a Jinja string; default: the one in the GGUF. */
+  chatTemplate?: string;
+  contextSize?: number;
+  kind: 'completion' | 'embedding';
+  gpuLayers?: number;
+}
+
+export interface LlmRuntimeConfig {
+  llmCompute: LlmCompute;
+  llmModels: Record<string, ModelTableEntry>;
+}
+
+const MODEL_KEYS = ['path', 'sha256', 'chat_template', 'context_size', 'kind', 'gpu_layers'];
+
+export const LLM_DEFAULTS: LlmRuntimeConfig = { llmCompute: { type: 'spin' }, llmModels: {} };
+
+export const llmRuntimeConfig: RuntimeConfigSectionOwner = {
+  name: 'llm',
+  sections: ['llm_compute', 'llm_models'],
+  read: (r, raw, baseDir): LlmRuntimeConfig => ({ llmCompute: readLlmCompute(r, raw), llmModels: readModels(r, raw, baseDir) }),
+};
+
+function readLlmCompute(r: FieldReader, raw: Table): LlmCompute {
+  const t = r.optTable(raw, 'llm_compute', '');
+  if (!t) return { type: 'spin' };
+  const type = r.reqString(t, 'type', 'llm_compute', 'Add type = "spin" (local models) or type = "remote_http".');
+  if (type === 'spin') {
+    r.checkKeys(t, 'llm_compute', ['type']);
+    return { type: 'spin' };
+  }
+  if (type !== 'remote_http') {
+    r.fail('llm_compute.type', `unknown llm_compute type "${type}"`, 'Use type = "spin" (local models) or type = "remote_http".');
+  }
+  r.checkKeys(t, 'llm_compute', ['type', 'url', 'auth_token', 'api_type']);
+  const url = r.reqString(t, 'url', 'llm_compute', 'Add url = "https://<your LLM service>".');
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+    r.fail('llm_compute.url', `"${url}" is not an http(s) URL`, 'Write the full URL, e.g. url = "https://llm.example.com".');
+  }
+  const authToken = r.reqString(t, 'auth_token', 'llm_compute', 'Add auth_token = "<token>" (the bearer token the service expects).');
+  const apiType = r.optString(t, 'api_type', 'llm_compute') ?? 'default';
+  if (apiType !== 'default' && apiType !== 'open_ai') {
+    r.fail('llm_compute.api_type', `unknown api_type "${apiType}"`, 'Use api_type = "default" (Spin\'s protocol) or api_type = "open_ai".');
+  }
+  return { type: 'remote_http', url, authToken, apiType };
+}
+
+function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string, ModelTableEntry> {
+  const models = r.optTable(raw, 'llm_models', '') ?? {};
+  const out: Record<string, ModelTableEntry> = {};
+  for (const [name, value] of Object.entries(models)) {
+    const field = joinField('llm_models', name);
+    const t = r.asTable(value, field);
+    r.checkKeys(t, field, MODEL_KEYS);
+    const file = r.reqString(t, 'path', field, 'Add path = "<model>.gguf" (relative to the runtime config file).');
+    if (file.trim() === '') r.fail(joinField(field, 'path'), 'must not be empty', 'Give the model file, e.g. path = "models/model.gguf".');
+    const kind = r.optString(t, 'kind', field) ?? 'completion';
+    if (kind !== 'completion' && kind !== 'embedding') {
+      r.fail(joinField(field, 'kind'), `unknown kind "${kind}"`, 'Use kind = "completion" (the default) or kind = "embedding".');
+    }
+    const entry: ModelTableEntry = { path: path.resolve(baseDir, file), kind };
+    const sha256 = r.optString(t, 'sha256', field);
+    if (sha256 !== undefined) {
+      if (!/^[0-9a-fA-F]{64}$/.test(sha256)) {
+        r.fail(joinField(field, 'sha256'), `bad sha256 "${sha256}": expected 64 hex digits`, 'Compute it with `sha256sum <file>` and paste the hex digest (no "sha256:" prefix).');
+      }
+      entry.sha256 = sha256.toLowerCase();
+    }
+    const chatTemplate = r.optString(t, 'chat_template', field);
+    if (chatTemplate !== undefined) {
+      if (chatTemplate.trim() === '') r.fail(joinField(field, 'chat_template'), 'must not be empty', 'Remove it to use the template in the GGUF file, or name one, e.g. chat_template = "llama2".');
+      entry.chatTemplate = chatTemplate;
+    }
+    const contextSize = r.optInt(t, 'context_size', field, 1);
+    if (contextSize !== undefined) entry.contextSize = contextSize;
+    const gpuLayers = r.optInt(t, 'gpu_layers', field, 0);
+    if (gpuLayers !== undefined) entry.gpuLayers = gpuLayers;
+    out[name] = entry;
+  }
+  return out;
+}
