@@ -177,8 +177,8 @@ describe('validation and errors', () => {
     await assert.rejects(e.infer('p', 'a', { ...GREEDY, repeatPenalty: 0 }), isLlmError('invalid-input', /repeat-penalty/));
     await assert.rejects(e.infer('p', 'a', { ...GREEDY, temperature: NaN }), isLlmError('invalid-input'));
     await assert.rejects(e.infer('p', 'a'.repeat(2000), GREEDY), isLlmError('invalid-input', /prompt is 2001 tokens/));
-    // negative temperature is greedy, not an error
-    assert.equal((await e.infer('p', 'x', { ...GREEDY, temperature: -1 })).text, 'yz');
+    // one rule with the guest glue (host/llm/params.ts): a negative temperature is invalid-input
+    await assert.rejects(e.infer('p', 'x', { ...GREEDY, temperature: -1 }), isLlmError('invalid-input', /temperature/));
   });
 
   test('unknown model → model-not-supported; unreadable file → runtime-error', async () => {
