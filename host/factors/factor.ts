@@ -51,6 +51,12 @@ export interface Factor {
   runtimeConfig?: Omit<RuntimeConfigSectionOwner, 'name'>;
   /** File URL of the guest-side module (exports `createGuestImports: GuestImportsFactory`). */
   guestModule?: string;
+  /**
+   * The WIT interfaces the guest side provides, exact (`fermyon:spin/llm@2.0.0`) or with a
+   * version prefix (`wasi:keyvalue/store@0.2`): a component importing anything no factor
+   * (and no WASI piece) provides is refused at start (host/components/imports.ts).
+   */
+  interfaces?: readonly string[];
   configure(ctx: FactorContext): Promise<ConfiguredFactor>;
 }
 

@@ -24,6 +24,7 @@ export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
     },
     runtimeConfig: { sections: llmRuntimeConfig.sections, read: llmRuntimeConfig.read },
     guestModule: new URL('./guest.js', import.meta.url).href,
+    interfaces: ['fermyon:spin/llm', 'fermyon:spin/llm@2.0.0'],
     async configure(ctx) {
       const service: ServiceImpl<LlmService> = {
         async infer(call, model, prompt, params) {

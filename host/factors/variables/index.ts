@@ -5,6 +5,7 @@ import { componentVariables, resolveAppVariables } from './resolve.js';
 export const variablesFactor: Factor = {
   name: 'variables',
   guestModule: new URL('./guest.js', import.meta.url).href,
+  interfaces: ['fermyon:spin/variables@2.0.0'],
   async configure(ctx) {
     const perComponent = componentVariables(ctx.app, resolveAppVariables(ctx.app, ctx.env));
     return { componentConfig: (id) => perComponent.get(id) ?? {} };
