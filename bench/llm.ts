@@ -76,7 +76,7 @@ async function openDirect(path: string): Promise<Side> {
       });
       const end = performance.now();
       completion.dispose();
-      sequence.dispose();
+      await sequence.dispose();
       return { genTps: tokens / ((end - t0) / 1000), promptTps: promptTokens / ((first - t0) / 1000), ttftMs: first - t0 };
     },
     async close() {

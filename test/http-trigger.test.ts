@@ -1,5 +1,5 @@
 /**
- * SPEC §5 through real HTTP: `spin-ts up` on real components (js-inbound echoes the
+ * docs/spec.md §5 through real HTTP: `spin-ts up` on real components (js-inbound echoes the
  * record-based request it gets; js-hello echoes its wasi:http request).
  */
 import assert from 'node:assert/strict';
@@ -90,7 +90,7 @@ async function routeOf(path: string): Promise<string> {
   return (await echo(path)).json.headers['spin-raw-component-route'];
 }
 
-describe('routing (SPEC §5)', () => {
+describe('routing (docs/spec.md §5)', () => {
   const table: Array<[path: string, route: string]> = [
     ['/cart', '/cart'],
     ['/cart/', '/cart'],
@@ -135,7 +135,7 @@ describe('routing (SPEC §5)', () => {
   });
 });
 
-describe('Spin request headers (SPEC §5)', () => {
+describe('Spin request headers (docs/spec.md §5)', () => {
   test('spin-path-info for a wildcard route', async () => {
     const table: Array<[string, string]> = [
       ['/test', ''],

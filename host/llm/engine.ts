@@ -20,7 +20,7 @@ export interface InferParams {
   presencePenalty?: number;
 }
 
-/** Spin's defaults when the guest passes `none` (SPEC §1). */
+/** Spin's defaults when the guest passes `none` (docs/spec.md §1). */
 export const DEFAULT_INFER_PARAMS: Readonly<InferParams> = Object.freeze({
   maxTokens: 100,
   repeatPenalty: 1.1,

@@ -1,5 +1,5 @@
 /**
- * POST /v1/chat/completions (SPEC §7): non-streaming and SSE streaming, with
+ * POST /v1/chat/completions (docs/spec.md §7): non-streaming and SSE streaming, with
  * `stream_options.include_usage`. The messages go through the model's chat template.
  */
 import type { InferResult } from '../llm/engine.js';

@@ -1,6 +1,6 @@
 /**
  * GET /v1/models and GET /v1/models/{id}: the models the engine can serve — the runtime config's
- * model table and the GGUF files under the state dir (SPEC §2), or the remote's list.
+ * model table and the GGUF files under the state dir (docs/spec.md §2), or the remote's list.
  */
 import type { ModelInfo } from '../llm/engine.js';
 import type { ApiContext } from './context.js';

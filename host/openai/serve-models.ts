@@ -1,7 +1,7 @@
 /**
  * `spin-ts models serve` as a library: the OpenAI-compatible API and Spin's remote protocol with
  * no app, like llama-server. The models are the runtime config's model table and the GGUF files
- * under the state dir (SPEC §2) — or, with `[llm_compute] type = "remote_http"`, the remote's
+ * under the state dir (docs/spec.md §2) — or, with `[llm_compute] type = "remote_http"`, the remote's
  * (spin-ts then acts as a gateway). Models are loaded at start unless `preload` is false;
  * /health answers 503 until they are.
  */

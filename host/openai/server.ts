@@ -1,5 +1,5 @@
 /**
- * The OpenAI-compatible API (SPEC §7) and Spin's remote protocol (SPEC §3) on one Hono app, and
+ * The OpenAI-compatible API (docs/spec.md §7) and Spin's remote protocol (docs/spec.md §3) on one Hono app, and
  * the listener that serves it. `spin-ts up --openai-listen` starts it beside the app, on the same
  * engine (models, slots and queue shared with the components); `spin-ts models serve` starts it
  * alone.

@@ -1,5 +1,5 @@
 /**
- * Spin's remote LLM protocol, served (SPEC §3, `[llm_compute] type = "remote_http"`,
+ * Spin's remote LLM protocol, served (docs/spec.md §3, `[llm_compute] type = "remote_http"`,
  * api_type "default"): any Spin host — real Spin included — can send its components' inference
  * here.
  *   POST /infer {"model","prompt","options":{"maxTokens","repeatPenalty","repeatPenaltyLastNTokenCount","temperature","topK","topP"}}

@@ -9,7 +9,7 @@ export async function generate(preset: string, out: string): Promise<string> {
   return out;
 }
 
-/** Puts a model where SPEC §2's state-dir lookup finds it: <state>/ai-models/llama/<name>/model.gguf. */
+/** Puts a model where docs/spec.md §2's state-dir lookup finds it: <state>/ai-models/llama/<name>/model.gguf. */
 export async function generateIntoStateDir(preset: string, stateDir: string, name: string): Promise<string> {
   return generate(preset, join(stateDir, 'ai-models', 'llama', name, 'model.gguf'));
 }

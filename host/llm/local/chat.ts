@@ -2,7 +2,7 @@
  * Chat on a local model: render the messages with the model's chat template, then run an
  * ordinary completion on the rendered prompt.
  *
- * Template choice (SPEC §2): the model table's `chat_template` — a Jinja string (it holds `{{` or
+ * Template choice (docs/spec.md §2): the model table's `chat_template` — a Jinja string (it holds `{{` or
  * `{%`) or a named template (`llama2`, `chatml`, `llama3`, … see NAMED_TEMPLATES) — else the
  * Jinja template inside the GGUF (node-llama-cpp may swap it for an equivalent built-in wrapper),
  * else node-llama-cpp's general template.

@@ -1,5 +1,5 @@
 /**
- * Where a model name's GGUF file is (SPEC §2), and the optional sha256 check before load.
+ * Where a model name's GGUF file is (docs/spec.md §2), and the optional sha256 check before load.
  *
  * Lookup order for a name:
  *  1. the runtime config's model table;

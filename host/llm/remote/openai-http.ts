@@ -1,6 +1,6 @@
 /**
  * An OpenAI-compatible server as the LLM backend (`[llm_compute] type = "remote_http"`,
- * api_type "open_ai"; SPEC §3): `infer` is a chat completion with the prompt as one user message
+ * api_type "open_ai"; docs/spec.md §3): `infer` is a chat completion with the prompt as one user message
  * (as Spin does), `chat` sends the messages as they are, `embed` uses /v1/embeddings, the model
  * list is the remote's /v1/models. Sent: max_completion_tokens, temperature (clamped to OpenAI's
  * 0–2; ≤ 0 stays greedy), top_p, and seed, stop, frequency/presence penalties when set. top_k

@@ -22,7 +22,7 @@ let origin: string;
 let seen: Seen[] = [];
 /** What the next request gets: status, body (string as-is, else JSON), or 'hang'. */
 let reply: { status: number; body: unknown } | 'hang' = { status: 200, body: {} };
-let hung: ServerResponse[] = [];
+const hung: ServerResponse[] = [];
 let closedEarly = 0;
 
 before(async () => {

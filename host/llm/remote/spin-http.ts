@@ -1,5 +1,5 @@
 /**
- * Spin's remote LLM protocol (`[llm_compute] type = "remote_http"`, api_type "default"; SPEC §3),
+ * Spin's remote LLM protocol (`[llm_compute] type = "remote_http"`, api_type "default"; docs/spec.md §3),
  * consumed: inference and embeddings go to `{origin}/infer` and `{origin}/embed` with
  * `authorization: bearer <auth_token>`. The protocol carries Spin's six params only (seed, stop
  * and the OpenAI penalties are not sent), returns no finish reason (inferred from the counts) and

@@ -1,5 +1,5 @@
 /**
- * The `spin-*` headers the HTTP trigger adds to every request (SPEC §5).
+ * The `spin-*` headers the HTTP trigger adds to every request (docs/spec.md §5).
  *
  * Values follow Spin's trigger-http (spinframework/spin crates/trigger-http/src/headers.rs,
  * `compute_default_headers`, and crates/http/src/routes.rs `RouteMatch`):

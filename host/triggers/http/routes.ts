@@ -1,5 +1,5 @@
 /**
- * Every HTTP routing rule of the Spin HTTP trigger (SPEC §5) lives here.
+ * Every HTTP routing rule of the Spin HTTP trigger (docs/spec.md §5) lives here.
  *
  * Route syntax:
  *   - exact segments:            `/cart`, `/cart/checkout`
