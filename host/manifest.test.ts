@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ManifestError } from './app/errors.js';
@@ -438,6 +438,60 @@ test('files: globs, directories, placements, excludes and missing sources', asyn
   await rejects(relDest.app, path.join(relDest.dir, 'spin.toml'), 'component.hello.files[0].destination', 'absolute guest path');
   const escape = await loadV2('files = ["../outside/*"]\n');
   await rejects(escape.app, path.join(escape.dir, 'spin.toml'), 'component.hello.files[0]', 'relative path inside');
+});
+
+test('files: every entry must really lie inside the application directory (docs/files.md)', async () => {
+  const outside = await makeDir({ 'secret.txt': 'pw', 'etc/passwd': 'pw' });
+  const fixture = async (extra: string) => {
+    const dir = await makeDir({ 'spin.toml': v2(extra), 'hello.wasm': WASM, 'static/a.txt': 'a', 'static/deep/b.txt': 'b', 'sub/.keep': '' });
+    await symlink(path.join(outside, 'etc'), path.join(dir, 'linkdir'));
+    await symlink(path.join(outside, 'secret.txt'), path.join(dir, 'static', 'pw'));
+    await symlink(path.join(dir, 'static'), path.join(dir, 'inlink'));
+    await symlink('a.txt', path.join(dir, 'static', 'alias.txt'));
+    return { dir, app: loadApp(dir) };
+  };
+  await writeFile(path.join(tmpdir(), 'x'), '');
+  const parent = await fixture('files = [{ source = "../x", destination = "/x" }]\n');
+  await rejects(parent.app, path.join(parent.dir, 'spin.toml'), 'component.hello.files[0].source', '"../x" leads outside the application directory', 'Copy the files into the application directory');
+  const absolute = await fixture('files = [{ source = "/etc", destination = "/etc" }]\n');
+  await rejects(absolute.app, path.join(absolute.dir, 'spin.toml'), 'component.hello.files[0].source', '"/etc" leads outside', 'resolves to /etc');
+  const linkedSource = await fixture('files = [{ source = "linkdir", destination = "/x" }]\n');
+  await rejects(linkedSource.app, path.join(linkedSource.dir, 'spin.toml'), 'component.hello.files[0].source', '"linkdir" leads outside');
+  const linkedPath = await fixture('files = ["linkdir"]\n');
+  await rejects(linkedPath.app, path.join(linkedPath.dir, 'spin.toml'), 'component.hello.files[0]', '"linkdir" leads outside');
+  const linkedGlobBase = await fixture('files = ["linkdir/**"]\n');
+  await rejects(linkedGlobBase.app, path.join(linkedGlobBase.dir, 'spin.toml'), 'component.hello.files[0]', 'the directory "linkdir" of files pattern "linkdir/**" leads outside');
+
+  // Inside the app directory, symlinks are fine; a glob leaves out what leads outside it.
+  const ok = await fixture('files = ["**/*", { source = "inlink", destination = "/in" }, { source = "sub/../static", destination = "/s" }]\n');
+  const mounts = (await ok.app).components.get('hello')!.files;
+  const real = await realpath(ok.dir);
+  assert.deepEqual(
+    mounts.map((m) => [m.destination, m.source]),
+    [
+      ['/hello.wasm', path.join(real, 'hello.wasm')],
+      ['/inlink/a.txt', path.join(real, 'static/a.txt')],
+      ['/inlink/alias.txt', path.join(real, 'static/a.txt')],
+      ['/inlink/deep/b.txt', path.join(real, 'static/deep/b.txt')],
+      ['/spin.toml', path.join(real, 'spin.toml')],
+      ['/static/a.txt', path.join(real, 'static/a.txt')],
+      ['/static/alias.txt', path.join(real, 'static/a.txt')],
+      ['/static/deep/b.txt', path.join(real, 'static/deep/b.txt')],
+      ['/sub/.keep', path.join(real, 'sub/.keep')],
+      ['/in', path.join(real, 'static')],
+      ['/s', path.join(real, 'static')],
+    ],
+  );
+  // "static/**" is confined to static/: alias.txt stays, pw (outside) is left out.
+  const scoped = await fixture('files = ["static/**"]\n');
+  assert.deepEqual((await scoped.app).components.get('hello')!.files.map((m) => m.destination), ['/static/a.txt', '/static/alias.txt', '/static/deep/b.txt']);
+});
+
+test('files: a symlink cycle does not hang the glob walk', async () => {
+  const dir = await makeDir({ 'spin.toml': v2('files = ["**/*.txt"]\n'), 'hello.wasm': WASM, 'd/a.txt': '' });
+  await symlink('..', path.join(dir, 'd', 'up'));
+  await symlink('.', path.join(dir, 'd', 'here'));
+  assert.deepEqual((await loadApp(dir)).components.get('hello')!.files.map((m) => m.destination), ['/d/a.txt']);
 });
 
 test('glob patterns', () => {

@@ -2,11 +2,16 @@
  * A component's `files` list → FileMount records.
  * Entries are a glob pattern relative to the manifest dir (each match is mounted
  * at the same relative path under "/"), or `{ source = "dir", destination = "/path" }`.
+ *
+ * The rule (docs/files.md): what an entry names must really lie inside the application
+ * directory, symlinks resolved, or the app does not start; each mount's source is that
+ * real path, which the guest filesystem then treats as the mount's root. Glob matches
+ * reached through a symlink that leads out of the glob's directory are left out.
  */
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileMount } from './types.js';
-import { expandGlob, globBase, globToRegExp, hasGlobChars } from './glob.js';
+import { expandGlob, globBase, globToRegExp, hasGlobChars, isInside } from './glob.js';
 import { describeValue, isTable, type FieldReader } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
 
@@ -22,13 +27,14 @@ export async function readFiles(
     r.fail(field, `must be a list, not ${describeValue(value)}`, 'Write it as files = ["static/**/*"] or files = [{ source = "assets", destination = "/" }].');
   }
   const excludes = excludeFiles.map((p) => globToRegExp(toPosix(p)));
+  const appRoot = await realpath(baseDir);
   const mounts: FileMount[] = [];
   for (const [i, entry] of value.entries()) {
     const f = joinField(field, i);
     if (typeof entry === 'string') {
-      mounts.push(...(await readPattern(r, entry, f, baseDir, excludes)));
+      mounts.push(...(await readPattern(r, entry, f, baseDir, appRoot, excludes)));
     } else if (isTable(entry)) {
-      mounts.push(await readPlacement(r, entry, f, baseDir));
+      mounts.push(await readPlacement(r, entry, f, baseDir, appRoot));
     } else {
       r.fail(f, `must be a string or a table, not ${describeValue(entry)}`, 'Use a glob pattern like "static/**/*" or { source = "assets", destination = "/" }.');
     }
@@ -40,15 +46,28 @@ function toPosix(p: string): string {
   return p.replaceAll('\\', '/').replace(/^(\.\/)+/, '');
 }
 
-async function readPattern(r: FieldReader, written: string, field: string, baseDir: string, excludes: RegExp[]): Promise<FileMount[]> {
+/** The real path of an entry's source, refused unless it lies inside the application directory. */
+async function realInsideApp(r: FieldReader, field: string, what: string, written: string, source: string, appRoot: string): Promise<string> {
+  const real = await realpath(source).catch(() => undefined);
+  if (real === undefined) r.fail(field, `${what} ${JSON.stringify(written)} does not exist (looked for ${source})`, 'Create it, or fix the path (it is relative to the manifest directory).');
+  if (!isInside(real, appRoot)) {
+    r.fail(
+      field,
+      `${what} ${JSON.stringify(written)} leads outside the application directory: it resolves to ${real}, which is not inside ${appRoot}`,
+      'Copy the files into the application directory and name them there; a symlink must point inside it too (docs/files.md).',
+    );
+  }
+  return real;
+}
+
+async function readPattern(r: FieldReader, written: string, field: string, baseDir: string, appRoot: string, excludes: RegExp[]): Promise<FileMount[]> {
   const pattern = toPosix(written);
   if (pattern === '' || path.isAbsolute(written) || pattern.split('/').includes('..')) {
-    r.fail(field, `files pattern ${JSON.stringify(written)} must be a relative path inside the application directory`, 'Use a path relative to the manifest directory, or { source = "...", destination = "/..." } to mount a directory elsewhere.');
+    r.fail(field, `files pattern ${JSON.stringify(written)} must be a relative path inside the application directory`, 'Write it relative to the manifest directory, without "..": files must lie inside the application directory (docs/files.md).');
   }
   if (!hasGlobChars(pattern)) {
-    const source = path.resolve(baseDir, pattern);
-    const s = await stat(source).catch(() => undefined);
-    if (!s) r.fail(field, `files source ${JSON.stringify(written)} does not exist (looked for ${source})`, 'Create it, or fix the path (it is relative to the manifest directory).');
+    const source = await realInsideApp(r, field, 'files source', written, path.resolve(baseDir, pattern), appRoot);
+    const s = await stat(source);
     if (excludes.some((re) => re.test(pattern))) return [];
     return [{ source, destination: `/${pattern.replace(/\/+$/, '')}`, isDirectory: s.isDirectory() }];
   }
@@ -59,22 +78,23 @@ async function readPattern(r: FieldReader, written: string, field: string, baseD
       r.fail(field, `the directory ${JSON.stringify(base)} of files pattern ${JSON.stringify(written)} does not exist`, 'Create it, or fix the pattern (it is relative to the manifest directory).');
     }
   }
-  const matches = await expandGlob(baseDir, pattern);
+  // Matches must stay inside the glob's own directory: the entry names nothing beyond it.
+  const globRoot = await realInsideApp(r, field, `the directory ${JSON.stringify(base || '.')} of files pattern`, written, path.resolve(baseDir, base), appRoot);
+  const matches = await expandGlob(baseDir, pattern, globRoot);
   return matches
-    .filter((rel) => !excludes.some((re) => re.test(rel)))
-    .map((rel) => ({ source: path.resolve(baseDir, rel), destination: `/${rel}`, isDirectory: false }));
+    .filter((m) => !excludes.some((re) => re.test(m.rel)))
+    .map((m) => ({ source: m.real, destination: `/${m.rel}`, isDirectory: false }));
 }
 
-async function readPlacement(r: FieldReader, t: Record<string, unknown>, field: string, baseDir: string): Promise<FileMount> {
+async function readPlacement(r: FieldReader, t: Record<string, unknown>, field: string, baseDir: string, appRoot: string): Promise<FileMount> {
   r.checkKeys(t, field, ['source', 'destination']);
   const sourceWritten = r.reqString(t, 'source', field, 'Add source = "<directory>" (relative to the manifest directory).');
   const destination = r.reqString(t, 'destination', field, 'Add destination = "/<guest path>".');
   if (!destination.startsWith('/')) {
     r.fail(joinField(field, 'destination'), `destination ${JSON.stringify(destination)} must be an absolute guest path`, `Start it with "/", e.g. "/${destination}".`);
   }
-  const source = path.resolve(baseDir, sourceWritten);
-  const s = await stat(source).catch(() => undefined);
-  if (!s) r.fail(joinField(field, 'source'), `files source ${JSON.stringify(sourceWritten)} does not exist (looked for ${source})`, 'Create it, or fix the path (it is relative to the manifest directory).');
+  const source = await realInsideApp(r, joinField(field, 'source'), 'files source', sourceWritten, path.resolve(baseDir, sourceWritten), appRoot);
+  const s = await stat(source);
   const dest = destination.length > 1 ? destination.replace(/\/+$/, '') : destination;
   return { source, destination: dest, isDirectory: s.isDirectory() };
 }

@@ -3,7 +3,7 @@
  * `*` matches within one path segment, `**` any number of segments (also none),
  * `?` one character other than "/". Paths use "/" and are relative to a base dir.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const MAX_DEPTH = 64;
@@ -54,36 +54,58 @@ export function globBase(pattern: string): string {
   return fixed.join('/');
 }
 
+/** Whether the real path `real` is `root` or lies below it. */
+export function isInside(real: string, root: string): boolean {
+  return real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+export interface GlobMatch {
+  /** "/"-separated path relative to the base dir, as the pattern matched it. */
+  rel: string;
+  /** The file's real path (every symlink resolved). */
+  real: string;
+}
+
 /**
- * Files under `baseDir` whose relative path matches `pattern` (directories are
- * walked, not returned). Returns sorted "/"-separated relative paths.
+ * Files under `baseDir` whose relative path matches `pattern` (directories are walked,
+ * not returned), sorted by `rel`. Only what really lies inside `root` (a real path) is
+ * walked or matched: a symlink that leads elsewhere is left out, as are dangling ones.
  */
-export async function expandGlob(baseDir: string, pattern: string): Promise<string[]> {
+export async function expandGlob(baseDir: string, pattern: string, root: string): Promise<GlobMatch[]> {
   const re = globToRegExp(pattern);
   const start = globBase(pattern);
-  const out: string[] = [];
-  const walk = async (rel: string, depth: number): Promise<void> => {
-    if (depth > MAX_DEPTH) return; // guards against symlink cycles
-    const abs = path.join(baseDir, rel);
+  const out: GlobMatch[] = [];
+  // `realDir` is the real path of the directory at `rel`, so only symlinks need resolving;
+  // `above` holds the real directories being walked, so a symlink back up is not followed.
+  const above = new Set<string>();
+  const walk = async (rel: string, realDir: string, depth: number): Promise<void> => {
+    if (depth > MAX_DEPTH || above.has(realDir)) return;
     let entries;
     try {
-      entries = await readdir(abs, { withFileTypes: true });
+      entries = await readdir(realDir, { withFileTypes: true });
     } catch {
       return;
     }
+    above.add(realDir);
     for (const entry of entries) {
       const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+      let real = path.join(realDir, entry.name);
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
       if (entry.isSymbolicLink()) {
-        const s = await stat(path.join(abs, entry.name)).catch(() => undefined);
+        const target = await realpath(real).catch(() => undefined);
+        if (target === undefined || !isInside(target, root)) continue;
+        const s = await stat(target).catch(() => undefined);
+        real = target;
         isDir = s?.isDirectory() ?? false;
         isFile = s?.isFile() ?? false;
       }
-      if (isDir) await walk(childRel, depth + 1);
-      else if (isFile && re.test(childRel)) out.push(childRel);
+      if (isDir) await walk(childRel, real, depth + 1);
+      else if (isFile && re.test(childRel)) out.push({ rel: childRel, real });
     }
+    above.delete(realDir);
   };
-  await walk(start, 0);
-  return out.sort();
+  const startReal = await realpath(path.join(baseDir, start)).catch(() => undefined);
+  if (startReal !== undefined && isInside(startReal, root)) await walk(start, startReal, 0);
+  return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
 }

@@ -3,18 +3,27 @@
  * `files` entries mount, under one preopen "/", and nothing else of the host. Ours rather
  * than preview2-shim's because its preopens are process-global (we need one set per
  * component) and its streams would fail jco's `instanceof` checks against our io classes.
+ *
+ * Confinement (docs/files.md): every host node carries its mount's root, the real path of
+ * the entry's source as the manifest loader resolved it at start. Each open, stat, read and
+ * listing resolves symlinks at that moment and refuses anything whose real path is not
+ * inside that root; listings leave such entries out.
  */
-import { closeSync, openSync, readdirSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { join, sep } from 'node:path';
+import { fstatSync, readdirSync, readSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { join } from 'node:path';
+import { fdPath, realInside, realInsideOrUndefined, withOpenInside } from './confine.js';
 import { BufferSource, InputStream, WasiResultError } from './io.js';
 
 export interface MountSpec {
+  /** Absolute host path; the loader gives its real path, which is also the mount's root. */
   source: string;
   destination: string;
   isDirectory: boolean;
 }
 
-type Node = { kind: 'host'; path: string } | { kind: 'virtual'; children: Map<string, Node> };
+/** `root`: the real path nothing below this node may leave (the mount's source). */
+type HostNode = { kind: 'host'; path: string; root: string };
+type Node = HostNode | { kind: 'virtual'; children: Map<string, Node> };
 
 const fsError = (code: string) => new WasiResultError(code);
 
@@ -29,14 +38,39 @@ function hostType(st: Stats): string {
   return 'unknown';
 }
 
+/** The type a guest sees for a host node, or undefined when it is missing or leads outside its root. */
+function visibleType(node: HostNode): string | undefined {
+  const real = realInsideOrUndefined(node.path, node.root);
+  if (real === undefined) return undefined;
+  try {
+    return hostType(statSync(real));
+  } catch {
+    return undefined;
+  }
+}
+
+/** The loader hands over real paths; resolving again keeps a caller that did not from being locked out. */
+function realRoot(source: string): string {
+  try {
+    return realpathSync(source);
+  } catch {
+    return source;
+  }
+}
+
 /** Builds the virtual tree that the "/" preopen shows. */
 export function buildTree(mounts: MountSpec[]): Node {
   const root: Node = { kind: 'virtual', children: new Map() };
   for (const m of mounts) {
+    const mountRoot = realRoot(m.source);
     const parts = m.destination.split('/').filter(Boolean);
     if (parts.length === 0) {
-      // A directory mounted at "/" itself: its entries become the root's children.
-      if (m.isDirectory) for (const name of readdirSync(m.source)) root.children.set(name, { kind: 'host', path: join(m.source, name) });
+      // A directory mounted at "/" itself: its entries become the root's children, each
+      // still confined to the mounted directory (not to itself, or a top-level symlink
+      // would become its own root).
+      if (m.isDirectory) {
+        for (const name of readdirSync(mountRoot)) root.children.set(name, { kind: 'host', path: join(mountRoot, name), root: mountRoot });
+      }
       continue;
     }
     let node = root;
@@ -48,7 +82,7 @@ export function buildTree(mounts: MountSpec[]): Node {
       }
       node = next;
     }
-    node.children.set(parts[parts.length - 1], { kind: 'host', path: m.source });
+    node.children.set(parts[parts.length - 1]!, { kind: 'host', path: mountRoot, root: mountRoot });
   }
   return root;
 }
@@ -61,23 +95,22 @@ export class DirectoryEntryStream {
   }
 }
 
-export class Descriptor {
-  /** `root` is the real directory a host node may not escape (symlinks included). */
-  constructor(private readonly node: Node, private readonly root?: string) {}
+function direntType(e: Dirent): string {
+  return e.isDirectory() ? 'directory' : e.isFile() ? 'regular-file' : 'unknown';
+}
 
+export class Descriptor {
+  constructor(private readonly node: Node) {}
+
+  /** Stats of what this host node is now, opened and proven inside its root. */
   private stats(): Stats | undefined {
     if (this.node.kind !== 'host') return undefined;
-    try {
-      return statSync(this.node.path);
-    } catch {
-      throw fsError('no-entry');
-    }
+    return withOpenInside(this.node.path, this.node.root, (fd) => fstatSync(fd));
   }
 
   private resolve(path: string): Descriptor {
     if (path.startsWith('/')) throw fsError('not-permitted');
     let node: Node = this.node;
-    let root = this.root;
     for (const part of path.split('/')) {
       if (part === '' || part === '.') continue;
       if (part === '..') throw fsError('not-permitted');
@@ -85,29 +118,12 @@ export class Descriptor {
         const child = node.children.get(part);
         if (!child) throw fsError('no-entry');
         node = child;
-        if (child.kind === 'host') {
-          // Entering a mount: everything below must stay inside its real location.
-          try {
-            root = realpathSync(child.path);
-          } catch {
-            throw fsError('no-entry');
-          }
-        }
       } else {
-        node = { kind: 'host', path: join(node.path, part) };
+        node = { kind: 'host', path: join(node.path, part), root: node.root };
       }
     }
-    if (node.kind === 'host') {
-      let real: string;
-      try {
-        real = realpathSync(node.path);
-      } catch {
-        throw fsError('no-entry');
-      }
-      if (root === undefined) root = real;
-      else if (real !== root && !real.startsWith(root + sep)) throw fsError('not-permitted');
-    }
-    return new Descriptor(node, root);
+    if (node.kind === 'host') realInside(node.path, node.root);
+    return new Descriptor(node);
   }
 
   getType(): string {
@@ -138,20 +154,17 @@ export class Descriptor {
     return d;
   }
   read(length: bigint, offset: bigint): [Uint8Array, boolean] {
-    if (this.node.kind !== 'host') throw fsError('is-directory');
-    const st = this.stats()!;
-    if (st.isDirectory()) throw fsError('is-directory');
-    const want = Math.max(0, Math.min(Number(length), st.size - Number(offset)));
-    const buf = new Uint8Array(want);
-    if (want > 0) {
-      const fd = openSync(this.node.path, 'r');
-      try {
-        readSync(fd, buf, 0, want, Number(offset));
-      } finally {
-        closeSync(fd);
-      }
-    }
-    return [buf, Number(offset) + want >= st.size];
+    const node = this.node;
+    if (node.kind !== 'host') throw fsError('is-directory');
+    // One descriptor for the size and the bytes: both come from the file proven inside the root.
+    return withOpenInside(node.path, node.root, (fd) => {
+      const st = fstatSync(fd);
+      if (st.isDirectory()) throw fsError('is-directory');
+      const want = Math.max(0, Math.min(Number(length), st.size - Number(offset)));
+      const buf = new Uint8Array(want);
+      const got = want > 0 ? readSync(fd, buf, 0, want, Number(offset)) : 0;
+      return [buf.subarray(0, got), Number(offset) + got >= st.size];
+    });
   }
   readViaStream(offset: bigint): InputStream {
     const st = this.stats();
@@ -159,20 +172,32 @@ export class Descriptor {
     const [bytes] = this.read(BigInt(st.size), offset);
     return new InputStream(new BufferSource(bytes));
   }
+  /** Entries the guest could open: a symlink is shown as what it leads to, or left out when that is outside the root. */
   readDirectory(): DirectoryEntryStream {
-    if (this.node.kind === 'virtual') {
-      return new DirectoryEntryStream(
-        [...this.node.children.entries()].map(([name, child]) => ({ name, type: new Descriptor(child).getType() })),
-      );
+    const node = this.node;
+    if (node.kind === 'virtual') {
+      const entries: Array<{ type: string; name: string }> = [];
+      for (const [name, child] of node.children) {
+        const type = child.kind === 'virtual' ? 'directory' : visibleType(child);
+        if (type) entries.push({ name, type });
+      }
+      return new DirectoryEntryStream(entries);
     }
-    if (!this.stats()!.isDirectory()) throw fsError('not-directory');
-    const host = this.node.path;
-    return new DirectoryEntryStream(
-      readdirSync(host, { withFileTypes: true }).map((e) => ({
-        name: e.name,
-        type: e.isDirectory() ? 'directory' : e.isFile() ? 'regular-file' : e.isSymbolicLink() ? 'symbolic-link' : 'unknown',
-      })),
+    const entries = withOpenInside(
+      node.path,
+      node.root,
+      (fd) => {
+        const dir = fdPath(fd) ?? realInside(node.path, node.root);
+        const out: Array<{ type: string; name: string }> = [];
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+          const type = e.isSymbolicLink() ? visibleType({ kind: 'host', path: join(dir, e.name), root: node.root }) : direntType(e);
+          if (type) out.push({ name: e.name, type });
+        }
+        return out;
+      },
+      true,
     );
+    return new DirectoryEntryStream(entries);
   }
   isSameObject(other: Descriptor): boolean {
     return this.node === other.node || (this.node.kind === 'host' && other.node.kind === 'host' && this.node.path === other.node.path);
