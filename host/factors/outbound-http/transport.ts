@@ -63,14 +63,15 @@ class Exchange {
   async changed(ms: number): Promise<void> {
     if (ms <= 0) return;
     await new Promise<void>((resolve) => {
+      const signal = this.controller.signal;
       const timer = setTimeout(done, ms);
-      const onAbort = () => done();
       function done() {
         clearTimeout(timer);
+        signal.removeEventListener('abort', done);
         resolve();
       }
       this.wake.push(done);
-      this.controller.signal.addEventListener('abort', onAbort, { once: true });
+      signal.addEventListener('abort', done, { once: true });
     });
   }
 
