@@ -129,7 +129,7 @@ describe('outbound HTTP from a wasi:http guest', () => {
     assert.deepEqual(await denied.json(), { error: 'destination-not-allowed' });
   });
 
-  test('50 MiB downloaded through the guest streams: host RSS grows by a few MiB at most', async () => {
+  test('50 MiB downloaded through the guest arrives whole; host RSS growth measured (known gap: not yet a few MiB)', async () => {
     const pid = spin.proc.pid!;
     const base = rssOf(pid);
     let peak = base;
