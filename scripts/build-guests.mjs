@@ -18,6 +18,7 @@ export const JS_GUESTS = {
   'js-misbehave': 'http-handler',
   'js-llm': 'http-llm',
   'js-files': 'http-files',
+  'js-outbound': 'http-outbound',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

@@ -1,0 +1,166 @@
+/**
+ * Outbound HTTP from real guests under `spin-ts up` (guest-examples/js-outbound, built
+ * with componentize-js against wasi:http/outgoing-handler and fermyon:spin/http), to real
+ * upstream servers on 127.0.0.1: the allow-list, HTTPS with a certificate trusted through
+ * NODE_EXTRA_CA_CERTS, timeouts, redirects not followed, bad input, and 50 MiB streamed
+ * each way with the host's RSS measured.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { guest, startSpin, writeApp, type RunningSpin } from './support/spin.js';
+import { MIB, rssOf, startHttpsUpstream, startHttpUpstream, type Upstream } from './support/upstream.js';
+
+const WASM = guest('js-outbound');
+
+let spin: RunningSpin;
+let plain: Upstream;
+let tls: Upstream & { caFile: string };
+
+before(async () => {
+  assert.ok(existsSync(WASM), `${WASM} is missing: run \`npm run build:guests\``);
+  plain = await startHttpUpstream();
+  tls = await startHttpsUpstream();
+  const manifest = await writeApp(`spin_manifest_version = 2
+[application]
+name = "outbound"
+[variables]
+tls_host = { default = "localhost" }
+[[trigger.http]]
+route = "/out/..."
+component = "out"
+[[trigger.http]]
+route = "/closed/..."
+component = "closed"
+[component.out]
+source = "${WASM}"
+allowed_outbound_hosts = ["http://127.0.0.1:${plain.port}", "https://{{ tls_host }}:${tls.port}", "http://127.0.0.1:1..1024"]
+[component.closed]
+source = "${WASM}"
+`);
+  spin = await startSpin(['-f', manifest], { env: { NODE_EXTRA_CA_CERTS: tls.caFile } });
+});
+after(async () => {
+  await spin?.stop();
+  await plain?.close();
+  await tls?.close();
+});
+
+const via = (route: string, target: string, extra = '') => fetch(`${spin.url}/out${route}?url=${encodeURIComponent(target)}${extra}`);
+
+describe('outbound HTTP from a wasi:http guest', () => {
+  test('an allowed host answers through the guest', async () => {
+    const res = await via('/proxy', `${plain.origin}/hello`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'hello from upstream (wasi-http)');
+  });
+
+  test('HTTPS to a {{ variable }} host, trusting a self-signed CA through NODE_EXTRA_CA_CERTS', async () => {
+    const res = await via('/proxy', `${tls.origin}/hello`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'hello from upstream (wasi-http)');
+  });
+
+  test('a host outside allowed_outbound_hosts is HTTP-request-denied, and the host log names the entry to add', async () => {
+    const res = await fetch(`${spin.url}/closed/proxy?url=${encodeURIComponent(`${plain.origin}/hello`)}`);
+    assert.equal(res.status, 502);
+    assert.deepEqual(await res.json(), { error: 'HTTP-request-denied' });
+    assert.match(spin.output(), new RegExp(`component 'closed' may not send a request to http://127\\.0\\.0\\.1:${plain.port}/hello\\. To allow it, add "http://127\\.0\\.0\\.1:${plain.port}" to allowed_outbound_hosts`));
+  });
+
+  test('a port outside the allowed range is denied; a port inside it with nothing listening is connection-refused', async () => {
+    const denied = await via('/proxy', 'http://127.0.0.1:2000/');
+    assert.deepEqual(await denied.json(), { error: 'HTTP-request-denied' });
+    const refused = await via('/proxy', 'http://127.0.0.1:9/');
+    assert.equal(refused.status, 502);
+    assert.deepEqual(await refused.json(), { error: 'connection-refused' });
+  });
+
+  test('a scheme outside the list is denied', async () => {
+    const res = await via('/proxy', `https://127.0.0.1:${plain.port}/hello`);
+    assert.deepEqual(await res.json(), { error: 'HTTP-request-denied' });
+  });
+
+  test('a server that never answers: the first-byte timeout is connection-read-timeout', async () => {
+    const started = Date.now();
+    const res = await via('/timeout', `${plain.origin}/never`, '&first-byte-ms=300');
+    assert.deepEqual(await res.json(), { error: 'connection-read-timeout' });
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  test('redirects are not followed (as in Spin): the guest sees the 302', async () => {
+    const res = await via('/proxy', `${plain.origin}/redirect`);
+    assert.equal(res.status, 302);
+    assert.equal(await res.text(), 'moved');
+  });
+
+  test('a body longer than its content-length is refused at the write', async () => {
+    const res = await via('/overflow', `${plain.origin}/count`);
+    assert.equal(await res.text(), 'write refused: last-operation-failed: "the request body is longer than its content-length (5)"');
+  });
+
+  test('CR/LF in a header value is invalid-syntax for the guest', async () => {
+    const res = await via('/bad-header', `${plain.origin}/hello`);
+    assert.equal(await res.text(), 'header refused: invalid-syntax');
+  });
+
+  test('a huge request header reaches the server, which answers 431; the host keeps serving', async () => {
+    const res = await via('/big-header', `${plain.origin}/hello`, '&kb=64');
+    assert.equal(res.status, 431);
+    await res.arrayBuffer();
+    const ok = await via('/proxy', `${plain.origin}/hello`);
+    assert.equal(ok.status, 200);
+    await ok.text();
+  });
+
+  test('an invalid URL is HTTP-request-URI-invalid', async () => {
+    for (const [authority, path] of [['bad host', '/'], ['127.0.0.1:99999', '/'], [`127.0.0.1:${plain.port}`, 'no-slash']]) {
+      const res = await fetch(`${spin.url}/out/raw?authority=${encodeURIComponent(authority)}&path=${encodeURIComponent(path)}`);
+      assert.equal(res.status, 502);
+      assert.deepEqual(await res.json(), { error: 'HTTP-request-URI-invalid' }, `${authority} ${path}`);
+    }
+  });
+
+  test('fermyon:spin/http send-request: allowed, and destination-not-allowed', async () => {
+    const ok = await via('/spin-http', `${plain.origin}/hello`);
+    assert.equal(ok.status, 200);
+    assert.equal(await ok.text(), 'hello from upstream (spin-http)');
+    const denied = await fetch(`${spin.url}/closed/spin-http?url=${encodeURIComponent(`${plain.origin}/hello`)}`);
+    assert.deepEqual(await denied.json(), { error: 'destination-not-allowed' });
+  });
+
+  test('50 MiB downloaded through the guest arrives whole; host RSS growth measured (known gap: not yet a few MiB)', async () => {
+    const pid = spin.proc.pid!;
+    const base = rssOf(pid);
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 20);
+    const started = Date.now();
+    const res = await via('/proxy', `${plain.origin}/big?mb=50`);
+    let n = 0;
+    for await (const chunk of res.body!) n += (chunk as Uint8Array).length;
+    clearInterval(sampler);
+    const secs = (Date.now() - started) / 1000;
+    console.log(`download 50 MiB: ${(50 / secs).toFixed(1)} MiB/s, host RSS ${(base / MIB).toFixed(1)} → peak ${(peak / MIB).toFixed(1)} MiB (+${((peak - base) / MIB).toFixed(1)})`);
+    assert.equal(n, 50 * MIB);
+    // KNOWN GAP: the target is a few MiB; measured growth is ~150-170 MiB at ~2-3 MiB/s
+    // (cause not yet found: the transport pauses undici at 1 MiB, so suspect the guest →
+    // client response path). This bound only catches whole-body buffering getting worse.
+    assert.ok(peak - base < 256 * MIB, `RSS grew by ${((peak - base) / MIB).toFixed(1)} MiB`);
+  });
+
+  test('50 MiB uploaded by the guest streams to the server', async () => {
+    const pid = spin.proc.pid!;
+    const base = rssOf(pid);
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 20);
+    const started = Date.now();
+    const res = await via('/upload', `${plain.origin}/count`, '&mb=50');
+    const body = await res.text();
+    clearInterval(sampler);
+    const secs = (Date.now() - started) / 1000;
+    console.log(`upload 50 MiB: ${(50 / secs).toFixed(1)} MiB/s, host RSS ${(base / MIB).toFixed(1)} → peak ${(peak / MIB).toFixed(1)} MiB (+${((peak - base) / MIB).toFixed(1)})`);
+    assert.equal(res.status, 200);
+    assert.equal(body, String(50 * MIB));
+    assert.ok(peak - base < 48 * MIB, `RSS grew by ${((peak - base) / MIB).toFixed(1)} MiB`);
+  });
+});
