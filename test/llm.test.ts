@@ -24,7 +24,7 @@ interface InferReply {
   error?: { kind: string; message: string | null };
 }
 
-async function infer(prompt: string, params?: Record<string, number>, model = 'llama2-chat', path = '/js/infer', signal?: AbortSignal): Promise<{ status: number; body: InferReply }> {
+async function infer(prompt: string, params?: Partial<Record<string, number>>, model = 'llama2-chat', path = '/js/infer', signal?: AbortSignal): Promise<{ status: number; body: InferReply }> {
   const res = await fetch(spin.url + path, { method: 'POST', body: JSON.stringify({ model, prompt, params }), signal });
   return { status: res.status, body: (await res.json()) as InferReply };
 }
@@ -125,6 +125,17 @@ describe('infer through a JS guest', () => {
     assert.equal(r.body.text, 'bcdefghijklmnopqrstuvwxyz');
     const digits = await infer('0');
     assert.equal(digits.body.usage.generatedTokenCount, 100, 'default max-tokens is 100');
+  });
+
+  test('fields the guest leaves out of params take Spin\'s defaults (not NaN)', async () => {
+    const digits = await infer('0', { maxTokens: 24 });
+    assert.equal(digits.status, 200, JSON.stringify(digits.body));
+    assert.equal(digits.body.usage.generatedTokenCount, 24);
+    // the defaults (temperature 0.8, top-k 40, top-p 0.9) keep this peaked model greedy
+    assert.equal(digits.body.text, '1234567890'.repeat(3).slice(0, 24));
+    const greedy = await infer('a', { temperature: 0 });
+    assert.equal(greedy.status, 200, JSON.stringify(greedy.body));
+    assert.equal(greedy.body.text, 'bcdefghijklmnopqrstuvwxyz');
   });
 
   test('temperature samples (seeded by --llm-seed, so reproducible) and top-k 1 is greedy', async () => {

@@ -9,6 +9,26 @@ import { get } from 'fermyon:spin/variables@2.0.0';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
+// Spin's inferencing-params defaults (what the host uses for `none`). The WIT record has no
+// optional fields, so a field the request leaves out must be filled in here: passed as
+// undefined it would reach the host as NaN.
+const DEFAULT_PARAMS = Object.freeze({
+  maxTokens: 100,
+  repeatPenalty: 1.1,
+  repeatPenaltyLastNTokenCount: 64,
+  temperature: 0.8,
+  topK: 40,
+  topP: 0.9,
+});
+
+// `params` absent → none (the host's defaults); present → every field, missing ones defaulted.
+function inferencingParams(params) {
+  if (params === undefined || params === null) return undefined;
+  const out = {};
+  for (const [name, fallback] of Object.entries(DEFAULT_PARAMS)) out[name] = params[name] ?? fallback;
+  return out;
+}
+
 function readBody(request) {
   const stream = request.consume().stream();
   const chunks = [];
@@ -51,7 +71,7 @@ export const incomingHandler = {
     try {
       if (path.endsWith('/infer')) {
         const req = JSON.parse(readBody(request));
-        const result = infer(req.model, req.prompt, req.params ?? undefined);
+        const result = infer(req.model, req.prompt, inferencingParams(req.params));
         return respond(responseOut, 200, result);
       }
       if (path.endsWith('/embed')) {

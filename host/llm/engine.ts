@@ -45,8 +45,11 @@ export interface EmbedResult {
 export interface InferOptions {
   /** Aborts a queued or running call; the slot is freed at once. */
   signal?: AbortSignal;
-  /** Called with each piece of generated text as it is produced (streaming). */
-  onText?: (chunk: string) => void;
+  /**
+   * Called with each piece of generated text as it is produced (streaming). A returned Promise
+   * pauses generation until it settles (backpressure: a slow reader holds the slot, not memory).
+   */
+  onText?: (chunk: string) => unknown;
 }
 
 /** One chat message; OpenAI's `developer` role arrives here as `system`. */

@@ -69,9 +69,9 @@ export class InstrumentedEngine implements LlmEngine {
   private async timed(model: string, kind: string, options: InferOptions, run: (o: InferOptions) => Promise<InferResult>): Promise<InferResult> {
     const started = performance.now();
     let firstAt: number | undefined;
-    const onText = (chunk: string): void => {
+    const onText = (chunk: string): unknown => {
       firstAt ??= performance.now();
-      options.onText?.(chunk);
+      return options.onText?.(chunk);
     };
     this.metrics.callStarted(model);
     try {

@@ -13,6 +13,7 @@ import type { ModelTableEntry } from '../llm/runtime-config.js';
 import { DEFAULT_INFER_PARAMS, type ChatMessage, type ChatParams, type InferOptions, type InferResult, type LlmEngine } from '../llm/engine.js';
 import { parseTemplateSetting } from '../llm/local/template-setting.js';
 import { ApiError } from './errors.js';
+import { DEFAULT_REQUEST_LIMITS, promptTooLong, tooManyMessages, type RequestLimits } from './limits.js';
 import { describeValue, isJsonObject } from './request.js';
 
 const ROLES: Readonly<Record<string, ChatMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
@@ -34,11 +35,17 @@ function contentText(content: unknown, param: string): string {
   throw ApiError.badRequest(`'${param}': expected a string or a list of text parts, got ${describeValue(content)}`, param, 'invalid_value');
 }
 
-/** Checks and converts the `messages` field. */
-export function toChatMessages(messages: unknown): ChatMessage[] {
+/**
+ * Checks and converts the `messages` field. The limits are checked first (the count before
+ * anything else, the total content length as it is read), so an oversized request is refused
+ * in one pass, before any rendering.
+ */
+export function toChatMessages(messages: unknown, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): ChatMessage[] {
   if (messages === undefined || messages === null) throw ApiError.badRequest("'messages' is required: a non-empty list of {role, content}", 'messages', 'missing_required_parameter');
   if (!Array.isArray(messages)) throw ApiError.badRequest(`'messages': expected a list, got ${describeValue(messages)}`, 'messages', 'invalid_value');
   if (messages.length === 0) throw ApiError.badRequest("'messages' must not be empty", 'messages', 'invalid_value');
+  if (messages.length > limits.maxMessages) throw tooManyMessages(messages.length, limits);
+  let chars = 0;
   return messages.map((m, i) => {
     const param = `messages[${i}]`;
     if (!isJsonObject(m)) throw ApiError.badRequest(`'${param}': expected an object with role and content, got ${describeValue(m)}`, param, 'invalid_value');
@@ -49,7 +56,10 @@ export function toChatMessages(messages: unknown): ChatMessage[] {
     }
     if (m.tool_calls !== undefined && m.tool_calls !== null) throw ApiError.badRequest(`'${param}.tool_calls': tool calls are not supported`, `${param}.tool_calls`, 'unsupported_parameter');
     if (m.content === undefined || m.content === null) throw ApiError.badRequest(`'${param}.content' is required`, `${param}.content`, 'missing_required_parameter');
-    return { role, content: contentText(m.content, `${param}.content`) };
+    const content = contentText(m.content, `${param}.content`);
+    chars += content.length;
+    if (chars > limits.maxPromptChars) throw promptTooLong('messages', limits);
+    return { role, content };
   });
 }
 

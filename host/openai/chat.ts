@@ -7,6 +7,7 @@ import { runChat, toChatMessages } from './chat-template.js';
 import { completionId, unixSeconds, type ApiContext } from './context.js';
 import { fromEngineError } from './errors.js';
 import { readGenerationRequest } from './params.js';
+import { chatBodyTooLarge, maxChatBodyBytes } from './limits.js';
 import { Fields, readJsonObject } from './request.js';
 import { streamGeneration } from './sse.js';
 
@@ -15,9 +16,9 @@ function usage(r: InferResult) {
 }
 
 export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Response> {
-  const f = new Fields(await readJsonObject(req));
+  const f = new Fields(await readJsonObject(req, maxChatBodyBytes(ctx.limits), (bytes) => chatBodyTooLarge(bytes, ctx.limits)));
   const g = readGenerationRequest(f);
-  const messages = toChatMessages(f.body.messages);
+  const messages = toChatMessages(f.body.messages, ctx.limits);
   f.unsupported('tools', (v) => Array.isArray(v) && v.length === 0, 'are not supported (no tool calling)');
   f.unsupported('functions', (v) => Array.isArray(v) && v.length === 0, 'are not supported (no function calling)');
   f.unsupported('tool_choice', (v) => v === 'none' || v === 'auto', 'is not supported (no tool calling)');

@@ -5,16 +5,21 @@
 import type { InferParams, InferResult } from '../llm/engine.js';
 import { completionId, unixSeconds, type ApiContext } from './context.js';
 import { ApiError, fromEngineError } from './errors.js';
+import { promptTooLong, type RequestLimits } from './limits.js';
 import { readGenerationRequest } from './params.js';
 import { describeValue, Fields, readJsonObject } from './request.js';
 import { streamGeneration } from './sse.js';
 
 export const DEFAULT_COMPLETION_MAX_TOKENS = 16;
 
-function readPrompt(v: unknown): string {
+function readPrompt(v: unknown, limits: RequestLimits): string {
   if (v === undefined || v === null) throw ApiError.badRequest("'prompt' is required: a string", 'prompt', 'missing_required_parameter');
-  if (typeof v === 'string') return v;
-  if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') return v[0];
+  const checked = (s: string): string => {
+    if (s.length > limits.maxPromptChars) throw promptTooLong('prompt', limits);
+    return s;
+  };
+  if (typeof v === 'string') return checked(v);
+  if (Array.isArray(v) && v.length === 1 && typeof v[0] === 'string') return checked(v[0]);
   if (Array.isArray(v) && v.every((p) => typeof p === 'string')) {
     throw ApiError.badRequest(`'prompt': only one prompt per request is supported, got ${v.length}`, 'prompt', 'unsupported_value');
   }
@@ -28,7 +33,7 @@ function usage(r: InferResult) {
 export async function completions(req: Request, ctx: ApiContext): Promise<Response> {
   const f = new Fields(await readJsonObject(req));
   const g = readGenerationRequest(f);
-  const prompt = readPrompt(f.body.prompt);
+  const prompt = readPrompt(f.body.prompt, ctx.limits);
   f.unsupported('echo', (v) => v === false, 'is not supported');
   f.unsupported('suffix', (v) => v === '', 'is not supported');
 

@@ -1,12 +1,15 @@
 /** What the API handlers share: the engine (the same instance the app's components use) and a log. */
 import { randomBytes } from 'node:crypto';
 import type { LlmEngine } from '../llm/engine.js';
+import type { RequestLimits } from './limits.js';
 
 export interface ApiContext {
   engine: () => Promise<LlmEngine>;
   log: (line: string) => void;
   /** Unix seconds reported as `created` for models (the server's start). */
   startedAt: number;
+  /** Size limits on generation requests (limits.ts). */
+  limits: RequestLimits;
 }
 
 /** `chatcmpl-…`, `cmpl-…`: a prefix and 24 random base-62-ish characters. */

@@ -14,18 +14,18 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** The request body as a JSON object, or a 400/413 saying why not. */
-export async function readJsonObject(req: Request, limit = MAX_BODY_BYTES): Promise<JsonObject> {
+function bodyTooLarge(bytes: number, limit: number): ApiError {
+  return new ApiError(413, `the request body is ${bytes} bytes; the limit is ${limit}`, 'invalid_request_error', 'request_too_large');
+}
+
+/** The request body as a JSON object, or a 400/413 (`tooLarge`'s error past `limit`) saying why not. */
+export async function readJsonObject(req: Request, limit = MAX_BODY_BYTES, tooLarge: (bytes: number, limit: number) => ApiError = bodyTooLarge): Promise<JsonObject> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
-  if (Number.isFinite(declared) && declared > limit) {
-    throw new ApiError(413, `the request body is ${declared} bytes; the limit is ${limit}`, 'invalid_request_error', 'request_too_large');
-  }
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(declared, limit);
   let text: string;
   try {
     const bytes = new Uint8Array(await req.arrayBuffer());
-    if (bytes.byteLength > limit) {
-      throw new ApiError(413, `the request body is ${bytes.byteLength} bytes; the limit is ${limit}`, 'invalid_request_error', 'request_too_large');
-    }
+    if (bytes.byteLength > limit) throw tooLarge(bytes.byteLength, limit);
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (err) {
     if (err instanceof ApiError) throw err;

@@ -23,6 +23,7 @@ import { completions } from './completions.js';
 import { unixSeconds, type ApiContext } from './context.js';
 import { embeddings } from './embeddings.js';
 import { ApiError } from './errors.js';
+import { requestLimitsFromEnv, type RequestLimits } from './limits.js';
 import { getModel, listModels } from './models.js';
 import { spinEmbed, spinInfer } from './spin-remote.js';
 
@@ -51,6 +52,8 @@ export interface OpenAiAppOptions {
   apiKeys: readonly string[];
   metrics?: ServingMetrics;
   health?: HealthState;
+  /** Size limits on generation requests; default: limits.ts's, overridden by the environment. */
+  limits?: RequestLimits;
   log: (line: string) => void;
 }
 
@@ -66,7 +69,7 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   const metrics = opts.metrics ?? new ServingMetrics();
   const health = opts.health ?? new HealthState();
   const keys = new ApiKeys(opts.apiKeys);
-  const ctx: ApiContext = { engine: opts.engine, log: opts.log, startedAt: unixSeconds() };
+  const ctx: ApiContext = { engine: opts.engine, log: opts.log, startedAt: unixSeconds(), limits: opts.limits ?? requestLimitsFromEnv() };
   const hono = new Hono();
 
   hono.onError((err) => {

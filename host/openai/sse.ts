@@ -5,8 +5,10 @@
  *
  * The response is held back until the first text arrives (or the generation ends): a request
  * refused before generating — bad input, unknown model, busy — still gets its real HTTP status.
- * The generation is aborted when the client disconnects (request signal) or stops reading
- * (stream cancel); the engine then frees the slot.
+ * The generation is aborted when the client disconnects (request signal) or cancels the stream;
+ * the engine then frees the slot. A client that stays connected but stops reading pauses it:
+ * once the socket's buffers and the stream's queue (STREAM_HIGH_WATER_BYTES) are full, onText
+ * hands the engine a promise that settles when the reader pulls again, so no text piles up.
  */
 import type { InferResult } from '../llm/engine.js';
 import { fromEngineError, type OpenAiErrorBody } from './errors.js';
@@ -23,11 +25,17 @@ export function sseEvent(value: unknown): string {
 
 export const SSE_DONE = 'data: [DONE]\n\n';
 
+/** Bytes of events queued for a slow reader (beyond the socket's own buffers) before generation pauses. */
+export const STREAM_HIGH_WATER_BYTES = 64 * 1024;
+
 export interface StreamGenerationOptions {
   /** The request's signal: aborted when the client goes away. */
   requestSignal: AbortSignal;
-  /** Starts the generation; must honour `signal` and report text through `onText`. */
-  run: (signal: AbortSignal, onText: (text: string) => void) => Promise<InferResult>;
+  /**
+   * Starts the generation; must honour `signal` and report text through `onText`, and should
+   * wait for a promise onText returns before producing more (backpressure).
+   */
+  run: (signal: AbortSignal, onText: (text: string) => Promise<void> | undefined) => Promise<InferResult>;
   /** Events before the first text (e.g. the role delta). */
   head: () => unknown[];
   /** One text piece as an event. */
@@ -68,6 +76,7 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     } else buffered.push(s);
   };
   const close = (): void => {
+    resumeReading();
     if (closed) return;
     closed = true;
     opts.requestSignal.removeEventListener('abort', onRequestAbort);
@@ -78,10 +87,23 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     }
   };
 
-  const onText = (text: string): void => {
-    if (text.length === 0) return;
+  // set while the stream's queue is full; resolved by the next pull (or the end of the stream)
+  let readable: { promise: Promise<void>; resolve: () => void } | undefined;
+  const resumeReading = (): void => {
+    readable?.resolve();
+    readable = undefined;
+  };
+  const onText = (text: string): Promise<void> | undefined => {
+    if (text.length === 0) return undefined;
     write(sseEvent(opts.chunk(text)));
     firstText();
+    if (closed || !controller || (controller.desiredSize ?? 1) > 0) return undefined;
+    if (!readable) {
+      let resolve: () => void = () => undefined;
+      const promise = new Promise<void>((r) => (resolve = r));
+      readable = { promise, resolve };
+    }
+    return readable.promise;
   };
   const generation = opts.run(abort.signal, onText);
 
@@ -93,18 +115,25 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     throw err;
   }
 
-  const stream = new ReadableStream<Uint8Array>({
-    start(c) {
-      controller = c;
-      const head = opts.head().map(sseEvent).join('');
-      c.enqueue(encoder.encode(head + buffered.join('')));
-      buffered.length = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        const head = opts.head().map(sseEvent).join('');
+        c.enqueue(encoder.encode(head + buffered.join('')));
+        buffered.length = 0;
+      },
+      pull() {
+        resumeReading();
+      },
+      cancel(reason) {
+        closed = true;
+        resumeReading();
+        abort.abort(reason ?? new Error('the client cancelled the stream'));
+      },
     },
-    cancel(reason) {
-      closed = true;
-      abort.abort(reason ?? new Error('the client stopped reading the stream'));
-    },
-  });
+    new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER_BYTES }),
+  );
 
   generation.then(
     (result) => {

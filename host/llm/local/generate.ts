@@ -26,7 +26,8 @@ export interface GenerateInput {
   promptTokens: readonly Token[];
   plan: SamplingPlan;
   signal?: AbortSignal;
-  onText?: (chunk: string) => void;
+  /** A returned promise pauses generation until it settles (backpressure). */
+  onText?: (chunk: string) => unknown;
 }
 
 export interface GenerateOutcome {
@@ -74,7 +75,7 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     onText &&
       ((chunk: string) => {
         try {
-          onText(chunk);
+          return onText(chunk);
         } catch (err) {
           callbackError = true;
           throw err;
@@ -148,6 +149,9 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
         break;
       }
       if (generated >= plan.maxTokens) break;
+      // a reader that is behind pauses generation here (the slot stays held, no text piles up)
+      const wait = text.takeBackpressure();
+      if (wait) await Promise.race([wait, aborted.promise]);
       // the next step decodes this token into the KV cache; node-llama-cpp keeps one cell of a
       // sequence free and would shift the context (drop its start) rather than fail, so stop here:
       // at most contextSize - promptTokens tokens are generated

@@ -22,15 +22,26 @@ export class GenerationText {
   private emitted = 0;
   private stoppedAt: number | undefined;
   private readonly maxStopLength: number;
+  private backpressure: Promise<void> | undefined;
 
   constructor(
     private readonly model: Detokenizer,
     contextTail: readonly Token[],
     private readonly stops: readonly string[],
-    private readonly onText?: (chunk: string) => void,
+    private readonly onText?: (chunk: string) => unknown,
   ) {
     this.history = contextTail.slice(-HISTORY);
     this.maxStopLength = Math.max(0, ...stops.map((s) => s.length));
+  }
+
+  /**
+   * What the consumer asked to wait for since the last call (a promise onText returned), or
+   * undefined: the generator awaits it before pulling the next token.
+   */
+  takeBackpressure(): Promise<void> | undefined {
+    const wait = this.backpressure;
+    this.backpressure = undefined;
+    return wait;
   }
 
   /** True once a stop string has been generated. */
@@ -100,6 +111,7 @@ export class GenerationText {
     if (upTo <= this.emitted) return;
     const chunk = this.text.slice(this.emitted, upTo);
     this.emitted = upTo;
-    this.onText?.(chunk);
+    const wait = this.onText?.(chunk);
+    if (wait instanceof Promise) this.backpressure = this.backpressure ? Promise.all([this.backpressure, wait]).then(() => undefined) : wait;
   }
 }

@@ -1,0 +1,196 @@
+/**
+ * One request must not freeze the process (issue #8): `spin-ts up --openai-listen` on an app
+ * (js-hello) and a generated model. An oversized chat is refused with a 400 that names the limit
+ * before any rendering or tokenization, while both listeners keep answering; a request at the
+ * limits still works; a streaming client that stops reading holds its slot until it goes away.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { generateModel } from '../host/llm/gguf/presets.js';
+import { guest, startSpin, tempDir, writeApp, type RunningSpin } from './support/spin.js';
+
+const MAX_PROMPT_CHARS = 8000;
+let spin: RunningSpin;
+let api: string;
+
+before(async () => {
+  const dir = await tempDir('spin-ts-openai-limits-');
+  const predictable = (await generateModel('tiny-predictable', join(dir, 'p.gguf'))).path;
+  await writeFile(
+    join(dir, 'runtime-config.toml'),
+    `[llm_models.p]
+path = "${predictable}"
+chat_template = "{% for m in messages %}{{ m.content }}{% endfor %}"
+context_size = 65536
+`,
+  );
+  const manifest = await writeApp(`
+spin_manifest_version = 2
+[application]
+name = "limits-app"
+
+[[trigger.http]]
+route = "/hello/..."
+component = "hello"
+
+[component.hello]
+source = "${guest('js-hello')}"
+`);
+  spin = await startSpin(
+    ['-f', manifest, '--runtime-config-file', join(dir, 'runtime-config.toml'), '--openai-listen', '127.0.0.1:0', '--llm-threads', '1', '--llm-slots', '1', '--gpu', 'cpu', '-q'],
+    { env: { SPIN_TS_OPENAI_MAX_PROMPT_CHARS: String(MAX_PROMPT_CHARS) } },
+  );
+  for (let i = 0; i < 200 && !/OpenAI-compatible API: (\S+)\/v1/.test(spin.output()); i++) await new Promise((r) => setTimeout(r, 50));
+  api = /OpenAI-compatible API: (\S+)\/v1/.exec(spin.output())![1]!;
+});
+
+after(async () => spin?.stop());
+
+function chat(messages: unknown[], extra: Record<string, unknown> = {}): Promise<Response> {
+  return fetch(`${api}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'p', messages, temperature: 0, ...extra }) });
+}
+
+async function running(): Promise<number> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('spin_ts_llm_requests_running{model="p"}'));
+  return line === undefined ? 0 : Number(line.split(' ').pop());
+}
+
+async function waitForSlotFree(timeoutMs = 5000): Promise<number> {
+  const started = Date.now();
+  while ((await running()) !== 0) {
+    if (Date.now() - started > timeoutMs) throw new Error('the slot of p is still busy');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return Date.now() - started;
+}
+
+describe('request size limits', () => {
+  test('100,000 messages: a quick 400 naming the limit, and both listeners keep answering meanwhile', async () => {
+    // sent by a child process, so that building and uploading 4.9 MB does not stall this
+    // process's probes (only the server's answers are measured)
+    const messages = Array.from({ length: 100_000 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: 'hello, how are you' }));
+    const bodyFile = join(await tempDir('spin-ts-big-chat-'), 'body.json');
+    await writeFile(bodyFile, JSON.stringify({ model: 'p', messages, temperature: 0 }));
+    const sender = `const b = require('fs').readFileSync(process.argv[1]); const t = performance.now();
+      fetch(process.argv[2], { method: 'POST', headers: { 'content-type': 'application/json' }, body: b })
+        .then(async (r) => console.log(JSON.stringify({ status: r.status, ms: performance.now() - t, body: await r.json() })));`;
+    const probes: Array<{ url: string; ms: number; status: number }> = [];
+    let probing = true;
+    const probe = async (url: string): Promise<void> => {
+      while (probing) {
+        const started = performance.now();
+        const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        await res.arrayBuffer();
+        probes.push({ url, ms: performance.now() - started, status: res.status });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    // warm up: the guest's first requests instantiate its workers
+    for (let i = 0; i < 8; i++) await Promise.all([fetch(`${spin.url}/hello/ping`).then((r) => r.arrayBuffer()), fetch(`${api}/health`).then((r) => r.arrayBuffer())]);
+    const loops = [probe(`${api}/health`), probe(`${spin.url}/hello/ping`)];
+    await new Promise((r) => setTimeout(r, 300));
+
+    const child = spawn(process.execPath, ['-e', sender, bodyFile, `${api}/v1/chat/completions`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => child.once('exit', r));
+    const res = JSON.parse(out) as { status: number; ms: number; body: { error: { message: string; param: string; code: string; type: string } } };
+    const { body, ms } = res;
+    await new Promise((r) => setTimeout(r, 500));
+    probing = false;
+    await Promise.all(loops);
+
+    assert.equal(res.status, 400);
+    assert.equal(body.error.type, 'invalid_request_error');
+    // refused on its size alone: no chat within the limits is that large, so it is not even parsed
+    assert.equal(body.error.code, 'request_too_large');
+    assert.equal(body.error.param, 'messages');
+    assert.match(body.error.message, /is \d+ bytes; a chat within this server's limits \(at most 2048 messages and 8000 characters of prompt\) is at most \d+ bytes/);
+    // the server answers on the content-length; most of this is the client's upload
+    assert.ok(ms < 5000, `the 400 took ${ms.toFixed(0)} ms`);
+    for (const url of [`${api}/health`, `${spin.url}/hello/ping`]) {
+      const mine = probes.filter((p) => p.url === url);
+      assert.ok(mine.length >= 6, `only ${mine.length} probes of ${url}`);
+      assert.ok(mine.every((p) => p.status === 200), `${url}: ${JSON.stringify(mine)}`);
+      // before the fix this request blocked the process for minutes; on a loaded 2-core box a
+      // single probe can take ~300 ms with no big request at all, so: median under 100 ms, none
+      // over a second
+      const times = mine.map((p) => p.ms).sort((a, b) => a - b);
+      const shown = mine.map((p) => p.ms.toFixed(0)).join(' ');
+      assert.ok(times[Math.floor(times.length / 2)]! < 100, `${url}: median over 100 ms while the big request ran: ${shown}`);
+      assert.ok(times[times.length - 1]! < 1000, `${url}: a probe took over a second while the big request ran: ${shown}`);
+    }
+  });
+
+  test('2049 small messages (within the body bound, over the message limit): a 400 naming the limit, before rendering', async () => {
+    const limits = await chat(Array.from({ length: 2049 }, () => ({ role: 'user', content: '' })));
+    assert.equal(limits.status, 400);
+    const err = ((await limits.json()) as { error: { message: string; code: string } }).error;
+    assert.equal(err.code, 'too_many_messages');
+    assert.match(err.message, /2049 messages .*at most 2048/);
+  });
+
+  test('2048 messages (the limit) are answered; 2049 are refused', async () => {
+    // the last message is the user's (a trailing assistant message would be continued instead)
+    const messages = Array.from({ length: 2048 }, (_, i) => ({ role: i % 2 ? 'user' : 'assistant', content: i === 2047 ? 'a' : '' }));
+    const res = await chat(messages, { max_tokens: 3 });
+    assert.equal(res.status, 200, await res.clone().text());
+    const body = (await res.json()) as { choices: Array<{ message: { content: string } }> };
+    assert.equal(body.choices[0]!.message.content, 'bcd');
+    const over = await chat([...messages, { role: 'user', content: 'a' }], { max_tokens: 3 });
+    assert.equal(over.status, 400);
+    assert.match(((await over.json()) as { error: { message: string } }).error.message, /2049 messages .*at most 2048/);
+  });
+
+  test('a prompt at the character limit is answered; one character more is refused (chat and completions)', async () => {
+    const atLimit = '0'.repeat(MAX_PROMPT_CHARS - 1) + 'a';
+    const ok = await chat([{ role: 'user', content: atLimit.slice(0, 4000) }, { role: 'user', content: atLimit.slice(4000) }], { max_tokens: 2 });
+    assert.equal(ok.status, 200, await ok.clone().text());
+    const tooLong = await chat([{ role: 'user', content: atLimit.slice(0, 4000) }, { role: 'user', content: atLimit.slice(4000) + 'b' }], { max_tokens: 2 });
+    assert.equal(tooLong.status, 400);
+    const err = ((await tooLong.json()) as { error: { message: string; code: string; param: string } }).error;
+    assert.equal(err.code, 'prompt_too_long');
+    assert.equal(err.param, 'messages');
+    assert.match(err.message, new RegExp(`at most ${MAX_PROMPT_CHARS} characters`));
+
+    const post = (prompt: string) => fetch(`${api}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'p', prompt, max_tokens: 2, temperature: 0 }) });
+    assert.equal((await post(atLimit)).status, 200);
+    const refused = await post(atLimit + 'b');
+    assert.equal(refused.status, 400);
+    assert.match(((await refused.json()) as { error: { message: string } }).error.message, /'prompt': .*at most 8000 characters/);
+  });
+});
+
+describe('a streaming client that stops reading', () => {
+  // The pause itself (no tokens pulled while the stream's queue is full) is pinned by
+  // host/openai/sse.test.ts and host/llm/local/backpressure.test.ts: loopback sockets buffer
+  // ~4 MB (~25,000 events) before the server must wait, minutes of generation on a busy 2-core box.
+  for (const [path, body] of [
+    ['/v1/chat/completions', { model: 'p', messages: [{ role: 'user', content: '0' }], stream: true, temperature: 0, max_tokens: 65000 }],
+    ['/v1/completions', { model: 'p', prompt: '0', stream: true, temperature: 0, max_tokens: 65000 }],
+  ] as const) {
+    test(`${path}: the slot stays held while the client is connected and is freed when it goes away`, async () => {
+      const { hostname, port } = new URL(api);
+      const json = JSON.stringify(body);
+      const socket: Socket = connect(Number(port), hostname);
+      await new Promise<void>((r) => socket.once('connect', () => r()));
+      socket.pause(); // never read
+      socket.write(`POST ${path} HTTP/1.1\r\nhost: ${hostname}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(json)}\r\n\r\n${json}`);
+      try {
+        for (let i = 0; i < 6; i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          assert.equal(await running(), 1, 'the generation ended while the client was still connected');
+        }
+      } finally {
+        socket.destroy();
+      }
+      const freedIn = await waitForSlotFree();
+      assert.ok(freedIn < 5000);
+    });
+  }
+});
