@@ -24,7 +24,8 @@ import { collectApiKeys } from './openai/auth.js';
 import { checkChatTemplates } from './openai/chat-template.js';
 import { parseListenAddress } from './listen-address.js';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
-import { createHttpTrigger, describeRoutes, listen } from './triggers/http/server.js';
+import { detectHttpInterface } from './triggers/http/detect.js';
+import { createHttpTrigger, describeRoutes, HTTP_EXECUTOR_MODULE, listen } from './triggers/http/server.js';
 
 export interface UpOptions {
   /** Manifest file or directory (default ./spin.toml). */
@@ -42,6 +43,8 @@ export interface UpOptions {
   workers?: number;
   /** Cap on each guest instance's linear memory and each worker's JS heap, in MiB (default 512). */
   guestMemoryMb?: number;
+  /** Larger request bodies get 413 (default: the HTTP trigger's, 100 MiB). */
+  maxRequestBodyBytes?: number;
   llm?: Omit<EngineOptions, 'runtimeConfig' | 'stateDir' | 'log'>;
   /** Where the transpile cache lives (default $SPIN_TS_CACHE_DIR or ~/.cache/spin-ts). */
   cacheDir?: string;
@@ -99,7 +102,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   for (const f of factors(getEngine)) configured.push([f, await f.configure(ctx)]);
 
   const guestMemoryMb = opts.guestMemoryMb ?? 512;
-  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(ctx.env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, log });
+  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(ctx.env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, detectKind: detectHttpInterface, log });
 
   const components: ComponentSetup[] = [...prepared.values()].map((p) => ({
     id: p.component.id,
@@ -115,7 +118,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
 
   const pool = new WorkerPool({
     size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
-    setup: { components, factors: configured.map(([f]) => ({ name: f.name, guestModule: f.guestModule })), quiet: opts.quiet },
+    setup: { components, factors: configured.map(([f]) => ({ name: f.name, guestModule: f.guestModule })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,
     workerHeapMb: guestMemoryMb,
@@ -124,7 +127,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   });
   await pool.start();
 
-  const { hono, router } = createHttpTrigger({ app, pool, kinds: new Map([...prepared].map(([id, p]) => [id, p.kind])), log });
+  const { hono, router } = createHttpTrigger({ app, pool, kinds: new Map([...prepared].map(([id, p]) => [id, p.kind])), maxRequestBodyBytes: opts.maxRequestBodyBytes, log });
   let server: ServerType;
   let origin: string;
   try {

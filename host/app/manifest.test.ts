@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ManifestError } from './errors.js';
 import { globToRegExp } from './glob.js';
 import { loadApp } from './manifest.js';
-import { normaliseRoute } from './routes.js';
+import { checkRoute } from '../triggers/http/route-syntax.js';
 
 /** Writes `files` (path → content) into a fresh temp dir and returns it. */
 async function makeDir(files: Record<string, string>): Promise<string> {
@@ -352,7 +352,7 @@ test('route normalisation', () => {
     ['/api/...', '/api/...'],
     ['/a-b_c.d~e/%20x', '/a-b_c.d~e/%20x'],
   ];
-  for (const [written, route] of cases) assert.deepEqual(normaliseRoute(written), { ok: true, route }, written);
+  for (const [written, route] of cases) assert.deepEqual(checkRoute(written), { ok: true, route }, written);
 });
 
 test('malformed routes are rejected with the trigger field', async () => {

@@ -1,0 +1,16 @@
+/** What the HTTP trigger tells its executor about a request (the worker payload), and the methods Spin's inbound-http can express. */
+
+export interface HttpRequestPayload {
+  method: string;
+  /** Path and query as the client sent them. */
+  pathWithQuery: string;
+  scheme: 'http' | 'https';
+  authority: string;
+  headers: Array<[string, string]>;
+}
+
+/** The request's own host service (components/ REQUEST_SERVICE): `read(max)` → up to max body bytes, `null` at the end. */
+export const READ_BODY = 'read-body';
+
+/** Methods Spin's record-based inbound-http interface can express (its `method` enum). */
+export const INBOUND_METHODS: ReadonlySet<string> = new Set(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
