@@ -7,19 +7,31 @@ import { BridgeError } from '../../components/bridge.js';
 import { IoError, WasiResultError, type ByteSource } from '../../wasi/io.js';
 import { READ_BODY } from './request.js';
 
+const WINDOW_BYTES = 64 * 1024;
+
 export class PulledBody implements ByteSource {
   private ended = false;
   private failure: WasiResultError | undefined;
+  /**
+   * The main thread copies each piece into this buffer (shared, not cloned, across the
+   * bridge) and answers its length: no per-piece allocation here, so a long upload leaves
+   * no garbage that would swell the worker until its next GC.
+   */
+  private readonly window = new SharedArrayBuffer(WINDOW_BYTES);
 
   constructor(private readonly call: (method: string, ...args: unknown[]) => unknown) {}
 
+  /** A view of the shared window, valid until the next read: callers copy it (jco copies it into guest memory at once). */
   read(max: number): Uint8Array | null {
     if (this.failure) throw this.failure;
     if (this.ended) return null;
     try {
-      const chunk = this.call(READ_BODY, max) as Uint8Array | null;
-      if (chunk === null) this.ended = true;
-      return chunk;
+      const n = this.call(READ_BODY, this.window, Math.min(max, WINDOW_BYTES)) as number | null;
+      if (n === null) {
+        this.ended = true;
+        return null;
+      }
+      return new Uint8Array(this.window, 0, n);
     } catch (err) {
       if (!(err instanceof BridgeError)) throw err;
       // The stream fails as WASI says (last-operation-failed); a guest that reads on sees the same error.
@@ -32,8 +44,8 @@ export class PulledBody implements ByteSource {
   readAll(): Uint8Array {
     const chunks: Uint8Array[] = [];
     let total = 0;
-    for (let chunk = this.read(1 << 20); chunk !== null; chunk = this.read(1 << 20)) {
-      chunks.push(chunk);
+    for (let chunk = this.read(WINDOW_BYTES); chunk !== null; chunk = this.read(WINDOW_BYTES)) {
+      chunks.push(chunk.slice());
       total += chunk.length;
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);

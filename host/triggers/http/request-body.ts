@@ -19,6 +19,14 @@ export class RequestBody {
     private readonly maxBytes: number,
   ) {}
 
+  /** Copies the next bytes (at most `max`, and what the window holds) into `window` as they arrive; their count, or null at the end of the body. */
+  async readInto(window: SharedArrayBuffer, max: number, signal: AbortSignal): Promise<number | null> {
+    const chunk = await this.read(Math.min(max, window.byteLength), signal);
+    if (chunk === null) return null;
+    new Uint8Array(window).set(chunk);
+    return chunk.length;
+  }
+
   /** Up to `max` bytes as they arrive; null at the end of the body. */
   async read(max: number, signal: AbortSignal): Promise<Uint8Array | null> {
     for (;;) {
@@ -42,8 +50,7 @@ export class RequestBody {
       this.markTooLarge();
       throw this.failure;
     }
-    // A view into a larger buffer would cross to the worker with that whole buffer: send its own bytes.
-    return chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength ? chunk : new Uint8Array(chunk);
+    return chunk;
   }
 
   /** Waits until there is something to read, the body ended, or the request is gone. */

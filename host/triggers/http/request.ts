@@ -9,7 +9,7 @@ export interface HttpRequestPayload {
   headers: Array<[string, string]>;
 }
 
-/** The request's own host service (components/ REQUEST_SERVICE): `read(max)` → up to max body bytes, `null` at the end. */
+/** The request's own host service (components/ REQUEST_SERVICE): `read-body(window: SharedArrayBuffer, max)` copies up to max body bytes into the window and answers how many, `null` at the end. */
 export const READ_BODY = 'read-body';
 
 /** Methods Spin's record-based inbound-http interface can express (its `method` enum). */

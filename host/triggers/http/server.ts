@@ -103,7 +103,8 @@ export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; route
     const body = new RequestBody(incoming, maxBody);
     const service: ServiceHandler = async (m, args, ctx) => {
       if (m !== READ_BODY) throw new Error(`unknown request method '${m}'`);
-      return body.read(args[0] as number, ctx.signal);
+      const [window, max] = args as [SharedArrayBuffer, number];
+      return body.readInto(window, max, ctx.signal);
     };
 
     const running = pool.handle(match.component, payload, c.req.raw.signal, service);
