@@ -12,7 +12,7 @@ export function runInboundHttp(instance: Record<string, any>, ctx: ExecutionCont
     uri: req.pathWithQuery,
     headers: req.headers,
     params: [],
-    body: new PulledBody(ctx.callRequest).readAll(),
+    body: new PulledBody(ctx.callRequest, req.bodyPrefix, req.bodyComplete).readAll(),
   }) as { status: number; headers?: Array<[string, string]>; body?: Uint8Array };
   if (!(res.status >= 100 && res.status <= 600)) throw new Error(`the guest returned status ${res.status}, outside 100–600`);
   ctx.response.setHead(res.status, res.headers ?? []);

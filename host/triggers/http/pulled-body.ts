@@ -19,12 +19,29 @@ export class PulledBody implements ByteSource {
    */
   private readonly window = new SharedArrayBuffer(WINDOW_BYTES);
 
-  constructor(private readonly call: (method: string, ...args: unknown[]) => unknown) {}
+  private prefixAt = 0;
+
+  /** `prefix`: the bytes that came with the request; `complete`: nothing more to pull. */
+  constructor(
+    private readonly call: (method: string, ...args: unknown[]) => unknown,
+    private readonly prefix: Uint8Array = new Uint8Array(0),
+    private readonly complete = false,
+  ) {}
 
   /** A view of the shared window, valid until the next read: callers copy it (jco copies it into guest memory at once). */
   read(max: number): Uint8Array | null {
     if (this.failure) throw this.failure;
     if (this.ended) return null;
+    if (this.prefixAt < this.prefix.length) {
+      const end = Math.min(this.prefix.length, this.prefixAt + max);
+      const piece = this.prefix.subarray(this.prefixAt, end);
+      this.prefixAt = end;
+      return piece;
+    }
+    if (this.complete) {
+      this.ended = true;
+      return null;
+    }
     try {
       const n = this.call(READ_BODY, this.window, Math.min(max, WINDOW_BYTES)) as number | null;
       if (n === null) {

@@ -11,6 +11,8 @@ export class RequestBody {
   private leftover: Buffer | undefined;
   private failure: Error | undefined;
   private markTooLarge!: () => void;
+  /** true once the client sent more than the cap. */
+  exceeded = false;
   /** Resolves once the client sent more than the cap. */
   readonly tooLarge = new Promise<void>((resolve) => (this.markTooLarge = resolve));
 
@@ -18,6 +20,22 @@ export class RequestBody {
     private readonly incoming: Readable,
     private readonly maxBytes: number,
   ) {}
+
+  /**
+   * Reads what arrives of the body up to `limit` bytes, before the guest runs: a small body
+   * then travels with the request, and the guest's time limit never waits on the client for it.
+   */
+  async prefix(limit: number, signal: AbortSignal): Promise<{ bytes: Uint8Array; complete: boolean }> {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    while (size < limit) {
+      const chunk = await this.read(limit - size, signal);
+      if (chunk === null) return { bytes: Buffer.concat(chunks, size), complete: true };
+      chunks.push(chunk);
+      size += chunk.length;
+    }
+    return { bytes: Buffer.concat(chunks, size), complete: false };
+  }
 
   /** Copies the next bytes (at most `max`, and what the window holds) into `window` as they arrive; their count, or null at the end of the body. */
   async readInto(window: SharedArrayBuffer, max: number, signal: AbortSignal): Promise<number | null> {
@@ -47,6 +65,7 @@ export class RequestBody {
     this.received += chunk.length;
     if (this.received > this.maxBytes) {
       this.failure = new Error(`the request body is larger than the host's limit of ${this.maxBytes} bytes (--max-request-body-size)`);
+      this.exceeded = true;
       this.markTooLarge();
       throw this.failure;
     }

@@ -16,7 +16,7 @@ import { GuestFailure, type GuestResponse, type WorkerPool } from '../../compone
 import type { HttpInterface } from './detect.js';
 import { formatClientAddr, spinFullUrl, spinRequestHeaders } from './headers.js';
 import { RequestBody } from './request-body.js';
-import { INBOUND_METHODS, READ_BODY, type HttpRequestPayload } from './request.js';
+import { BODY_PREFIX_BYTES, INBOUND_METHODS, READ_BODY, type HttpRequestPayload } from './request.js';
 import { sendGuestResponse } from './response.js';
 import { Router, reservedPathAction, type RouteInfo } from './routes.js';
 
@@ -98,9 +98,25 @@ export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; route
         basePath: app.httpBase,
       }),
     );
-    const payload: HttpRequestPayload = { method, pathWithQuery, scheme: 'http', authority: c.req.header('host') ?? '', headers };
     const { incoming, outgoing } = c.env as NodeBindings;
     const body = new RequestBody(incoming, maxBody);
+    let prefix: { bytes: Uint8Array; complete: boolean };
+    try {
+      prefix = await body.prefix(Math.min(BODY_PREFIX_BYTES, maxBody + 1), c.req.raw.signal);
+    } catch (err) {
+      // Past the cap (a cap under 64 KiB), or the client went away mid-body.
+      if (body.exceeded) return tooLarge(c, maxBody);
+      return c.text(`${(err as Error).message}\n`, 400);
+    }
+    const payload: HttpRequestPayload = {
+      method,
+      pathWithQuery,
+      scheme: 'http',
+      authority: c.req.header('host') ?? '',
+      headers,
+      bodyPrefix: prefix.bytes,
+      bodyComplete: prefix.complete,
+    };
     const service: ServiceHandler = async (m, args, ctx) => {
       if (m !== READ_BODY) throw new Error(`unknown request method '${m}'`);
       const [window, max] = args as [SharedArrayBuffer, number];

@@ -28,7 +28,7 @@ export function runWasiHttp(instance: Record<string, any>, ctx: ExecutionContext
     scheme: { tag: req.scheme === 'https' ? 'HTTPS' : 'HTTP' },
     authority: req.authority,
     headers: Fields.fromPairs(req.headers, true),
-    body: new PulledBody(ctx.callRequest),
+    body: new PulledBody(ctx.callRequest, req.bodyPrefix, req.bodyComplete),
   });
   handler.handle(request, outparam);
   if (failure !== undefined) throw new Error(failure);
