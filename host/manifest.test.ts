@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ManifestError } from './app/errors.js';
 import { globToRegExp } from './app/glob.js';
-import { normaliseRoute } from './app/routes.js';
+import { checkRoute } from './triggers/http/route-syntax.js';
 import { loadAppWithFactors as loadApp } from './load-app.js';
 
 /** Writes `files` (path → content) into a fresh temp dir and returns it. */
@@ -352,7 +352,7 @@ test('route normalisation', () => {
     ['/api/...', '/api/...'],
     ['/a-b_c.d~e/%20x', '/a-b_c.d~e/%20x'],
   ];
-  for (const [written, route] of cases) assert.deepEqual(normaliseRoute(written), { ok: true, route }, written);
+  for (const [written, route] of cases) assert.deepEqual(checkRoute(written), { ok: true, route }, written);
 });
 
 test('malformed routes are rejected with the trigger field', async () => {

@@ -23,7 +23,8 @@ import { llmServing } from './llm-serving.js';
 import { listen, parseListenAddress } from './listen-address.js';
 import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './openai/config.js';
 import type { OpenAiServer } from './openai/server.js';
-import { createHttpTrigger, describeRoutes } from './triggers/http/server.js';
+import { detectHttpInterface } from './triggers/http/detect.js';
+import { createHttpTrigger, describeRoutes, HTTP_EXECUTOR_MODULE } from './triggers/http/server.js';
 
 export interface UpOptions {
   /** Manifest file or directory (default ./spin.toml). */
@@ -41,6 +42,8 @@ export interface UpOptions {
   workers?: number;
   /** Cap on each guest instance's linear memory and each worker's JS heap, in MiB (default 512). */
   guestMemoryMb?: number;
+  /** Larger request bodies get 413 (default: the HTTP trigger's, 100 MiB). */
+  maxRequestBodyBytes?: number;
   llm?: Omit<EngineOptions, 'config' | 'stateDir' | 'log'>;
   /** Where the transpile cache lives (default $SPIN_TS_CACHE_DIR or ~/.cache/spin-ts). */
   cacheDir?: string;
@@ -102,7 +105,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   }
 
   const guestMemoryMb = opts.guestMemoryMb ?? 512;
-  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, log });
+  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, detectKind: detectHttpInterface, log });
 
   const withGuests = configured.filter(([f]) => f.guestModule !== undefined);
   const components: ComponentSetup[] = [...prepared.values()].map((p) => ({
@@ -119,7 +122,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
 
   const pool = new WorkerPool({
     size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
-    setup: { components, factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), quiet: opts.quiet },
+    setup: { components, factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,
     workerHeapMb: guestMemoryMb,
@@ -131,7 +134,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   });
   await pool.start();
 
-  const { hono, router } = createHttpTrigger({ app, pool, kinds: new Map([...prepared].map(([id, p]) => [id, p.kind])), log });
+  const { hono, router } = createHttpTrigger({ app, pool, kinds: new Map([...prepared].map(([id, p]) => [id, p.kind])), maxRequestBodyBytes: opts.maxRequestBodyBytes, log });
   let server: ServerType;
   let origin: string;
   try {

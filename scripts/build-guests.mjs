@@ -19,6 +19,7 @@ export const JS_GUESTS = {
   'js-llm': 'http-llm',
   'js-files': 'http-files',
   'js-outbound': 'http-outbound',
+  'js-body': 'http-handler',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

@@ -1,7 +1,7 @@
 /** spin.toml version 1 (`spin_manifest_version = "1"`) → App parts. */
 import type { App, Component, HttpTrigger } from './types.js';
 import { checkComponentId, componentKeys, readComponent, type ComponentContext } from './component.js';
-import { normaliseRoute } from './routes.js';
+import { checkRoute } from '../triggers/http/route-syntax.js';
 import type { FieldReader, Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
 import { readExecutor, readRoute } from './trigger-fields.js';
@@ -80,7 +80,7 @@ function readAppTrigger(ctx: Pick<ComponentContext, 'r'>, root: Table): string {
     r.fail('trigger.type', `trigger type "${type}" is not supported`, 'spin-ts runs HTTP apps only: use trigger = { type = "http" }.');
   }
   const base = r.optString(t, 'base', 'trigger') ?? '/';
-  const checked = normaliseRoute(base);
+  const checked = checkRoute(base);
   if (!checked.ok) r.fail('trigger.base', checked.problem, checked.fix);
   return checked.route;
 }

@@ -2,7 +2,7 @@
 import type { Component, HttpTrigger } from './types.js';
 import { checkComponentId, COMPONENT_ID, readComponent, type ComponentContext } from './component.js';
 import type { AppParts } from './manifest-v1.js';
-import { normaliseRoute } from './routes.js';
+import { checkRoute } from '../triggers/http/route-syntax.js';
 import { closest } from './suggest.js';
 import { isTable, type FieldReader, type Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
@@ -70,7 +70,7 @@ function readAppTrigger(r: FieldReader, app: Table): string {
   if (!http) return '/';
   r.checkKeys(http, 'application.trigger.http', ['base']);
   const base = r.optString(http, 'base', 'application.trigger.http') ?? '/';
-  const checked = normaliseRoute(base);
+  const checked = checkRoute(base);
   if (!checked.ok) r.fail('application.trigger.http.base', checked.problem, checked.fix);
   return checked.route;
 }

@@ -1,5 +1,5 @@
 /** `route` and `executor` of an HTTP trigger (v1 component `trigger`, v2 `[[trigger.http]]`). */
-import { normaliseRoute } from './routes.js';
+import { checkRoute } from '../triggers/http/route-syntax.js';
 import { describeValue, isTable, type FieldReader, type Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
 
@@ -23,7 +23,7 @@ export function readRoute(r: FieldReader, t: Table, parent: string, allowPrivate
   if (typeof v !== 'string') {
     r.fail(field, `must be a string${allowPrivate ? ' or { private = true }' : ''}, not ${describeValue(v)}`, 'Write it as route = "/path".');
   }
-  const checked = normaliseRoute(v);
+  const checked = checkRoute(v);
   if (!checked.ok) r.fail(field, checked.problem, checked.fix);
   return { route: checked.route, private: false };
 }

@@ -3,6 +3,7 @@ import { appModels } from '../factors/llm/index.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildApp } from '../build.js';
 import { up } from '../up.js';
+import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 import { CliError, reportAndExit } from './errors.js';
 
@@ -41,6 +42,7 @@ export function upCommand(): Command {
     .option('--build', 'run `spin-ts build` first', false)
     .option('--workers <n>', 'guest worker threads (default: max(4, 2 × cores))', positiveInt('--workers'))
     .option('--guest-memory-mb <n>', "cap on each guest instance's linear memory and each worker's JS heap, in MiB", positiveInt('--guest-memory-mb'), 512)
+    .option('--max-request-body-size <size>', 'larger request bodies get 413 (bytes, or 512k, 10m, 1g: powers of 1024)', (v: string) => parseByteSize('--max-request-body-size', v), 100 * 1024 * 1024)
     .option('--preload-models', 'load the models components may use at start instead of on first use', false)
     .option('--llm-threads <n>', 'CPU threads for llama.cpp (default: physical cores)', positiveInt('--llm-threads'))
     .option('--llm-slots <n>', 'LLM calls decoded together per model', positiveInt('--llm-slots'), 4)
@@ -66,6 +68,7 @@ export function upCommand(): Command {
           quiet: o.quiet,
           workers: o.workers,
           guestMemoryMb: o.guestMemoryMb,
+          maxRequestBodyBytes: o.maxRequestBodySize,
           llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
           openaiListen: o.openaiListen,
           apiKeys: o.apiKey,

@@ -5,7 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { BridgeServer, type ServiceHandler } from './bridge.js';
-import type { FromWorker, GuestRequest, ToWorker, WorkerSetup } from './protocol.js';
+import { REQUEST_SERVICE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
 
 export interface PoolOptions {
   size: number;
@@ -26,6 +26,8 @@ export interface GuestResponse {
   status: number;
   headers: Array<[string, string]>;
   body: ReadableStream<Uint8Array>;
+  /** The body's exact length when the guest had finished it by the time it sent the head. */
+  length?: number;
 }
 
 /** Why a request produced no guest response; the HTTP trigger maps it to a status. */
@@ -42,7 +44,9 @@ export class GuestFailure extends Error {
 interface Job {
   requestId: number;
   componentId: string;
-  request: GuestRequest;
+  payload: unknown;
+  /** This request's own host service, reached from the guest as REQUEST_SERVICE (e.g. its body). */
+  service?: ServiceHandler;
   signal: AbortSignal;
   controller: AbortController;
   resolve: (r: GuestResponse) => void;
@@ -62,7 +66,11 @@ class PoolWorker {
   dead = false;
 
   constructor(pool: WorkerPool, opts: PoolOptions) {
-    this.bridge = new BridgeServer(opts.services, (id) => (this.job?.requestId === id ? this.job.controller.signal : undefined));
+    const services = new Map(opts.services).set(REQUEST_SERVICE, (method, args, ctx) => {
+      const service = this.job?.requestId === ctx.requestId ? this.job.service : undefined;
+      return service ? service(method, args, ctx) : Promise.reject(new Error('this request has no host service'));
+    });
+    this.bridge = new BridgeServer(services, (id) => (this.job?.requestId === id ? this.job.controller.signal : undefined));
     this.worker = new Worker(WORKER_URL, {
       workerData: { ...opts.setup, bridgePort: this.bridge.workerPort, bridgeShared: this.bridge.shared },
       transferList: [this.bridge.workerPort as never],
@@ -115,13 +123,17 @@ export class WorkerPool {
     return { workers: this.workers.length, busy: this.workers.filter((w) => w.job).length, queued: this.queue.length };
   }
 
-  /** Runs one request on a fresh instance of the component. Resolves when the guest sends its response head. */
-  handle(componentId: string, request: GuestRequest, signal: AbortSignal): Promise<GuestResponse> {
+  /**
+   * Runs one request on a fresh instance of the component: `payload` goes to the trigger's
+   * executor as it is, `service` answers the guest's calls for this request alone.
+   * Resolves when the guest sends its response head.
+   */
+  handle(componentId: string, payload: unknown, signal: AbortSignal, service?: ServiceHandler): Promise<GuestResponse> {
     if (this.closed) return Promise.reject(new GuestFailure(503, 'server is shutting down'));
     if (this.queue.length >= this.opts.maxQueue) return Promise.reject(new GuestFailure(503, 'too many requests waiting for a guest worker'));
     return new Promise<GuestResponse>((resolve, reject) => {
       const controller = new AbortController();
-      const job: Job = { requestId: this.nextRequestId++, componentId, request, signal, controller, resolve, reject, settled: false };
+      const job: Job = { requestId: this.nextRequestId++, componentId, payload, service, signal, controller, resolve, reject, settled: false };
       signal.addEventListener('abort', () => this.cancel(job, 'the client went away'), { once: true });
       const worker = this.idle.pop();
       if (worker) this.run(worker, job);
@@ -132,7 +144,7 @@ export class WorkerPool {
   private run(w: PoolWorker, job: Job): void {
     w.job = job;
     job.timer = setTimeout(() => this.timeout(w, job), this.opts.requestTimeoutMs);
-    const msg: ToWorker = { type: 'request', requestId: job.requestId, componentId: job.componentId, request: job.request };
+    const msg: ToWorker = { type: 'request', requestId: job.requestId, componentId: job.componentId, payload: job.payload };
     w.worker.postMessage(msg);
   }
 
@@ -166,7 +178,7 @@ export class WorkerPool {
           cancel: () => this.cancel(job, 'the client went away'),
         });
         if (msg.body) job.stream!.enqueue(msg.body);
-        job.resolve({ status: msg.status, headers: msg.headers, body });
+        job.resolve({ status: msg.status, headers: msg.headers, body, ...(msg.done ? { length: msg.body?.length ?? 0 } : {}) });
         if (msg.done) this.complete(w, job);
         return;
       }

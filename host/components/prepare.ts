@@ -3,14 +3,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, Component } from '../app/types.js';
-import { ComponentError, detectTrigger } from './exports.js';
+import { ComponentError } from './component-error.js';
 import { capMemory } from './memory-cap.js';
-import type { TriggerKind } from './protocol.js';
 import { transpileCached } from './transpile.js';
 
-export interface PreparedComponent {
+export interface PreparedComponent<Kind extends string = string> {
   component: Component;
-  kind: TriggerKind;
+  kind: Kind;
   jsUrl: string;
   modules: Record<string, WebAssembly.Module>;
   cacheHit: boolean;
@@ -18,21 +17,23 @@ export interface PreparedComponent {
   compileMs: number;
 }
 
-export interface PrepareOptions {
+export interface PrepareOptions<Kind extends string = string> {
   cacheDir: string;
+  /** The trigger's check of a component's exports: which of its interfaces it serves (throws ComponentError when none). */
+  detectKind: (componentId: string, exports: string[]) => Kind;
   /** Cap on each instance's linear memory, in bytes. */
   guestMemoryBytes: number;
   log: (line: string) => void;
 }
 
-async function prepareOne(component: Component, opts: PrepareOptions): Promise<PreparedComponent> {
+async function prepareOne<Kind extends string>(component: Component, opts: PrepareOptions<Kind>): Promise<PreparedComponent<Kind>> {
   let transpiled;
   try {
     transpiled = await transpileCached(component.source, opts.cacheDir);
   } catch (err) {
     throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: ${(err as Error).message}`);
   }
-  const kind = detectTrigger(component.id, transpiled.exports);
+  const kind = opts.detectKind(component.id, transpiled.exports);
   const started = performance.now();
   const modules: Record<string, WebAssembly.Module> = {};
   await Promise.all(
@@ -56,8 +57,8 @@ async function prepareOne(component: Component, opts: PrepareOptions): Promise<P
   };
 }
 
-export async function prepareComponents(app: App, opts: PrepareOptions): Promise<Map<string, PreparedComponent>> {
-  const out = new Map<string, PreparedComponent>();
+export async function prepareComponents<Kind extends string>(app: App, opts: PrepareOptions<Kind>): Promise<Map<string, PreparedComponent<Kind>>> {
+  const out = new Map<string, PreparedComponent<Kind>>();
   // One at a time: transpiling is CPU-bound and this machine has few cores.
   for (const component of app.components.values()) out.set(component.id, await prepareOne(component, opts));
   return out;

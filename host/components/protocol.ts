@@ -1,10 +1,9 @@
-/** Messages between the main thread and a guest worker. */
-
-export type TriggerKind = 'wasi-http' | 'inbound-http';
+/** Messages between the main thread and a guest worker. The pool knows no trigger: what a request carries is the trigger's business. */
 
 export interface ComponentSetup {
   id: string;
-  kind: TriggerKind;
+  /** What the trigger's executor calls this component's interface (e.g. 'wasi-http'); opaque here. */
+  kind: string;
   /** file:// URL of jco's instantiation-mode module. */
   jsUrl: string;
   /** Core modules, compiled once on the main thread and shared with every worker. */
@@ -18,21 +17,14 @@ export interface ComponentSetup {
 export interface WorkerSetup {
   components: ComponentSetup[];
   factors: Array<{ name: string; guestModule: string }>;
+  /** File URL of the trigger's executor module (exports `execute: GuestExecutor`, see executor.ts). */
+  executorModule: string;
   /** Drop guest stdout/stderr (spin-ts up --quiet). */
   quiet: boolean;
 }
 
-export interface GuestRequest {
-  method: string;
-  /** Path and query as the client sent them. */
-  pathWithQuery: string;
-  scheme: 'http' | 'https';
-  authority: string;
-  headers: Array<[string, string]>;
-  body: Uint8Array | null;
-}
-
-export type ToWorker = { type: 'request'; requestId: number; componentId: string; request: GuestRequest };
+/** `payload` is the trigger's own structured-cloneable description of the request. */
+export type ToWorker = { type: 'request'; requestId: number; componentId: string; payload: unknown };
 
 export type FromWorker =
   | { type: 'ready' }
@@ -42,3 +34,6 @@ export type FromWorker =
   | { type: 'end'; requestId: number }
   | { type: 'error'; requestId: number; message: string }
   | { type: 'log'; line: string };
+
+/** The bridge capability under which a worker reaches the service of the request it runs (PoolWorker routes it to the job's own handler). */
+export const REQUEST_SERVICE = '@request';

@@ -6,10 +6,10 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BridgeClient } from './bridge.js';
 import { ResponseWriter } from './response-writer.js';
-import type { ComponentSetup, FromWorker, GuestRequest, ToWorker, WorkerSetup } from './protocol.js';
+import type { GuestExecutor } from './executor.js';
+import { REQUEST_SERVICE, type ComponentSetup, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
 import type { GuestImportsFactory, GuestSide } from '../factors/factor.js';
 import { GuestExit, LineSink } from '../wasi/cli.js';
-import { Fields, IncomingRequest, methodFromString, ResponseOutparam, type ResponseReceiver } from '../wasi/http-types.js';
 import { versionTolerant, wasiImports } from '../wasi/index.js';
 import { setBeforeBlocking } from '../wasi/io.js';
 
@@ -81,62 +81,13 @@ function describe(err: unknown): string {
   return String(err);
 }
 
-function runWasiHttp(instance: Record<string, any>, writer: ResponseWriter, req: GuestRequest): void {
-  const handler = Object.entries(instance).find(([k]) => /^wasi:http\/incoming-handler@0\.2\./.test(k))?.[1];
-  let failure: string | undefined;
-  const receiver: ResponseReceiver = {
-    head(status, headers) {
-      writer.setHead(status, headers);
-      return { write: (bytes) => writer.write(bytes) };
-    },
-    end() {
-      writer.flush(true);
-    },
-    error(message) {
-      failure = message;
-    },
-  };
-  const outparam = new ResponseOutparam(receiver);
-  const request = new IncomingRequest({
-    method: methodFromString(req.method),
-    pathWithQuery: req.pathWithQuery,
-    scheme: { tag: req.scheme === 'https' ? 'HTTPS' : 'HTTP' },
-    authority: req.authority,
-    headers: Fields.fromPairs(req.headers, true),
-    body: req.body ?? undefined,
-  });
-  handler.handle(request, outparam);
-  if (failure !== undefined) throw new Error(failure);
-  if (!outparam.wasSet) throw new Error('the guest returned without setting a response');
-  // A guest may return without finishing its body: the response ends when it returns.
-  writer.flush(true);
-}
-
-const INBOUND_METHODS = new Set(['get', 'post', 'put', 'delete', 'patch', 'head', 'options']);
-
-function runInboundHttp(instance: Record<string, any>, writer: ResponseWriter, req: GuestRequest): void {
-  const handler = Object.entries(instance).find(([k]) => /^fermyon:spin\/inbound-http(@|$)/.test(k))?.[1];
-  const method = req.method.toLowerCase();
-  if (!INBOUND_METHODS.has(method)) throw new Error(`method ${req.method} is not in inbound-http's method enum`);
-  const res = handler.handleRequest({
-    method,
-    uri: req.pathWithQuery,
-    headers: req.headers,
-    params: [],
-    body: req.body ?? new Uint8Array(0),
-  }) as { status: number; headers?: Array<[string, string]>; body?: Uint8Array };
-  if (!(res.status >= 100 && res.status <= 600)) throw new Error(`the guest returned status ${res.status}, outside 100–600`);
-  writer.setHead(res.status, res.headers ?? []);
-  if (res.body) writer.write(res.body);
-  writer.flush(true);
-}
-
 async function main(): Promise<void> {
   const factories: Array<[string, GuestImportsFactory]> = [];
   for (const f of data.factors) {
     const mod = (await import(f.guestModule)) as { createGuestImports: GuestImportsFactory };
     factories.push([f.name, mod.createGuestImports]);
   }
+  const { execute } = (await import(data.executorModule)) as { execute: GuestExecutor };
   const components = new Map<string, Loaded>();
   for (const setup of data.components) components.set(setup.id, await load(setup, factories));
 
@@ -148,9 +99,14 @@ async function main(): Promise<void> {
     setBeforeBlocking(() => writer.flush());
     try {
       if (!loaded) throw new Error(`unknown component '${msg.componentId}'`);
-      const instance = takeInstance(loaded);
-      if (loaded.setup.kind === 'wasi-http') runWasiHttp(instance, writer, msg.request);
-      else runInboundHttp(instance, writer, msg.request);
+      const { requestId, componentId } = msg;
+      execute(takeInstance(loaded), {
+        componentId,
+        kind: loaded.setup.kind,
+        payload: msg.payload,
+        response: writer,
+        callRequest: (method, ...args) => bridge.call({ requestId, componentId, capability: REQUEST_SERVICE, method, args }),
+      });
     } catch (err) {
       if (err instanceof GuestExit && err.ok && writer.hasHead) writer.flush(true);
       else if (!writer.finished) post({ type: 'error', requestId: msg.requestId, message: err instanceof GuestExit ? 'the guest exited without a response' : describe(err) });

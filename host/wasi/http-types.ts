@@ -3,7 +3,7 @@
  * socket server, and jco checks resources with `instanceof`, so the whole set (fields,
  * requests, responses, bodies, outparam) lives here on top of our io streams.
  */
-import { BufferSource, EMPTY_SOURCE, InputStream, OutputStream, Pollable, WasiResultError, type ByteSink } from './io.js';
+import { EMPTY_SOURCE, InputStream, OutputStream, Pollable, WasiResultError, type ByteSink, type ByteSource } from './io.js';
 
 type HeaderError = { tag: 'invalid-syntax' | 'forbidden' | 'immutable' };
 const headerError = (tag: HeaderError['tag']) => new WasiResultError({ tag });
@@ -101,14 +101,14 @@ export class FutureTrailers {
   }
 }
 
-/** wasi:http/types.incoming-body over bytes the host already read. */
+/** wasi:http/types.incoming-body over a source the host supplies (the request body, streamed as it arrives). */
 export class IncomingBody {
   private streamTaken = false;
-  constructor(private readonly bytes: Uint8Array | undefined) {}
+  constructor(private readonly source: ByteSource) {}
   stream(): InputStream {
     if (this.streamTaken) throw new WasiResultError(undefined);
     this.streamTaken = true;
-    return new InputStream(this.bytes ? new BufferSource(this.bytes) : EMPTY_SOURCE);
+    return new InputStream(this.source);
   }
   static finish(_body: IncomingBody): FutureTrailers {
     return new FutureTrailers();
@@ -124,7 +124,8 @@ export class IncomingRequest {
       scheme: Scheme;
       authority: string;
       headers: Fields;
-      body: Uint8Array | undefined;
+      /** No body: an empty stream. */
+      body: ByteSource | undefined;
     },
   ) {}
   method(): Method {
@@ -145,7 +146,7 @@ export class IncomingRequest {
   consume(): IncomingBody {
     if (this.consumed) throw new WasiResultError(undefined);
     this.consumed = true;
-    return new IncomingBody(this.init.body);
+    return new IncomingBody(this.init.body ?? EMPTY_SOURCE);
   }
 }
 
@@ -315,7 +316,7 @@ export class IncomingResponse {
     return new Fields();
   }
   consume(): IncomingBody {
-    return new IncomingBody(undefined);
+    return new IncomingBody(EMPTY_SOURCE);
   }
 }
 

@@ -171,7 +171,7 @@ export class ResponseBodyStream extends InputStream {
 export class OutboundIncomingBody extends IncomingBody {
   private taken = false;
   constructor(private readonly exchange: Exchange) {
-    super(undefined);
+    super(EMPTY_SOURCE);
   }
   override stream(): InputStream {
     if (this.taken) throw new WasiResultError(undefined);

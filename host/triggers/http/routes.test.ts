@@ -5,12 +5,12 @@ import {
   Router,
   RouteError,
   isReservedPath,
-  normaliseRoute,
   parseRoute,
   reservedPathAction,
   type ReservedPathAction,
   type RouteEntryInput,
 } from "./routes.js";
+import { normaliseRoute } from "./route-syntax.js";
 
 /** Routes given as [route, component]; triggerId is `t<index>`. */
 function router(routes: Array<[string, string]>, base?: string): Router {

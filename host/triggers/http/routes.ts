@@ -34,6 +34,8 @@
  * kept in `spin-path-info` (`/test/` → `/`).
  */
 
+import { normaliseRoute } from "./route-syntax.js";
+
 /** Paths under this prefix are served by the host and never reach app routes. */
 export const WELL_KNOWN_PREFIX = "/.well-known/spin/";
 
@@ -108,13 +110,6 @@ export class RouteError extends Error {
     super(message);
     this.name = "RouteError";
   }
-}
-
-/** Leading "/" added, one trailing "/" removed ("/" stays "/"). Does not touch "/...". */
-export function normaliseRoute(route: string): string {
-  let r = route.startsWith("/") ? route : `/${route}`;
-  if (r.length > 1 && r.endsWith("/")) r = r.slice(0, -1);
-  return r;
 }
 
 /** Parses (and normalises) a route. Throws RouteError for a `:` segment with no name. */

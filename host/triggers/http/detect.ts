@@ -1,18 +1,13 @@
-/** Which trigger interface a component serves, from the exports jco reports. */
-import type { TriggerKind } from './protocol.js';
+/** Which HTTP interface a component serves, from the exports jco reports. */
+import { ComponentError } from '../../components/component-error.js';
+
+export type HttpInterface = 'wasi-http' | 'inbound-http';
 
 const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 const INBOUND_HTTP = /^fermyon:spin\/inbound-http(@\d+\.\d+\.\d+)?$/;
 
-export class ComponentError extends Error {
-  constructor(readonly componentId: string, message: string) {
-    super(`component '${componentId}': ${message}`);
-    this.name = 'ComponentError';
-  }
-}
-
-export function detectTrigger(componentId: string, exports: string[]): TriggerKind {
-  const found: TriggerKind[] = [];
+export function detectHttpInterface(componentId: string, exports: string[]): HttpInterface {
+  const found: HttpInterface[] = [];
   if (exports.some((e) => WASI_HTTP.test(e))) found.push('wasi-http');
   if (exports.some((e) => INBOUND_HTTP.test(e))) found.push('inbound-http');
   if (found.length === 1) return found[0];

@@ -1,5 +1,6 @@
 /**
- * HTTP trigger route syntax: validation and normalisation.
+ * HTTP trigger route syntax, the one place for it: normalisation (routes.ts matches on
+ * the result) and validation (the manifest readers report what is wrong and how to fix it).
  * `/cart`, `/users/:id`, `/users/...`, `/...`; a leading "/" is added and a
  * trailing "/" removed (`/` itself and a final `/...` stay as they are).
  */
@@ -10,8 +11,15 @@ const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** RFC 3986 path characters (pchar), "/" aside; "%" must start a %XX escape. */
 const PATH_CHAR = /^[A-Za-z0-9\-._~!$&'()*+,;=:@%]$/;
 
+/** Leading "/" added, one trailing "/" removed ("/" stays "/"). Does not touch "/...". */
+export function normaliseRoute(route: string): string {
+  let r = route.startsWith('/') ? route : `/${route}`;
+  if (r.length > 1 && r.endsWith('/')) r = r.slice(0, -1);
+  return r;
+}
+
 /** Validates a route as written and returns its normalised form. */
-export function normaliseRoute(written: string): RouteCheck {
+export function checkRoute(written: string): RouteCheck {
   const bad = (problem: string, fix: string): RouteCheck => ({ ok: false, problem, fix });
   const shown = JSON.stringify(written);
   for (const [ch, name] of [['?', 'a query string'], ['#', 'a fragment']] as const) {
@@ -19,8 +27,7 @@ export function normaliseRoute(written: string): RouteCheck {
       return bad(`route ${shown} contains "${ch}" (${name})`, 'Routes match paths only: remove everything from the "' + ch + '" on.');
     }
   }
-  let route = written.startsWith('/') ? written : `/${written}`;
-  if (route.length > 1 && route.endsWith('/')) route = route.slice(0, -1);
+  const route = normaliseRoute(written);
   if (route === '/') return { ok: true, route };
 
   const segments = route.slice(1).split('/');
