@@ -37,3 +37,28 @@ test('values, errors with their data, and slow services cross the bridge', async
   assert.deepEqual(msg.results[2], { ok: 'late' });
   assert.ok(msg.usPerCall < 5000, `${msg.usPerCall} µs per call`);
 });
+
+const BURST = `
+const { workerData, parentPort } = require('node:worker_threads');
+import(workerData.bridgeUrl).then(({ BridgeClient }) => {
+  const client = new BridgeClient(workerData.port, workerData.shared);
+  let failures = 0, wrong = 0;
+  for (let i = 0; i < workerData.calls; i++) {
+    try { if (client.call({ requestId: 1, componentId: 'c', capability: 'svc', method: 'echo', args: [i] }) !== i) wrong++; } catch { failures++; }
+  }
+  parentPort.postMessage({ failures, wrong });
+});
+`;
+
+test('20,000 back-to-back calls all get their own answer (none "woken without an answer")', async () => {
+  const server = new BridgeServer(new Map<string, ServiceHandler>([['svc', async (_m, args) => args[0]]]), () => new AbortController().signal);
+  const worker = new Worker(BURST, {
+    eval: true,
+    workerData: { bridgeUrl: new URL('./bridge.js', import.meta.url).href, port: server.workerPort, shared: server.shared, calls: 20_000 },
+    transferList: [server.workerPort as never],
+  });
+  const msg = (await new Promise((r) => worker.once('message', r))) as { failures: number; wrong: number };
+  await worker.terminate();
+  server.close();
+  assert.deepEqual(msg, { failures: 0, wrong: 0 });
+});
