@@ -121,7 +121,7 @@ describe('streaming uploads', () => {
   });
   after(async () => big?.stop());
 
-  // The guest splices the body into a sink (js-body /discard), so what is measured is the host's
+  // The guest skips over the body (js-body /discard), so what is measured is the host's
   // streaming path: socket → main thread → bridge → worker. (A JS guest that reads each piece
   // into its own heap, /count, grows its linear memory by about 140 MB per 100 MB upload before
   // StarlingMonkey collects: guest memory, capped by --guest-memory-mb.)
