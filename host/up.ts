@@ -23,6 +23,7 @@ import { llmServing } from './llm-serving.js';
 import { listen, parseListenAddress } from './listen-address.js';
 import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './openai/config.js';
 import type { OpenAiServer } from './openai/server.js';
+import { wasiInterfaces } from './wasi/index.js';
 import { detectHttpInterface } from './triggers/http/detect.js';
 import { createHttpTrigger, describeRoutes, HTTP_EXECUTOR_MODULE } from './triggers/http/server.js';
 
@@ -68,6 +69,11 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
+/** What a component may import: WASI 0.2 and every factor's interfaces. */
+function providedInterfaces(factors: readonly Factor[]): Set<string> {
+  return new Set([...wasiInterfaces(), ...factors.flatMap((f) => f.interfaces ?? [])]);
+}
+
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SPIN_TS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spin-ts');
 }
@@ -105,7 +111,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   }
 
   const guestMemoryMb = opts.guestMemoryMb ?? 512;
-  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, detectKind: detectHttpInterface, log });
+  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, detectKind: detectHttpInterface, provided: providedInterfaces(factors), log });
 
   const withGuests = configured.filter(([f]) => f.guestModule !== undefined);
   const components: ComponentSetup[] = [...prepared.values()].map((p) => ({

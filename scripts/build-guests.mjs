@@ -20,6 +20,7 @@ export const JS_GUESTS = {
   'js-files': 'http-files',
   'js-outbound': 'http-outbound',
   'js-body': 'http-handler',
+  'js-unsupported': 'http-unsupported',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

@@ -74,6 +74,27 @@ describe('manifest errors stop `spin-ts up`', () => {
     assert.match(r.stderr, /component 'hello'/);
     assert.match(r.stderr, /not a valid WebAssembly component/);
   });
+
+  test('a WebAssembly core module (a Spin 1.x app) is named as such, with what to do', async () => {
+    // The smallest valid core module: the magic number and version 1, no sections.
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "old.wasm"\n`), {
+      'old.wasm': '\0asm\u0001\0\0\0',
+    });
+    const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /component 'hello': old\.wasm is a WebAssembly core module \(a Spin 1\.x app or a WASI preview1 program\), not a component/);
+    assert.match(r.stderr, /rebuild it with a Spin 2 or later SDK/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /);
+  });
+
+  test('a component importing interfaces spin-ts does not provide is refused at start, naming each (function and resource imports)', async () => {
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "mqtt"\n[component.mqtt]\nsource = "${guest('js-unsupported')}"\n`));
+    const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /component 'mqtt' imports 'fermyon:spin\/config', 'fermyon:spin\/mqtt', which spin-ts does not provide/);
+    assert.match(r.stderr, /Build it against interfaces spin-ts supports \(.*fermyon:spin\/llm@2\.0\.0.*wasi:http\/outgoing-handler@0\.2/);
+    assert.doesNotMatch(r.stderr, /Serving/);
+  });
 });
 
 describe('CLI flag errors', () => {

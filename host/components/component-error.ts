@@ -1,7 +1,8 @@
 /** A component that cannot be run, named by its id (a user error: reported without a stack). */
-export class ComponentError extends Error {
+import { UserError } from '../user-error.js';
+
+export class ComponentError extends UserError {
   constructor(readonly componentId: string, message: string) {
     super(`component '${componentId}': ${message}`);
-    this.name = 'ComponentError';
   }
 }

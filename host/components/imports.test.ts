@@ -12,6 +12,9 @@ test('a version prefix accepts every patch; exact names accept only themselves',
   assert.equal(isProvided('fermyon:spin/llm@2.0.0', PROVIDED), true);
   assert.equal(isProvided('fermyon:spin/llm@3.0.0', PROVIDED), false);
   assert.equal(isProvided('spin:key-value/key-value@3.0.0', PROVIDED), false);
+  // jco drops the version of an interface imported in one version only
+  assert.equal(isProvided('wasi:io/streams', PROVIDED), true);
+  assert.equal(isProvided('fermyon:spin/key-value', PROVIDED), false);
 });
 
 test('a missing import is a start-up error naming the component, the interface and what is supported', () => {

@@ -5,7 +5,8 @@
  *
  * What is provided is a list of interface names, each either exact (`fermyon:spin/llm`,
  * `fermyon:spin/llm@2.0.0`) or with a version prefix (`wasi:io/streams@0.2` accepts any
- * 0.2.x patch).
+ * 0.2.x patch). jco reports an interface imported in one version only without its version
+ * (`fermyon:spin/key-value`): such a name is provided when any version of it is.
  */
 import { UserError } from '../user-error.js';
 
@@ -16,7 +17,7 @@ const VERSIONED = /^(.*)@(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)$/;
 export function isProvided(imported: string, provided: ReadonlySet<string>): boolean {
   if (provided.has(imported)) return true;
   const m = VERSIONED.exec(imported);
-  if (!m) return false;
+  if (!m) return [...provided].some((p) => p.replace(/@[^@]*$/, '') === imported);
   const [, name, version] = m as unknown as [string, string, string];
   const [major, minor] = version.split('.');
   return provided.has(`${name}@${major}.${minor}`);

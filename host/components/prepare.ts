@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, Component } from '../app/types.js';
 import { ComponentError } from './component-error.js';
+import { checkImports } from './imports.js';
 import { capMemory } from './memory-cap.js';
 import { transpileCached } from './transpile.js';
+import { wasmKindOfFile } from './wasm-kind.js';
 
 export interface PreparedComponent<Kind extends string = string> {
   component: Component;
@@ -23,10 +25,22 @@ export interface PrepareOptions<Kind extends string = string> {
   detectKind: (componentId: string, exports: string[]) => Kind;
   /** Cap on each instance's linear memory, in bytes. */
   guestMemoryBytes: number;
+  /** The interfaces the host provides (WASI and every factor's); importing anything else is refused. */
+  provided: ReadonlySet<string>;
   log: (line: string) => void;
 }
 
 async function prepareOne<Kind extends string>(component: Component, opts: PrepareOptions<Kind>): Promise<PreparedComponent<Kind>> {
+  const kind0 = await wasmKindOfFile(component.source);
+  if (kind0 === 'core-module') {
+    throw new ComponentError(
+      component.id,
+      `${component.sourceAsWritten} is a WebAssembly core module (a Spin 1.x app or a WASI preview1 program), not a component. spin-ts runs components: rebuild it with a Spin 2 or later SDK (e.g. \`spin build\` with a current template), which produces a component.`,
+    );
+  }
+  if (kind0 === 'not-wasm') {
+    throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: it is not WebAssembly at all (its first bytes are not \`\\0asm\`). Point source at the component's .wasm.`);
+  }
   let transpiled;
   try {
     transpiled = await transpileCached(component.source, opts.cacheDir);
@@ -34,6 +48,7 @@ async function prepareOne<Kind extends string>(component: Component, opts: Prepa
     throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: ${(err as Error).message}`);
   }
   const kind = opts.detectKind(component.id, transpiled.exports);
+  checkImports(component.id, transpiled.imports, opts.provided);
   const started = performance.now();
   const modules: Record<string, WebAssembly.Module> = {};
   await Promise.all(

@@ -1,5 +1,5 @@
 /** Assembles the WASI 0.2 import object a guest instance gets. */
-import { cliImports, type CliOptions } from './cli.js';
+import { cliImports, LineSink, type CliOptions } from './cli.js';
 import { clockImports } from './clocks.js';
 import { filesystemImports, type MountSpec } from './filesystem.js';
 import { httpTypesImports } from './http-types.js';
@@ -25,6 +25,12 @@ export function wasiImports(opts: WasiOptions): Record<string, object> {
     ...filesystemImports(opts.mounts),
     ...httpTypesImports,
   };
+}
+
+/** The WASI interfaces wasiImports provides, each for any 0.2.x patch (`wasi:io/streams@0.2`). */
+export function wasiInterfaces(): string[] {
+  const sink = new LineSink(() => {});
+  return Object.keys(wasiImports({ environment: [], mounts: [], stdout: sink, stderr: sink })).map((name) => `${name}@0.2`);
 }
 
 const VERSION_SUFFIX = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;

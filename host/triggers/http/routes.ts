@@ -34,6 +34,7 @@
  * kept in `spin-path-info` (`/test/` → `/`).
  */
 
+import { UserError } from '../../user-error.js';
 import { normaliseRoute } from "./route-syntax.js";
 
 /** Paths under this prefix are served by the host and never reach app routes. */
@@ -105,12 +106,7 @@ export interface RouteInfo {
   printPath: string;
 }
 
-export class RouteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "RouteError";
-  }
-}
+export class RouteError extends UserError {}
 
 /** Parses (and normalises) a route. Throws RouteError for a `:` segment with no name. */
 export function parseRoute(route: string): ParsedRoute {

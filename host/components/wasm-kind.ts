@@ -1,0 +1,23 @@
+/** Tells a component from a core module (or from something that is not WebAssembly) by its header. */
+import { open } from 'node:fs/promises';
+
+export type WasmKind = 'component' | 'core-module' | 'not-wasm';
+
+/** `\0asm`, then a 4-byte version: 1 (core module) or 0x0d with layer 1 (component). */
+export function wasmKind(header: Uint8Array): WasmKind {
+  if (header.length < 8 || header[0] !== 0 || header[1] !== 0x61 || header[2] !== 0x73 || header[3] !== 0x6d) return 'not-wasm';
+  if (header[6] === 1 && header[7] === 0) return 'component';
+  if (header[4] === 1 && header[5] === 0 && header[6] === 0 && header[7] === 0) return 'core-module';
+  return 'not-wasm';
+}
+
+export async function wasmKindOfFile(path: string): Promise<WasmKind> {
+  const fh = await open(path, 'r');
+  try {
+    const header = new Uint8Array(8);
+    const { bytesRead } = await fh.read(header, 0, 8, 0);
+    return wasmKind(header.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
