@@ -17,6 +17,7 @@ export const JS_GUESTS = {
   'js-inbound': 'inbound-http-only',
   'js-misbehave': 'http-handler',
   'js-llm': 'http-llm',
+  'js-kv': 'http-kv',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {
