@@ -9,12 +9,16 @@ import { KvError } from './api.js';
 import { resultTooLarge } from './limits.js';
 
 function makeClient(url: string) {
-  return createClient({
+  let connected = false;
+  const client = createClient({
     url,
     // A dead Redis fails the call at once (other(...)) rather than queueing it.
     disableOfflineQueue: true,
-    socket: { connectTimeout: 3000, reconnectStrategy: (retries) => (retries > 20 ? false : Math.min(50 * 2 ** retries, 2000)) },
+    // The first connection is tried once (the next open tries again); a lost one is retried.
+    socket: { connectTimeout: 3000, reconnectStrategy: (retries) => (!connected || retries > 20 ? false : Math.min(50 * 2 ** retries, 2000)) },
   }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  client.on('ready', () => (connected = true));
+  return client;
 }
 
 type Client = ReturnType<typeof makeClient>;
@@ -82,14 +86,18 @@ export class RedisClients {
         run(async (c) => {
           const out: string[] = [];
           let total = 0;
-          for await (const batch of c.scanIterator({ COUNT: 1000 })) {
+          // SCAN by hand: with Buffer replies, node-redis's scanIterator never sees cursor "0".
+          let cursor = '0';
+          do {
+            const [next, batch] = (await c.sendCommand(['SCAN', cursor, 'COUNT', '1000'])) as [Buffer | string, Array<Buffer | string>];
+            cursor = String(next);
             for (const k of batch) {
-              const key = Buffer.isBuffer(k) ? k.toString() : String(k);
+              const key = String(k);
               total += Buffer.byteLength(key);
               if (total > maxBytes) throw new KvError('other', resultTooLarge(total));
               out.push(key);
             }
-          }
+          } while (cursor !== '0');
           return out;
         }),
       getMany: (keys) => run(async (c) => (keys.length ? (await c.mGet(keys)).map(asBytes) : [])),
