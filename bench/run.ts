@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
 import { benchInstantiate } from './instantiate.js';
+import { benchKeyValue } from './key-value.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
 import { machine, REPO } from './support.js';
@@ -35,6 +36,11 @@ const sections: Record<string, Section> = {
     title: 'OpenAI-compatible API: streamed tokens/s and time to first token ÷ the engine called directly',
     command: 'npm run bench -- openai',
     run: async () => (await benchOpenAi()).markdown,
+  },
+  'key-value': {
+    title: 'Key-value: get/set per second through a guest ÷ the same backend called directly',
+    command: 'npm run bench -- key-value   (BENCH_KV_OPS=2000)',
+    run: async () => (await benchKeyValue()).markdown,
   },
   'cold-start': {
     title: 'Cold start',

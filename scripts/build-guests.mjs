@@ -21,6 +21,7 @@ export const JS_GUESTS = {
   'js-outbound': 'http-outbound',
   'js-body': 'http-handler',
   'js-unsupported': 'http-unsupported',
+  'js-kv': 'http-kv',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

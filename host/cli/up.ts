@@ -21,6 +21,14 @@ function parseEnvPairs(pairs: string[]): Record<string, string> {
   return env;
 }
 
+function parseKeyValues(pairs: string[]): Array<[string, string]> {
+  return pairs.map((pair) => {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--key-value: '${pair}' is not KEY=VALUE`);
+    return [pair.slice(0, eq), pair.slice(eq + 1)];
+  });
+}
+
 function positiveInt(flag: string) {
   return (v: string): number => {
     const n = Number(v);
@@ -55,6 +63,7 @@ export function upCommand(): Command {
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
     .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
+    .option('--key-value <KEY=VALUE>', 'set a key in the default key-value store at start (repeatable)', collect, [])
     .action(async (o) => {
       try {
         if (o.build) await buildApp(o.from);
@@ -72,6 +81,7 @@ export function upCommand(): Command {
           llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
           openaiListen: o.openaiListen,
           apiKeys: o.apiKey,
+          keyValues: parseKeyValues(o.keyValue),
         });
         if (o.preloadModels) {
           const models = appModels(running.app);

@@ -16,10 +16,12 @@ import { variablesFactor } from './variables/index.js';
 export interface FactorDeps {
   /** The LLM engine, shared with the OpenAI-compatible API; made on first use. */
   llmEngine: () => Promise<LlmEngine>;
+  /** `up --key-value KEY=VALUE` pairs, set in the default key-value store at start. */
+  keyValueSeeds?: ReadonlyArray<readonly [string, string]>;
 }
 
 export function appFactors(deps: FactorDeps): Factor[] {
-  return [variablesFactor, llmFactor(deps.llmEngine), outboundHttpFactor, keyValueFactor, sqliteFactor];
+  return [variablesFactor, llmFactor(deps.llmEngine), outboundHttpFactor, keyValueFactor({ seeds: deps.keyValueSeeds }), sqliteFactor];
 }
 
 /** The component-key owners of a factor list, for the manifest loader. */

@@ -1,0 +1,128 @@
+/**
+ * Redis stores through node-redis: one client per URL, connected on first open. Keys are
+ * Redis keys as they are (Spin does the same), so apps on several spin-ts processes, or on
+ * Spin, share data through one Redis. Counters are Redis integers (INCRBY).
+ */
+import { createClient, RESP_TYPES } from 'redis';
+import type { KvBackend } from './backend.js';
+import { KvError } from './api.js';
+import { resultTooLarge } from './limits.js';
+
+function makeClient(url: string) {
+  let connected = false;
+  const client = createClient({
+    url,
+    // A dead Redis fails the call at once (other(...)) rather than queueing it.
+    disableOfflineQueue: true,
+    // The first connection is tried once (the next open tries again); a lost one is retried.
+    socket: { connectTimeout: 3000, reconnectStrategy: (retries) => (!connected || retries > 20 ? false : Math.min(50 * 2 ** retries, 2000)) },
+  }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  client.on('ready', () => (connected = true));
+  return client;
+}
+
+type Client = ReturnType<typeof makeClient>;
+
+// Compare-and-swap in one server-side step: ARGV[1] is "1" when a value is expected.
+const CAS_SCRIPT = `local cur = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+  if cur ~= ARGV[2] then return 0 end
+elseif cur then return 0 end
+redis.call('SET', KEYS[1], ARGV[3])
+return 1`;
+
+function describe(url: string): string {
+  try {
+    const u = new URL(url);
+    u.password = u.password ? '***' : '';
+    return u.toString();
+  } catch {
+    return 'Redis';
+  }
+}
+
+export class RedisClients {
+  private readonly clients = new Map<string, Promise<Client>>();
+
+  private client(url: string): Promise<Client> {
+    let c = this.clients.get(url);
+    if (!c) {
+      const client = makeClient(url);
+      client.on('error', () => {
+        // Reported to the caller of the failing command; the event itself must be handled.
+      });
+      c = client.connect().then(() => client);
+      c.catch(() => this.clients.delete(url));
+      this.clients.set(url, c);
+    }
+    return c;
+  }
+
+  backend(url: string): KvBackend {
+    const shown = describe(url);
+    const run = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
+      let client: Client;
+      try {
+        client = await this.client(url);
+      } catch (err) {
+        throw new KvError('other', `cannot connect to Redis at ${shown}: ${(err as Error).message}`);
+      }
+      try {
+        return await fn(client);
+      } catch (err) {
+        if (err instanceof KvError) throw err;
+        throw new KvError('other', `Redis at ${shown}: ${(err as Error).message}`);
+      }
+    };
+    const asBytes = (v: unknown): Uint8Array | undefined => (v === null || v === undefined ? undefined : (v as Buffer));
+    return {
+      summary: `Redis at ${shown}`,
+      ready: () => run(async () => {}),
+      get: (key) => run(async (c) => asBytes(await c.get(key))),
+      set: (key, value) => run(async (c) => void (await c.set(key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)))),
+      delete: (key) => run(async (c) => void (await c.del(key))),
+      exists: (key) => run(async (c) => (await c.exists(key)) > 0),
+      keys: (maxBytes) =>
+        run(async (c) => {
+          const out: string[] = [];
+          let total = 0;
+          // SCAN by hand: with Buffer replies, node-redis's scanIterator never sees cursor "0".
+          let cursor = '0';
+          do {
+            const [next, batch] = (await c.sendCommand(['SCAN', cursor, 'COUNT', '1000'])) as [Buffer | string, Array<Buffer | string>];
+            cursor = String(next);
+            for (const k of batch) {
+              const key = String(k);
+              total += Buffer.byteLength(key);
+              if (total > maxBytes) throw new KvError('other', resultTooLarge(total));
+              out.push(key);
+            }
+          } while (cursor !== '0');
+          return out;
+        }),
+      getMany: (keys) => run(async (c) => (keys.length ? (await c.mGet(keys)).map(asBytes) : [])),
+      setMany: (entries) => run(async (c) => void (entries.length ? await c.mSet(entries.map(([k, v]) => [k, Buffer.from(v)] as [string, Buffer])) : undefined)),
+      deleteMany: (keys) => run(async (c) => void (keys.length ? await c.del(keys) : undefined)),
+      increment: (key, delta) => run(async (c) => BigInt(String(await c.sendCommand(['INCRBY', key, delta.toString()])))),
+      compareAndSwap: (key, expected, value) =>
+        run(async (c) => {
+          const args = [expected ? '1' : '0', expected ? Buffer.from(expected) : '', Buffer.from(value)];
+          const r = await c.sendCommand(['EVAL', CAS_SCRIPT, '1', key, ...args]);
+          return Number(r) === 1;
+        }),
+      async close() {},
+    };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.clients.values()];
+    this.clients.clear();
+    for (const c of all) {
+      try {
+        (await c).destroy();
+      } catch {
+        // never connected
+      }
+    }
+  }
+}
