@@ -51,6 +51,8 @@ export interface UpOptions {
   openaiListen?: string;
   /** API keys for that API (--api-key); the runtime config's [openai] api_keys and SPIN_TS_API_KEYS are added. */
   apiKeys?: string[];
+  /** --sqlite: statements (or @file.sql) run on the default SQLite database at start. */
+  sqlite?: string[];
 }
 
 export interface RunningApp {
@@ -78,7 +80,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   // The factors come first: they own manifest keys and runtime-config sections. The engine
   // they are handed is made on first use, once the runtime config is known.
   let getEngine: () => Promise<LlmEngine> = () => Promise.reject(new Error('the LLM engine is not set up yet'));
-  const factors: Factor[] = appFactors({ llmEngine: () => getEngine() });
+  const factors: Factor[] = appFactors({ llmEngine: () => getEngine(), sqliteSeed: opts.sqlite ?? [] });
   const app = await loadApp(opts.from, { owners: manifestOwners(factors) });
   const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [...runtimeConfigOwners(factors), openAiRuntimeConfig]);
   const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? join(app.baseDir, '.spin'));

@@ -16,10 +16,12 @@ import { variablesFactor } from './variables/index.js';
 export interface FactorDeps {
   /** The LLM engine, shared with the OpenAI-compatible API; made on first use. */
   llmEngine: () => Promise<LlmEngine>;
+  /** `spin-ts up --sqlite` values, run on the default database at start. */
+  sqliteSeed?: readonly string[];
 }
 
 export function appFactors(deps: FactorDeps): Factor[] {
-  return [variablesFactor, llmFactor(deps.llmEngine), outboundHttpFactor, keyValueFactor, sqliteFactor];
+  return [variablesFactor, llmFactor(deps.llmEngine), outboundHttpFactor, keyValueFactor, sqliteFactor({ seed: deps.sqliteSeed ?? [] })];
 }
 
 /** The component-key owners of a factor list, for the manifest loader. */
