@@ -40,4 +40,6 @@ export interface SqliteGuestConfig {
   /** Labels some other component of the app declared (opening one is access-denied). */
   elsewhere: string[];
   limits: ResultLimits;
+  /** How long a statement waits on a locked database (BUSY_TIMEOUT_MS unless a test shortens it). */
+  busyTimeoutMs: number;
 }

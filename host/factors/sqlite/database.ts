@@ -71,7 +71,7 @@ function toValue(x: unknown): [WitValue, number] {
 }
 
 /** Runs one statement with positional parameters; past `limits` it stops and fails with io(...). */
-export function execute(db: Connection, statement: string, parameters: readonly WitValue[], limits: ResultLimits): WitQueryResult {
+export function execute(db: Connection, statement: string, parameters: readonly WitValue[], limits: ResultLimits, busyTimeoutMs = BUSY_TIMEOUT_MS): WitQueryResult {
   try {
     const params = parameters.map(toParam);
     const stmt = db.prepare(statement);
@@ -99,6 +99,6 @@ export function execute(db: Connection, statement: string, parameters: readonly 
     }
     return { columns, rows };
   } catch (err) {
-    throw new SqliteFailure(toVariant(err));
+    throw new SqliteFailure(toVariant(err, busyTimeoutMs));
   }
 }

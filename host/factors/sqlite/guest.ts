@@ -12,10 +12,10 @@ import { execute, openDatabase, SqliteFailure, type Connection as Db } from './d
 /** This worker's connections, by database file: one each, shared by its components. */
 const connections = new Map<string, Db>();
 
-function connectionTo(file: string): Db {
+function connectionTo(file: string, busyTimeoutMs: number): Db {
   let db = connections.get(file);
   if (!db) {
-    db = openDatabase(file);
+    db = openDatabase(file, busyTimeoutMs);
     connections.set(file, db);
   }
   return db;
@@ -26,7 +26,7 @@ function fail(variant: WitSqliteError): never {
 }
 
 export const createGuestImports: GuestImportsFactory = (ctx) => {
-  const config = (ctx.config as SqliteGuestConfig | undefined) ?? { databases: {}, elsewhere: [], limits: { maxRows: 0, maxBytes: 0 } };
+  const config = (ctx.config as SqliteGuestConfig | undefined) ?? { databases: {}, elsewhere: [], limits: { maxRows: 0, maxBytes: 0 }, busyTimeoutMs: 0 };
   const elsewhere = new Set(config.elsewhere);
   const used = new Set<Db>();
 
@@ -35,7 +35,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     const file = Object.hasOwn(config.databases, label) ? config.databases[label] : undefined;
     if (file === undefined) fail(elsewhere.has(label) ? { tag: 'access-denied' } : { tag: 'no-such-database' });
     try {
-      const db = connectionTo(file);
+      const db = connectionTo(file, config.busyTimeoutMs);
       used.add(db);
       return db;
     } catch (err) {
@@ -44,7 +44,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   };
   const run = (db: Db, statement: string, parameters: WitValue[]) => {
     try {
-      return execute(db, statement, parameters, config.limits);
+      return execute(db, statement, parameters, config.limits, config.busyTimeoutMs);
     } catch (err) {
       fail(err instanceof SqliteFailure ? err.variant : { tag: 'io', val: String(err) });
     }

@@ -11,7 +11,7 @@ import type { App } from '../../app/types.js';
 import { displayPath, ManifestError } from '../../app/errors.js';
 import { locateField } from '../../app/toml-locate.js';
 import { componentData, type Factor } from '../factor.js';
-import { DEFAULT_LIMITS, type ResultLimits, type SqliteGuestConfig } from './api.js';
+import { BUSY_TIMEOUT_MS, DEFAULT_LIMITS, type ResultLimits, type SqliteGuestConfig } from './api.js';
 import type { SqliteRuntimeConfig } from './runtime-config.js';
 import { sqliteRuntimeConfig } from './runtime-config.js';
 import { runSeedStatements } from './seed.js';
@@ -24,6 +24,8 @@ export interface SqliteFactorOptions {
   /** `--sqlite` values (a statement, or `@file.sql`), run on `default` at start. */
   seed?: readonly string[];
   limits?: ResultLimits;
+  /** How long a statement waits on a locked database before io(...) (default BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number;
 }
 
 /** Spin's file name for the default database, inside the state directory. */
@@ -78,6 +80,7 @@ export function sqliteFactor(opts: SqliteFactorOptions = {}): Factor {
             databases: Object.fromEntries(own.map((label) => [label, files[label]!])),
             elsewhere: [...allLabels].filter((label) => !own.includes(label)),
             limits,
+            busyTimeoutMs: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
           };
         },
       };
