@@ -17,6 +17,7 @@ export const JS_GUESTS = {
   'js-inbound': 'inbound-http-only',
   'js-misbehave': 'http-handler',
   'js-llm': 'http-llm',
+  'js-sqlite': 'http-sqlite',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

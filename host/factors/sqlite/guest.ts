@@ -84,7 +84,9 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   };
 
   return {
-    imports: { 'fermyon:spin/sqlite@2.0.0': { Connection }, 'fermyon:spin/sqlite': v1 },
+    // jco's glue looks both interfaces up without their version: @2.0.0 takes `Connection`,
+    // the unversioned one takes `open`/`execute`/`close`, and the names do not collide.
+    imports: { 'fermyon:spin/sqlite': { Connection, ...v1 } },
     onInstance() {
       handles.clear();
       nextHandle = 1;

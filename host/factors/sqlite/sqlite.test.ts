@@ -63,6 +63,15 @@ test('sqlite factor (unversioned fermyon:spin/sqlite): a declared label opens; d
   });
 });
 
+test('sqlite factor: one import object serves both interfaces (jco looks them up without a version)', async () => {
+  await withHarness({}, async (h) => {
+    const r = await h.call(V1, 'open', ['default']);
+    assert.ok(r.ok);
+    const keys = await h.call(V1, 'close', [1]);
+    assert.deepEqual(keys, { ok: true, value: undefined });
+  });
+});
+
 test('sqlite factor (unversioned): a handle from another request, or never opened, is invalid-connection', async () => {
   await withHarness({}, async (h) => {
     await h.call(V1, 'open', ['default']);
