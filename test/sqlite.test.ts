@@ -5,6 +5,7 @@
  * --sqlite seeding and start-up errors.
  */
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -157,6 +158,68 @@ describe('sqlite (fermyon:spin/sqlite@2.0.0, js-sqlite guest)', () => {
     spin = await start();
     assert.deepEqual((await exec('web', 'SELECT v FROM persisted')).body.rows, [[{ type: 'text', value: 'kept' }]]);
     assert.deepEqual((await exec('admin', 'SELECT x FROM a', [], 'audit')).body.rows, [[{ type: 'text', value: 'only-audit' }]]);
+  });
+});
+
+const RUST_SQLITE = guest('rust-sqlite');
+
+describe('sqlite, unversioned fermyon:spin/sqlite (Spin 1.x handles, rust-sqlite guest)', { skip: !existsSync(RUST_SQLITE) && 'Rust guests not built' }, () => {
+  let app: RunningSpin;
+  before(async () => {
+    const m = await writeApp(`
+spin_manifest_version = 2
+[application]
+name = "sqlite-v1"
+[[trigger.http]]
+route = "/rust/..."
+component = "rust"
+[[trigger.http]]
+route = "/locked-out/..."
+component = "locked-out"
+[[trigger.http]]
+route = "/js/..."
+component = "js"
+[component.rust]
+source = "${RUST_SQLITE}"
+sqlite_databases = ["default"]
+[component.locked-out]
+source = "${RUST_SQLITE}"
+[component.js]
+source = "${guest('js-sqlite')}"
+sqlite_databases = ["default"]
+`);
+    app = await startSpin(['-f', m, '--state-dir', join(m, '..', 'state'), '--sqlite', "CREATE TABLE shared (v TEXT); INSERT INTO shared VALUES ('seeded')"]);
+  });
+  after(async () => {
+    await app?.stop();
+  });
+  const rust = async (path: string, body?: string) => {
+    const res = await fetch(app.url + path, body === undefined ? {} : { method: 'POST', body });
+    return { status: res.status, text: await res.text() };
+  };
+
+  test('every value type round-trips through parameters (i64::MIN/MAX, real, text, blob, null)', async () => {
+    assert.deepEqual(await rust('/rust/roundtrip'), { status: 200, text: 'ok' });
+  });
+
+  test('rows come back with their columns, and a v2 guest sees what a v1 guest wrote', async () => {
+    assert.equal((await rust('/rust/exec', "INSERT INTO shared VALUES ('from-rust')")).status, 200);
+    const r = await rust('/rust/exec', 'SELECT v, 7 AS n, 1.5 AS r, NULL AS z FROM shared ORDER BY rowid');
+    assert.deepEqual(JSON.parse(r.text), {
+      columns: ['v', 'n', 'r', 'z'],
+      rows: [
+        [{ type: 'text', value: 'seeded' }, { type: 'integer', value: '7' }, { type: 'real', value: 1.5 }, { type: 'null' }],
+        [{ type: 'text', value: 'from-rust' }, { type: 'integer', value: '7' }, { type: 'real', value: 1.5 }, { type: 'null' }],
+      ],
+    });
+    const js = await fetch(app.url + '/js/exec', { method: 'POST', body: JSON.stringify({ sql: "SELECT count(*) FROM shared WHERE v = 'from-rust'" }) });
+    assert.deepEqual(((await js.json()) as ExecReply).rows, [[{ type: 'integer', value: '1' }]]);
+  });
+
+  test('errors: access-denied, no-such-database, and SQLite\'s message in io', async () => {
+    assert.deepEqual(await rust('/locked-out/exec', 'SELECT 1'), { status: 403, text: '{"error":{"kind":"access-denied","message":null}}' });
+    assert.deepEqual(await rust('/rust/exec?db=nope', 'SELECT 1'), { status: 404, text: '{"error":{"kind":"no-such-database","message":null}}' });
+    assert.deepEqual(await rust('/rust/exec', 'SELEC 1'), { status: 400, text: '{"error":{"kind":"io","message":"near \\"SELEC\\": syntax error"}}' });
   });
 });
 
