@@ -9,6 +9,7 @@ import { benchHttp } from './http.js';
 import { benchInstantiate } from './instantiate.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
+import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
 
 type Section = { title: string; command: string; run: () => Promise<string> };
@@ -35,6 +36,11 @@ const sections: Record<string, Section> = {
     title: 'OpenAI-compatible API: streamed tokens/s and time to first token ÷ the engine called directly',
     command: 'npm run bench -- openai',
     run: async () => (await benchOpenAi()).markdown,
+  },
+  sqlite: {
+    title: 'SQLite: query latency through a guest beside direct; where statements run; libsql beside better-sqlite3',
+    command: 'BENCH_BETTER_SQLITE3=/tmp/sqlt/node_modules npm run bench -- sqlite',
+    run: async () => (await benchSqlite()).markdown,
   },
   'cold-start': {
     title: 'Cold start',
