@@ -10,6 +10,7 @@ import { benchInstantiate } from './instantiate.js';
 import { benchKeyValue } from './key-value.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
+import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
 
 type Section = { title: string; command: string; run: () => Promise<string> };
@@ -41,6 +42,11 @@ const sections: Record<string, Section> = {
     title: 'Key-value: get/set per second through a guest ÷ the same backend called directly',
     command: 'npm run bench -- key-value   (BENCH_KV_OPS=2000)',
     run: async () => (await benchKeyValue()).markdown,
+  },
+  sqlite: {
+    title: 'SQLite: query latency through a guest beside direct; where statements run; libsql beside better-sqlite3',
+    command: 'BENCH_BETTER_SQLITE3=/tmp/sqlt/node_modules npm run bench -- sqlite',
+    run: async () => (await benchSqlite()).markdown,
   },
   'cold-start': {
     title: 'Cold start',

@@ -57,6 +57,8 @@ export interface UpOptions {
   apiKeys?: string[];
   /** --key-value KEY=VALUE: set in the default key-value store at start. */
   keyValues?: Array<[string, string]>;
+  /** --sqlite: statements (or @file.sql) run on the default SQLite database at start. */
+  sqlite?: string[];
 }
 
 export interface RunningApp {
@@ -89,7 +91,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   // The factors come first: they own manifest keys and runtime-config sections. The engine
   // they are handed is made on first use, once the runtime config is known.
   let getEngine: () => Promise<LlmEngine> = () => Promise.reject(new Error('the LLM engine is not set up yet'));
-  const factors: Factor[] = appFactors({ llmEngine: () => getEngine(), keyValueSeeds: opts.keyValues });
+  const factors: Factor[] = appFactors({ llmEngine: () => getEngine(), keyValueSeeds: opts.keyValues, sqliteSeed: opts.sqlite ?? [] });
   const app = await loadApp(opts.from, { owners: manifestOwners(factors) });
   const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [...runtimeConfigOwners(factors), openAiRuntimeConfig]);
   const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? join(app.baseDir, '.spin'));

@@ -22,6 +22,7 @@ export const JS_GUESTS = {
   'js-body': 'http-handler',
   'js-unsupported': 'http-unsupported',
   'js-kv': 'http-kv',
+  'js-sqlite': 'http-sqlite',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

@@ -33,6 +33,7 @@ export const RUST_GUESTS = [
   { name: 'rust-hello', dir: 'guest-examples/rust-hello' },
   { name: 'rust-llm', dir: 'guest-examples/rust-llm' },
   { name: 'rust-trap', dir: 'guest-examples/rust-trap' },
+  { name: 'rust-sqlite', dir: 'guest-examples/rust-sqlite', world: 'spin-ts:examples/inbound-http-v1-sqlite' },
   // Test-only: reports what crossed the ABI (test/rust-abi.test.ts).
   { name: 'rust-abi-probe', dir: 'guest-examples/rust/abi-probe' },
 ];
@@ -193,12 +194,12 @@ export async function buildRustGuests(options = {}) {
         const embedded = await jco.componentEmbed({
           binary: readFileSync(c.core),
           witPath: WIT_DIR,
-          world: WORLD,
+          world: c.guest.world ?? WORLD,
         });
         component = await jco.componentNew(embedded, undefined);
       } catch (err) {
         throw new BuildError(
-          `componentizing ${c.guest.name} (world ${WORLD}, wit ${WIT_DIR}) failed: ${err?.message ?? err}\n` +
+          `componentizing ${c.guest.name} (world ${c.guest.world ?? WORLD}, wit ${WIT_DIR}) failed: ${err?.message ?? err}\n` +
             '(If wit/ cannot be read: @bytecodealliance/preview2-shim >= 0.26 starts with no preopened folders.)',
         );
       }

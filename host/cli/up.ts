@@ -62,6 +62,7 @@ export function upCommand(): Command {
     })
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
+    .option('--sqlite <statement>', 'SQL to run on the default SQLite database at start, or @file.sql (repeatable)', collect, [])
     .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
     .option('--key-value <KEY=VALUE>', 'set a key in the default key-value store at start (repeatable)', collect, [])
     .action(async (o) => {
@@ -82,6 +83,7 @@ export function upCommand(): Command {
           openaiListen: o.openaiListen,
           apiKeys: o.apiKey,
           keyValues: parseKeyValues(o.keyValue),
+          sqlite: o.sqlite,
         });
         if (o.preloadModels) {
           const models = appModels(running.app);

@@ -18,10 +18,18 @@ export interface FactorDeps {
   llmEngine: () => Promise<LlmEngine>;
   /** `up --key-value KEY=VALUE` pairs, set in the default key-value store at start. */
   keyValueSeeds?: ReadonlyArray<readonly [string, string]>;
+  /** `spin-ts up --sqlite` values, run on the default database at start. */
+  sqliteSeed?: readonly string[];
 }
 
 export function appFactors(deps: FactorDeps): Factor[] {
-  return [variablesFactor, llmFactor(deps.llmEngine), outboundHttpFactor, keyValueFactor({ seeds: deps.keyValueSeeds }), sqliteFactor];
+  return [
+    variablesFactor,
+    llmFactor(deps.llmEngine),
+    outboundHttpFactor,
+    keyValueFactor({ seeds: deps.keyValueSeeds }),
+    sqliteFactor({ seed: deps.sqliteSeed ?? [] }),
+  ];
 }
 
 /** The component-key owners of a factor list, for the manifest loader. */

@@ -29,6 +29,9 @@
 use std::alloc::{self, Layout};
 use std::ptr;
 
+mod sqlite;
+pub(crate) use sqlite::{sqlite_close, sqlite_execute, sqlite_open};
+
 use crate::http::{IntoResponse, Method, Request, Response};
 use crate::llm::{
     EmbeddingsResult, EmbeddingsUsage, Error as LlmError, InferencingParams, InferencingResult,

@@ -2,7 +2,8 @@
 //!
 //! Guests built with it target the WIT world `spin-ts:examples/inbound-http`
 //! (see `wit/worlds.wit`): they export `fermyon:spin/inbound-http` and may
-//! import `fermyon:spin/llm@2.0.0` and `fermyon:spin/variables@2.0.0`.
+//! import `fermyon:spin/llm@2.0.0`, `fermyon:spin/variables@2.0.0` and (world
+//! `spin-ts:examples/inbound-http-v1-sqlite`) the unversioned `fermyon:spin/sqlite`.
 //!
 //! Everything that touches raw memory lives in [`abi`]; the rest of the crate
 //! (and every guest) is safe Rust:
@@ -28,6 +29,7 @@ pub mod abi;
 pub mod http;
 pub mod json;
 pub mod llm;
+pub mod sqlite;
 pub mod variables;
 
 pub use http::{IntoResponse, Method, Request, Response};

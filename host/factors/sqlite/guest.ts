@@ -1,0 +1,107 @@
+/**
+ * Guest side of fermyon:spin/sqlite, in the worker: both the resource-based @2.0.0
+ * interface and the handle-based unversioned (Spin 1.x) one. Statements run right here,
+ * on this worker's own connection to each database (WAL, busy timeout), with no bridge
+ * hop; a component reaches only the labels in its `sqlite_databases`.
+ */
+import type { GuestImportsFactory } from '../factor.js';
+import { GuestResultError } from '../guest-error.js';
+import type { SqliteGuestConfig, WitSqliteError, WitValue } from './api.js';
+import { execute, openDatabase, SqliteFailure, type Connection as Db } from './database.js';
+
+/** This worker's connections, by database file: one each, shared by its components. */
+const connections = new Map<string, Db>();
+
+function connectionTo(file: string, busyTimeoutMs: number): Db {
+  let db = connections.get(file);
+  if (!db) {
+    db = openDatabase(file, busyTimeoutMs);
+    connections.set(file, db);
+  }
+  return db;
+}
+
+function fail(variant: WitSqliteError): never {
+  throw new GuestResultError(variant);
+}
+
+export const createGuestImports: GuestImportsFactory = (ctx) => {
+  const config = (ctx.config as SqliteGuestConfig | undefined) ?? { databases: {}, elsewhere: [], limits: { maxRows: 0, maxBytes: 0 }, busyTimeoutMs: 0 };
+  const elsewhere = new Set(config.elsewhere);
+  const used = new Set<Db>();
+
+  /** The connection for `label`, or the WIT error the guest gets. */
+  const open = (label: string): Db => {
+    const file = Object.hasOwn(config.databases, label) ? config.databases[label] : undefined;
+    if (file === undefined) fail(elsewhere.has(label) ? { tag: 'access-denied' } : { tag: 'no-such-database' });
+    try {
+      const db = connectionTo(file, config.busyTimeoutMs);
+      used.add(db);
+      return db;
+    } catch (err) {
+      fail(err instanceof SqliteFailure ? err.variant : { tag: 'io', val: String(err) });
+    }
+  };
+  const run = (db: Db, statement: string, parameters: WitValue[]) => {
+    try {
+      return execute(db, statement, parameters, config.limits, config.busyTimeoutMs);
+    } catch (err) {
+      fail(err instanceof SqliteFailure ? err.variant : { tag: 'io', val: String(err) });
+    }
+  };
+
+  /** fermyon:spin/sqlite@2.0.0 `connection`. */
+  class Connection {
+    readonly #db: Db;
+    private constructor(db: Db) {
+      this.#db = db;
+    }
+    static open(database: string): Connection {
+      return new Connection(open(database));
+    }
+    execute(statement: string, parameters: WitValue[]) {
+      return run(this.#db, statement, parameters);
+    }
+  }
+
+  // Spin 1.x: connections are u32 handles, valid for the instance (one request).
+  const handles = new Map<number, Db>();
+  let nextHandle = 1;
+  const v1 = {
+    open(database: string): number {
+      const db = open(database);
+      handles.set(nextHandle, db);
+      return nextHandle++;
+    },
+    execute(conn: number, statement: string, parameters: WitValue[]) {
+      const db = handles.get(conn);
+      if (!db) fail({ tag: 'invalid-connection' });
+      return run(db, statement, parameters);
+    },
+    close(conn: number): void {
+      handles.delete(conn);
+    },
+  };
+
+  return {
+    // jco's glue looks both interfaces up without their version: @2.0.0 takes `Connection`,
+    // the unversioned one takes `open`/`execute`/`close`, and the names do not collide.
+    imports: { 'fermyon:spin/sqlite': { Connection, ...v1 } },
+    onInstance() {
+      handles.clear();
+      nextHandle = 1;
+    },
+    onRequestEnd() {
+      // A transaction the guest left open must not keep the database locked for others.
+      for (const db of used) {
+        try {
+          if (db.inTransaction) db.exec('ROLLBACK');
+        } catch (err) {
+          ctx.log(`sqlite: could not roll back a transaction left open: ${(err as Error).message}`);
+        }
+      }
+      used.clear();
+      handles.clear();
+    },
+  };
+};
