@@ -50,6 +50,32 @@ async function stillServes(): Promise<void> {
   assert.equal(r.text, 'ok\n');
 }
 
+describe('memory exhaustion under load', () => {
+  // With a timeout the guests cannot reach, every one of them dies of its memory: each must be
+  // a 500, also when several die at once (the worker's death, not a timer, decides).
+  let roomy: RunningSpin;
+  before(async () => {
+    const manifest = await writeApp(`
+spin_manifest_version = 2
+[application]
+name = "oom"
+[[trigger.http]]
+route = "/bad/..."
+component = "bad"
+[component.bad]
+source = "${guest('js-misbehave')}"
+`);
+    roomy = await startSpin(['-f', manifest, '--request-timeout', '60s', '--guest-memory-mb', '128', '--workers', '3']);
+  });
+  after(async () => roomy?.stop());
+
+  test('6 memory-exhausting requests at once on 3 workers: 500 every time, and service goes on', async () => {
+    const statuses = await Promise.all(Array.from({ length: 6 }, () => fetch(`${roomy.url}/bad/oom`).then((r) => r.status)));
+    assert.deepEqual(statuses, [500, 500, 500, 500, 500, 500]);
+    assert.equal(await (await fetch(`${roomy.url}/bad/ok`)).text(), 'ok\n');
+  });
+});
+
 describe('isolation', () => {
   test('a JS guest that throws → 500, and the host keeps serving', async () => {
     const r = await get('/bad/trap');
@@ -76,6 +102,7 @@ describe('isolation', () => {
   });
 
   test('a guest that exhausts its memory → 500, and the host keeps serving', async () => {
+    // 504 too: on a loaded machine filling 128 MiB can outlast this app's 1.5 s timeout.
     const r = await get('/bad/oom');
     assert.ok(r.status === 500 || r.status === 504, `status ${r.status}`);
     await stillServes();

@@ -64,6 +64,8 @@ class PoolWorker {
   readonly ready: Promise<void>;
   job: Job | undefined;
   dead = false;
+  /** Its request ran out of time and it is being terminated: how it dies decides 504 or 500. */
+  timingOut = false;
 
   constructor(pool: WorkerPool, opts: PoolOptions) {
     const services = new Map(opts.services).set(REQUEST_SERVICE, (method, args, ctx) => {
@@ -150,7 +152,7 @@ export class WorkerPool {
 
   private release(w: PoolWorker): void {
     w.job = undefined;
-    if (w.dead || this.closed) return;
+    if (w.dead || w.timingOut || this.closed) return;
     let next: Job | undefined;
     while ((next = this.queue.shift())) {
       if (!next.signal.aborted) return this.run(w, next);
@@ -227,8 +229,10 @@ export class WorkerPool {
   private timeout(w: PoolWorker, job: Job): void {
     if (job.settled || w.job !== job) return;
     job.controller.abort(new Error('request timed out'));
-    this.opts.log(`[${job.componentId}] request timed out after ${this.opts.requestTimeoutMs} ms: worker terminated and replaced`);
-    this.replace(w, new GuestFailure(504, `the guest did not finish within ${this.opts.requestTimeoutMs} ms`));
+    // Terminate first and let its death decide: a guest that ran out of memory while the
+    // timer fired (a worker dying of OOM under load can take that long) is a 500, not a 504.
+    w.timingOut = true;
+    void w.worker.terminate();
   }
 
   private replace(w: PoolWorker, failure: GuestFailure): void {
@@ -251,6 +255,10 @@ export class WorkerPool {
   onExit(w: PoolWorker, err: Error): void {
     if (w.dead) return;
     const oom = /ERR_WORKER_OUT_OF_MEMORY/.test((err as { code?: string }).code ?? '') || /out of memory/i.test(err.message);
+    if (w.timingOut && !oom) {
+      this.opts.log(`[${w.job?.componentId}] request timed out after ${this.opts.requestTimeoutMs} ms: worker terminated and replaced`);
+      return this.replace(w, new GuestFailure(504, `the guest did not finish within ${this.opts.requestTimeoutMs} ms`));
+    }
     this.opts.log(`guest worker died (${oom ? 'out of memory' : err.message}); starting a new one`);
     this.replace(w, new GuestFailure(500, oom ? 'the guest ran out of memory' : `the guest worker died: ${err.message}`));
   }
