@@ -51,6 +51,8 @@ export interface UpOptions {
   openaiListen?: string;
   /** API keys for that API (--api-key); the runtime config's [openai] api_keys and SPIN_TS_API_KEYS are added. */
   apiKeys?: string[];
+  /** Browser origins allowed to call that API (--cors-origin; `*`: any). */
+  corsOrigins?: string[];
 }
 
 export interface RunningApp {
@@ -74,6 +76,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   const env = opts.processEnv ?? process.env;
   const { host, port } = parseListenAddress('--listen', opts.listen);
   const openaiAddr = opts.openaiListen === undefined ? undefined : parseListenAddress('--openai-listen', opts.openaiListen);
+  if (!openaiAddr && (opts.corsOrigins?.length ?? 0) > 0) throw new Error('--cors-origin applies to the OpenAI-compatible API: add --openai-listen');
 
   // The factors come first: they own manifest keys and runtime-config sections. The engine
   // they are handed is made on first use, once the runtime config is known.
@@ -90,6 +93,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     engine: opts.llm,
     api: openaiAddr !== undefined,
     apiKeys: opts.apiKeys,
+    corsOrigins: opts.corsOrigins,
     env,
     log,
   });

@@ -53,6 +53,7 @@ export function upCommand(): Command {
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
     .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
+    .option('--cors-origin <origin>', "a browser origin allowed to call the OpenAI-compatible API, e.g. http://localhost:5173, or '*' for any (repeatable; default none)", collect, [])
     .action(async (o) => {
       try {
         if (o.build) await buildApp(o.from);
@@ -69,6 +70,7 @@ export function upCommand(): Command {
           llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
           openaiListen: o.openaiListen,
           apiKeys: o.apiKey,
+          corsOrigins: o.corsOrigin,
         });
         if (o.preloadModels) {
           const models = appModels(running.app);
