@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
 import { benchInstantiate } from './instantiate.js';
+import { benchGrammar } from './grammar.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
 import { machine, REPO } from './support.js';
@@ -35,6 +36,11 @@ const sections: Record<string, Section> = {
     title: 'OpenAI-compatible API: streamed tokens/s and time to first token ÷ the engine called directly',
     command: 'npm run bench -- openai',
     run: async () => (await benchOpenAi()).markdown,
+  },
+  grammar: {
+    title: 'Structured output: per-token cost of a grammar-constrained generation ÷ an unconstrained one',
+    command: 'npm run bench -- grammar   (BENCH_GRAMMAR_THREADS, BENCH_GRAMMAR_TOKENS, BENCH_GRAMMAR_RUNS)',
+    run: async () => (await benchGrammar()).markdown,
   },
   'cold-start': {
     title: 'Cold start',
