@@ -34,7 +34,16 @@ const MODES: Array<{ label: string; constraint?: OutputConstraint }> = [
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function params(run: number, constraint: OutputConstraint | undefined): InferParams {
-  return { maxTokens: TOKENS, temperature: 0.8, topK: 40, topP: 0.95, repeatPenalty: 1.1, repeatPenaltyLastNTokenCount: 64, seed: 2000 + run, ...(constraint ? { constraint } : {}) };
+  return {
+    maxTokens: TOKENS,
+    temperature: 0.8,
+    topK: 40,
+    topP: 0.95,
+    repeatPenalty: 1.1,
+    repeatPenaltyLastNTokenCount: 64,
+    seed: 2000 + run,
+    ...(constraint ? { constraint } : {}),
+  };
 }
 
 export async function benchGrammar(): Promise<{ markdown: string }> {
@@ -44,7 +53,14 @@ export async function benchGrammar(): Promise<{ markdown: string }> {
     await mkdir(dir, { recursive: true });
     await generateModel('tiny-llama', path);
   }
-  const engine = new LocalLlamaEngine({ modelTable: { [MODEL]: { path, kind: 'completion', contextSize: 2048 } }, stateDir: join(REPO, '.spin'), threads: THREADS, slots: 1, gpu: 'cpu', log: () => undefined });
+  const engine = new LocalLlamaEngine({
+    modelTable: { [MODEL]: { path, kind: 'completion', contextSize: 2048 } },
+    stateDir: join(REPO, '.spin'),
+    threads: THREADS,
+    slots: 1,
+    gpu: 'cpu',
+    log: () => undefined,
+  });
   const perToken: number[][] = MODES.map(() => []);
   const tokens: number[][] = MODES.map(() => []);
   try {

@@ -92,7 +92,14 @@ describe('structured output', () => {
   });
 
   test('response_format json_object: a JSON object', async () => {
-    const r = await client.chat.completions.create({ model: MODEL, messages: ask, max_completion_tokens: 400, seed: 7, temperature: 0.2, response_format: { type: 'json_object' } });
+    const r = await client.chat.completions.create({
+      model: MODEL,
+      messages: ask,
+      max_completion_tokens: 400,
+      seed: 7,
+      temperature: 0.2,
+      response_format: { type: 'json_object' },
+    });
     const choice = r.choices[0]!;
     if (choice.finish_reason === 'stop') assert.equal(typeof JSON.parse(choice.message.content!), 'object');
     else assert.match(choice.message.content!, /^\s*\{/); // cut by the token limit: still the start of an object

@@ -27,8 +27,14 @@ const MAX_U32 = 2 ** 32 - 1;
 
 /** Fields that cannot change the answer: accepted whatever they hold. */
 export const NO_EFFECT_FIELDS: readonly string[] = [
-  'user', 'metadata', 'store', 'service_tier', 'prompt_cache_key', 'safety_identifier', // OpenAI
-  'cache_prompt', 'id_slot', // llama-server: the KV-cache prefix is always reused
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier', // OpenAI
+  'cache_prompt',
+  'id_slot', // llama-server: the KV-cache prefix is always reused
   'keep_alive', // Ollama: models stay loaded while the server runs
   'parallel_tool_calls', // only means something with tools, which are refused when non-empty
 ];
@@ -93,7 +99,8 @@ export function checkNoOpOnly(f: Fields, endpoint: Endpoint): void {
 function readLogitBias(f: Fields): Record<number, number> | undefined {
   const v = f.raw('logit_bias');
   if (v === undefined) return undefined;
-  if (!isJsonObject(v)) throw ApiError.badRequest(`'logit_bias': expected an object of token id → bias, got ${describeValue(v)}`, 'logit_bias', 'invalid_value');
+  if (!isJsonObject(v))
+    throw ApiError.badRequest(`'logit_bias': expected an object of token id → bias, got ${describeValue(v)}`, 'logit_bias', 'invalid_value');
   const out: Record<number, number> = {};
   for (const [key, bias] of Object.entries(v)) {
     if (!/^\d+$/.test(key)) throw ApiError.badRequest(`'logit_bias': the key "${key}" is not a token id`, 'logit_bias', 'invalid_value');
@@ -117,24 +124,41 @@ function readConstraint(f: Fields): OutputConstraint | undefined {
     if (type === 'json_object') found.push({ type: 'json', param: 'response_format' });
     else if (type === 'json_schema') {
       const js = rf.optObject('json_schema');
-      if (!js) throw ApiError.badRequest("'response_format.json_schema' is required with type \"json_schema\": {name, schema, strict}", 'response_format.json_schema', 'missing_required_parameter');
+      if (!js)
+        throw ApiError.badRequest(
+          '\'response_format.json_schema\' is required with type "json_schema": {name, schema, strict}',
+          'response_format.json_schema',
+          'missing_required_parameter',
+        );
       js.requiredString('name', 'the schema name');
       js.optBoolean('strict');
       const schema = js.optObject('schema');
       // no schema: any JSON object, as OpenAI
-      found.push(schema ? { type: 'json_schema', schema: schema.body, param: 'response_format.json_schema.schema' } : { type: 'json', param: 'response_format' });
+      found.push(
+        schema ? { type: 'json_schema', schema: schema.body, param: 'response_format.json_schema.schema' } : { type: 'json', param: 'response_format' },
+      );
     } else if (type !== 'text') {
-      throw ApiError.badRequest(`'response_format.type': expected "text", "json_object" or "json_schema", got ${describeValue(type)}`, 'response_format.type', 'invalid_value');
+      throw ApiError.badRequest(
+        `'response_format.type': expected "text", "json_object" or "json_schema", got ${describeValue(type)}`,
+        'response_format.type',
+        'invalid_value',
+      );
     }
   }
   const schema = f.optObject('json_schema');
   if (schema) found.push({ type: 'json_schema', schema: schema.body, param: 'json_schema' });
   const grammar = f.raw('grammar');
   if (grammar !== undefined) {
-    if (typeof grammar !== 'string') throw ApiError.badRequest(`'grammar': expected a GBNF grammar string, got ${describeValue(grammar)}`, 'grammar', 'invalid_value');
+    if (typeof grammar !== 'string')
+      throw ApiError.badRequest(`'grammar': expected a GBNF grammar string, got ${describeValue(grammar)}`, 'grammar', 'invalid_value');
     if (grammar.trim() !== '') found.push({ type: 'gbnf', grammar, param: 'grammar' });
   }
-  if (found.length > 1) throw ApiError.badRequest(`'${found[1]!.param}': only one of response_format, json_schema and grammar may constrain the output`, found[1]!.param, 'invalid_value');
+  if (found.length > 1)
+    throw ApiError.badRequest(
+      `'${found[1]!.param}': only one of response_format, json_schema and grammar may constrain the output`,
+      found[1]!.param,
+      'invalid_value',
+    );
   return found[0];
 }
 
