@@ -8,6 +8,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
 import { benchInstantiate } from './instantiate.js';
 import { benchKeyValue } from './key-value.js';
+import { benchGrammar } from './grammar.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
 import { benchSqlite } from './sqlite.js';
@@ -47,6 +48,11 @@ const sections: Record<string, Section> = {
     title: 'SQLite: query latency through a guest beside direct; where statements run; libsql beside better-sqlite3',
     command: 'BENCH_BETTER_SQLITE3=/tmp/sqlt/node_modules npm run bench -- sqlite',
     run: async () => (await benchSqlite()).markdown,
+  },
+  grammar: {
+    title: 'Structured output: per-token cost of a grammar-constrained generation ÷ an unconstrained one',
+    command: 'npm run bench -- grammar   (BENCH_GRAMMAR_THREADS, BENCH_GRAMMAR_TOKENS, BENCH_GRAMMAR_RUNS)',
+    run: async () => (await benchGrammar()).markdown,
   },
   'cold-start': {
     title: 'Cold start',

@@ -9,6 +9,7 @@ import type { LlmRuntimeConfig } from './llm/runtime-config.js';
 import { instrumentEngine, type InstrumentedEngine } from './observability/engine-metrics.js';
 import { ServingMetrics } from './observability/metrics.js';
 import { collectApiKeys } from './openai/auth.js';
+import { parseCorsOrigins } from './openai/cors.js';
 import { checkChatTemplates } from './openai/chat-template.js';
 import type { OpenAiRuntimeConfig } from './openai/config.js';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
@@ -24,6 +25,8 @@ export interface LlmServingOptions {
   api: boolean;
   /** --api-key values; the runtime config's [openai] api_keys and SPIN_TS_API_KEYS are added. */
   apiKeys?: readonly string[] | undefined;
+  /** --cors-origin values: browser origins allowed to call the API. */
+  corsOrigins?: readonly string[] | undefined;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
 }
@@ -41,7 +44,9 @@ export interface LlmServing {
 export function llmServing(opts: LlmServingOptions): LlmServing {
   const metrics = opts.api ? new ServingMetrics() : undefined;
   let apiKeys: string[] = [];
+  let corsOrigins: string[] = [];
   if (opts.api) {
+    corsOrigins = parseCorsOrigins(opts.corsOrigins ?? []);
     // A template that cannot render stops the start, before anything listens.
     checkChatTemplates(opts.llm.llmModels, opts.runtimeConfigPath);
     apiKeys = collectApiKeys({ config: opts.openai.apiKeys, flags: opts.apiKeys, env: opts.env.SPIN_TS_API_KEYS });
@@ -56,7 +61,7 @@ export function llmServing(opts: LlmServingOptions): LlmServing {
     started: () => enginePromise !== undefined,
     async startApi(addr) {
       if (!metrics) throw new Error('llmServing: the API was not asked for');
-      return startOpenAiServer({ ...addr, engine, apiKeys, metrics, log: opts.log });
+      return startOpenAiServer({ ...addr, engine, apiKeys, corsOrigins, metrics, log: opts.log });
     },
     async close() {
       if (enginePromise) await (await enginePromise).close();

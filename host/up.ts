@@ -59,6 +59,8 @@ export interface UpOptions {
   keyValues?: Array<[string, string]>;
   /** --sqlite: statements (or @file.sql) run on the default SQLite database at start. */
   sqlite?: string[];
+  /** Browser origins allowed to call that API (--cors-origin; `*`: any). */
+  corsOrigins?: string[];
 }
 
 export interface RunningApp {
@@ -87,6 +89,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   const env = opts.processEnv ?? process.env;
   const { host, port } = parseListenAddress('--listen', opts.listen);
   const openaiAddr = opts.openaiListen === undefined ? undefined : parseListenAddress('--openai-listen', opts.openaiListen);
+  if (!openaiAddr && (opts.corsOrigins?.length ?? 0) > 0) throw new Error('--cors-origin applies to the OpenAI-compatible API: add --openai-listen');
 
   // The factors come first: they own manifest keys and runtime-config sections. The engine
   // they are handed is made on first use, once the runtime config is known.
@@ -103,6 +106,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     engine: opts.llm,
     api: openaiAddr !== undefined,
     apiKeys: opts.apiKeys,
+    corsOrigins: opts.corsOrigins,
     env,
     log,
   });

@@ -39,6 +39,7 @@ export function modelsCommand(): Command {
     .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir, [openai] api_keys')
     .option('--state-dir <dir>', 'where <state-dir>/ai-models holds GGUF models (default: state_dir from the runtime config, else ./.spin)')
     .option('--api-key <key>', 'a key clients must send as "Authorization: Bearer <key>" (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
+    .option('--cors-origin <origin>', "a browser origin allowed to call the API, e.g. http://localhost:5173, or '*' for any (repeatable; default none)", collect, [])
     .option('--llm-threads <n>', 'CPU threads for llama.cpp (default: physical cores)', integerAtLeast('--llm-threads', 1))
     .option('--llm-slots <n>', 'requests decoded together per model', integerAtLeast('--llm-slots', 1), 4)
     .option('--llm-queue <n>', 'requests that may wait for a slot before 503 busy', integerAtLeast('--llm-queue', 0), 64)
@@ -53,6 +54,7 @@ export function modelsCommand(): Command {
           runtimeConfigFile: o.runtimeConfigFile,
           stateDir: o.stateDir,
           apiKeys: o.apiKey,
+          corsOrigins: o.corsOrigin,
           llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
           preload: o.preload,
         });

@@ -65,6 +65,7 @@ export function upCommand(): Command {
     .option('--sqlite <statement>', 'SQL to run on the default SQLite database at start, or @file.sql (repeatable)', collect, [])
     .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
     .option('--key-value <KEY=VALUE>', 'set a key in the default key-value store at start (repeatable)', collect, [])
+    .option('--cors-origin <origin>', "a browser origin allowed to call the OpenAI-compatible API, e.g. http://localhost:5173, or '*' for any (repeatable; default none)", collect, [])
     .action(async (o) => {
       try {
         if (o.build) await buildApp(o.from);
@@ -84,6 +85,7 @@ export function upCommand(): Command {
           apiKeys: o.apiKey,
           keyValues: parseKeyValues(o.keyValue),
           sqlite: o.sqlite,
+          corsOrigins: o.corsOrigin,
         });
         if (o.preloadModels) {
           const models = appModels(running.app);

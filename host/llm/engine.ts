@@ -18,7 +18,22 @@ export interface InferParams {
   stop?: string[];
   frequencyPenalty?: number;
   presencePenalty?: number;
+  /** Min-p sampling (llama.cpp's `min_p`): drop tokens below minP × the top token's probability; 0 = off. */
+  minP?: number;
+  /** Added to the logits of these token ids (OpenAI `logit_bias`, -100…100; -100 bans the token). */
+  logitBias?: Readonly<Record<number, number>>;
+  /** Constrains the output to a grammar (structured output). */
+  constraint?: OutputConstraint;
 }
+
+/**
+ * A grammar the generated text must follow. `param` names the request field it came from, so a
+ * grammar the engine cannot compile is refused naming that field.
+ */
+export type OutputConstraint =
+  | { type: 'json'; param: string }
+  | { type: 'json_schema'; schema: Readonly<Record<string, unknown>>; param: string }
+  | { type: 'gbnf'; grammar: string; param: string };
 
 /** Spin's defaults when the guest passes `none` (docs/spec.md §1). */
 export const DEFAULT_INFER_PARAMS: Readonly<InferParams> = Object.freeze({

@@ -17,12 +17,8 @@ function usage(r: InferResult) {
 
 export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Response> {
   const f = new Fields(await readJsonObject(req, maxChatBodyBytes(ctx.limits), (bytes) => chatBodyTooLarge(bytes, ctx.limits)));
-  const g = readGenerationRequest(f);
+  const g = readGenerationRequest(f, 'chat');
   const messages = toChatMessages(f.body.messages, ctx.limits);
-  f.unsupported('tools', (v) => Array.isArray(v) && v.length === 0, 'are not supported (no tool calling)');
-  f.unsupported('functions', (v) => Array.isArray(v) && v.length === 0, 'are not supported (no function calling)');
-  f.unsupported('tool_choice', (v) => v === 'none' || v === 'auto', 'is not supported (no tool calling)');
-  f.unsupported('response_format', (v) => typeof v === 'object' && v !== null && (v as { type?: unknown }).type === 'text', 'is not supported (only {"type":"text"})');
 
   const engine = await ctx.engine();
   const id = completionId('chatcmpl');

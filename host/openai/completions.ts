@@ -32,10 +32,8 @@ function usage(r: InferResult) {
 
 export async function completions(req: Request, ctx: ApiContext): Promise<Response> {
   const f = new Fields(await readJsonObject(req));
-  const g = readGenerationRequest(f);
+  const g = readGenerationRequest(f, 'completions');
   const prompt = readPrompt(f.body.prompt, ctx.limits);
-  f.unsupported('echo', (v) => v === false, 'is not supported');
-  f.unsupported('suffix', (v) => v === '', 'is not supported');
 
   const engine = await ctx.engine();
   const id = completionId('cmpl');

@@ -75,7 +75,8 @@ export function fromEngineError(err: unknown, model: string, requestSignal?: Abo
   if (err instanceof LlmError) {
     switch (err.kind) {
       case 'invalid-input':
-        return ApiError.badRequest(err.message, null, 'invalid_value');
+        // the engine names a request field as 'field': … when one is at fault (a grammar, a token id)
+        return ApiError.badRequest(err.message, /^'([\w.[\]]+)': /.exec(err.message)?.[1] ?? null, 'invalid_value');
       case 'model-not-supported':
         // the engine's message names server paths; clients get the model name only
         return ApiError.modelNotFound(model);

@@ -1,12 +1,19 @@
 /**
- * The sampling fields shared by /v1/chat/completions and /v1/completions, checked and turned
- * into engine params. OpenAI's defaults apply (temperature 1, top_p 1, no penalties, no top-k);
- * llama-server's extensions `top_k`, `repeat_penalty` and `repeat_last_n` are accepted too.
- * Options we cannot honour are refused with a 400 rather than silently ignored.
+ * The one rule for request fields (docs/openai-api.md, "Parameters"): every field OpenAI
+ * documents for chat/completions, and the common llama-server and Ollama extensions, is known
+ * here and either
+ *  - applied (turned into engine params),
+ *  - accepted with no effect, because it cannot change the answer (`user`, `store`, `keep_alive`, …), or
+ *  - accepted only at its no-op value; any other value is a 400 naming the field
+ *    (`unsupported_value`), never silently ignored.
+ * Unknown fields are ignored, as llama-server and Ollama do (clients add their own).
+ * OpenAI's defaults apply (temperature 1, top_p 1, no penalties, no top-k).
  */
-import type { ChatParams } from '../llm/engine.js';
+import type { ChatParams, OutputConstraint } from '../llm/engine.js';
 import { ApiError } from './errors.js';
-import type { Fields } from './request.js';
+import { describeValue, isJsonObject, type Fields } from './request.js';
+
+export type Endpoint = 'chat' | 'completions';
 
 export interface GenerationRequest {
   model: string;
@@ -18,30 +25,167 @@ export interface GenerationRequest {
 
 const MAX_U32 = 2 ** 32 - 1;
 
-export function readGenerationRequest(f: Fields): GenerationRequest {
+/** Fields that cannot change the answer: accepted whatever they hold. */
+export const NO_EFFECT_FIELDS: readonly string[] = [
+  'user',
+  'metadata',
+  'store',
+  'service_tier',
+  'prompt_cache_key',
+  'safety_identifier', // OpenAI
+  'cache_prompt',
+  'id_slot', // llama-server: the KV-cache prefix is always reused
+  'keep_alive', // Ollama: models stay loaded while the server runs
+  'parallel_tool_calls', // only means something with tools, which are refused when non-empty
+];
+
+interface NoOpOnly {
+  field: string;
+  endpoints?: readonly Endpoint[];
+  /** The values that change nothing. */
+  noOp: (v: unknown) => boolean;
+  /** Why another value cannot be honoured. */
+  why: string;
+}
+
+const isFalse = (v: unknown) => v === false;
+const isZero = (v: unknown) => v === 0;
+const isEmptyList = (v: unknown) => Array.isArray(v) && v.length === 0;
+const isEmptyObject = (v: unknown) => isJsonObject(v) && Object.keys(v).length === 0;
+
+/** Fields accepted only at their no-op value. */
+export const NO_OP_ONLY: readonly NoOpOnly[] = [
+  { field: 'logprobs', endpoints: ['chat'], noOp: isFalse, why: 'log probabilities are not returned' },
+  { field: 'logprobs', endpoints: ['completions'], noOp: isZero, why: 'log probabilities are not returned' },
+  { field: 'top_logprobs', noOp: isZero, why: 'log probabilities are not returned' },
+  { field: 'n_probs', noOp: isZero, why: 'log probabilities are not returned' },
+  { field: 'best_of', endpoints: ['completions'], noOp: (v) => v === 1, why: 'only best_of = 1 (one sample per request)' },
+  { field: 'echo', endpoints: ['completions'], noOp: isFalse, why: 'the prompt is not echoed' },
+  { field: 'suffix', endpoints: ['completions'], noOp: (v) => v === '', why: 'insertion (fill-in-the-middle) is not supported' },
+  { field: 'tools', endpoints: ['chat'], noOp: isEmptyList, why: 'tool calling is not supported' },
+  { field: 'functions', endpoints: ['chat'], noOp: isEmptyList, why: 'function calling is not supported' },
+  { field: 'tool_choice', endpoints: ['chat'], noOp: (v) => v === 'none' || v === 'auto', why: 'tool calling is not supported (only "none" or "auto")' },
+  { field: 'function_call', endpoints: ['chat'], noOp: (v) => v === 'none' || v === 'auto', why: 'function calling is not supported (only "none" or "auto")' },
+  { field: 'modalities', endpoints: ['chat'], noOp: (v) => Array.isArray(v) && v.length === 1 && v[0] === 'text', why: 'only ["text"]' },
+  { field: 'audio', endpoints: ['chat'], noOp: () => false, why: 'audio output is not supported' },
+  { field: 'prediction', endpoints: ['chat'], noOp: () => false, why: 'predicted outputs are not supported' },
+  { field: 'web_search_options', endpoints: ['chat'], noOp: () => false, why: 'web search is not supported' },
+  { field: 'reasoning_effort', endpoints: ['chat'], noOp: () => false, why: 'reasoning effort is not adjustable on these models' },
+  { field: 'verbosity', endpoints: ['chat'], noOp: (v) => v === 'medium', why: 'only "medium"' },
+  { field: 'typical_p', noOp: (v) => v === 1, why: "locally typical sampling is not in node-llama-cpp's sampler (only 1)" },
+  { field: 'mirostat', noOp: isZero, why: 'mirostat sampling is not supported (only 0)' },
+  { field: 'dynatemp_range', noOp: isZero, why: 'dynamic temperature is not supported (only 0)' },
+  { field: 'xtc_probability', noOp: isZero, why: 'XTC sampling is not supported (only 0)' },
+  { field: 'dry_multiplier', noOp: isZero, why: 'DRY sampling is not supported (only 0)' },
+  { field: 'ignore_eos', noOp: isFalse, why: 'generation always stops at end-of-generation tokens' },
+  { field: 'samplers', noOp: () => false, why: 'the sampler order is fixed' },
+  { field: 'options', noOp: isEmptyObject, why: "is Ollama's native API; send temperature, top_p, top_k, seed, stop, … as top-level fields" },
+];
+
+function refuse(field: string, why: string): never {
+  throw ApiError.badRequest(`'${field}': ${why}`, field, 'unsupported_value');
+}
+
+/** Apply the NO_OP_ONLY rule to a body for one endpoint. */
+export function checkNoOpOnly(f: Fields, endpoint: Endpoint): void {
+  for (const rule of NO_OP_ONLY) {
+    if (rule.endpoints && !rule.endpoints.includes(endpoint)) continue;
+    const v = f.raw(rule.field);
+    if (v !== undefined && !rule.noOp(v)) refuse(rule.field, `${describeValue(v)} cannot be honoured: ${rule.why}`);
+  }
+}
+
+/** OpenAI `logit_bias`: {"<token id>": -100…100}. */
+function readLogitBias(f: Fields): Record<number, number> | undefined {
+  const v = f.raw('logit_bias');
+  if (v === undefined) return undefined;
+  if (!isJsonObject(v))
+    throw ApiError.badRequest(`'logit_bias': expected an object of token id → bias, got ${describeValue(v)}`, 'logit_bias', 'invalid_value');
+  const out: Record<number, number> = {};
+  for (const [key, bias] of Object.entries(v)) {
+    if (!/^\d+$/.test(key)) throw ApiError.badRequest(`'logit_bias': the key "${key}" is not a token id`, 'logit_bias', 'invalid_value');
+    if (typeof bias !== 'number' || !Number.isFinite(bias) || bias < -100 || bias > 100) {
+      throw ApiError.badRequest(`'logit_bias.${key}': expected a number between -100 and 100, got ${describeValue(bias)}`, 'logit_bias', 'invalid_value');
+    }
+    if (bias !== 0) out[Number(key)] = bias;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Structured output: OpenAI's `response_format` ({"type":"text"|"json_object"|"json_schema"}),
+ * llama-server's `json_schema` (a schema) and `grammar` (GBNF). At most one of them.
+ */
+function readConstraint(f: Fields): OutputConstraint | undefined {
+  const found: OutputConstraint[] = [];
+  const rf = f.optObject('response_format');
+  if (rf) {
+    const type = rf.requiredString('type', '"text", "json_object" or "json_schema"');
+    if (type === 'json_object') found.push({ type: 'json', param: 'response_format' });
+    else if (type === 'json_schema') {
+      const js = rf.optObject('json_schema');
+      if (!js)
+        throw ApiError.badRequest(
+          '\'response_format.json_schema\' is required with type "json_schema": {name, schema, strict}',
+          'response_format.json_schema',
+          'missing_required_parameter',
+        );
+      js.requiredString('name', 'the schema name');
+      js.optBoolean('strict');
+      const schema = js.optObject('schema');
+      // no schema: any JSON object, as OpenAI
+      found.push(
+        schema ? { type: 'json_schema', schema: schema.body, param: 'response_format.json_schema.schema' } : { type: 'json', param: 'response_format' },
+      );
+    } else if (type !== 'text') {
+      throw ApiError.badRequest(
+        `'response_format.type': expected "text", "json_object" or "json_schema", got ${describeValue(type)}`,
+        'response_format.type',
+        'invalid_value',
+      );
+    }
+  }
+  const schema = f.optObject('json_schema');
+  if (schema) found.push({ type: 'json_schema', schema: schema.body, param: 'json_schema' });
+  const grammar = f.raw('grammar');
+  if (grammar !== undefined) {
+    if (typeof grammar !== 'string')
+      throw ApiError.badRequest(`'grammar': expected a GBNF grammar string, got ${describeValue(grammar)}`, 'grammar', 'invalid_value');
+    if (grammar.trim() !== '') found.push({ type: 'gbnf', grammar, param: 'grammar' });
+  }
+  if (found.length > 1)
+    throw ApiError.badRequest(
+      `'${found[1]!.param}': only one of response_format, json_schema and grammar may constrain the output`,
+      found[1]!.param,
+      'invalid_value',
+    );
+  return found[0];
+}
+
+export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): GenerationRequest {
   const model = f.requiredString('model', 'a model id (see GET /v1/models)');
   const n = f.optInteger('n', 1);
   if (n !== undefined && n > 1) throw ApiError.badRequest(`'n': only n = 1 is supported, got ${n}`, 'n', 'unsupported_value');
-  f.unsupported('logprobs', (v) => v === false, 'is not supported');
-  f.unsupported('top_logprobs', (v) => v === 0, 'is not supported');
-  f.unsupported('logit_bias', (v) => typeof v === 'object' && v !== null && Object.keys(v).length === 0, 'is not supported');
-  f.unsupported('best_of', (v) => v === 1, 'is not supported (only best_of = 1)');
+  checkNoOpOnly(f, endpoint);
 
   const stream = f.optBoolean('stream') ?? false;
   const streamOptions = f.optObject('stream_options');
   const includeUsage = stream && (streamOptions?.optBoolean('include_usage') ?? false);
 
-  // max_completion_tokens is preferred; max_tokens is its older name
-  const maxTokens = f.optInteger('max_completion_tokens', 1, MAX_U32) ?? f.optInteger('max_tokens', 1, MAX_U32);
+  // max_completion_tokens is preferred; max_tokens is its older name, n_predict llama-server's
+  const maxTokens = f.optInteger('max_completion_tokens', 1, MAX_U32) ?? f.optInteger('max_tokens', 1, MAX_U32) ?? readNPredict(f);
   const temperature = f.optNumber('temperature', 0, 2) ?? 1;
   const topP = f.optNumber('top_p', 0, 1) ?? 1;
   const topK = f.optInteger('top_k', 0, MAX_U32) ?? 0;
+  const minP = f.optNumber('min_p', 0, 1);
   const frequencyPenalty = f.optNumber('frequency_penalty', -2, 2) ?? 0;
   const presencePenalty = f.optNumber('presence_penalty', -2, 2) ?? 0;
   const repeatPenalty = f.optNumber('repeat_penalty', Number.MIN_VALUE, 100) ?? 1;
   const repeatLastN = f.optInteger('repeat_last_n', 0, MAX_U32) ?? 64;
   const seed = f.optInteger('seed', Number.MIN_SAFE_INTEGER);
   const stop = f.optStop('stop');
+  const logitBias = readLogitBias(f);
+  const constraint = readConstraint(f);
 
   const params: ChatParams = {
     temperature,
@@ -54,6 +198,15 @@ export function readGenerationRequest(f: Fields): GenerationRequest {
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(seed !== undefined ? { seed } : {}),
     ...(stop !== undefined ? { stop } : {}),
+    ...(minP !== undefined && minP > 0 ? { minP } : {}),
+    ...(logitBias ? { logitBias } : {}),
+    ...(constraint ? { constraint } : {}),
   };
   return { model, stream, includeUsage, params };
+}
+
+/** llama-server's `n_predict`: -1 means no limit. */
+function readNPredict(f: Fields): number | undefined {
+  const v = f.optInteger('n_predict', -1, MAX_U32);
+  return v === undefined || v === -1 ? undefined : v === 0 ? refuse('n_predict', '0 tokens cannot be generated; give at least 1, or -1 for no limit') : v;
 }

@@ -23,6 +23,8 @@ export interface ServeModelsOptions {
   stateDir?: string | undefined;
   /** --api-key values; the runtime config's [openai] api_keys and SPIN_TS_API_KEYS are added. */
   apiKeys?: string[] | undefined;
+  /** --cors-origin values: browser origins allowed to call the API (`*`: any). */
+  corsOrigins?: string[] | undefined;
   llm?: Omit<EngineOptions, 'config' | 'stateDir' | 'log'> | undefined;
   /** Load every model at start (default true). */
   preload?: boolean | undefined;
@@ -53,6 +55,7 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
     engine: opts.llm,
     api: true,
     apiKeys: opts.apiKeys,
+    corsOrigins: opts.corsOrigins,
     env: opts.processEnv ?? process.env,
     log,
   });

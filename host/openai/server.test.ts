@@ -162,9 +162,21 @@ describe('errors are OpenAI error bodies', () => {
       [{ ...CHAT, frequency_penalty: 3 }, 'frequency_penalty', /between -2 and 2/],
       [{ ...CHAT, stream: 'yes' }, 'stream', /true or false/],
       [{ ...CHAT, stream: true, stream_options: 1 }, 'stream_options', /object/],
-      [{ ...CHAT, logprobs: true }, 'logprobs', /not supported/],
+      [{ ...CHAT, logprobs: true }, 'logprobs', /true cannot be honoured: log probabilities are not returned/],
       [{ ...CHAT, tools: [{ type: 'function', function: { name: 'f' } }] }, 'tools', /not supported/],
-      [{ ...CHAT, response_format: { type: 'json_object' } }, 'response_format', /not supported/],
+      [{ ...CHAT, response_format: { type: 'xml' } }, 'response_format.type', /"text", "json_object" or "json_schema"/],
+      [{ ...CHAT, response_format: { type: 'json_schema' } }, 'response_format.json_schema', /is required/],
+      [{ ...CHAT, response_format: { type: 'json_schema', json_schema: { schema: {} } } }, 'response_format.json_schema.name', /is required/],
+      [{ ...CHAT, json_schema: { type: 'object' }, grammar: 'root ::= "a"' }, 'grammar', /only one of/],
+      [{ ...CHAT, grammar: 7 }, 'grammar', /GBNF grammar string/],
+      [{ ...CHAT, min_p: 1.5 }, 'min_p', /between 0 and 1/],
+      [{ ...CHAT, typical_p: 0.5 }, 'typical_p', /not in node-llama-cpp's sampler/],
+      [{ ...CHAT, mirostat: 2 }, 'mirostat', /not supported/],
+      [{ ...CHAT, options: { num_ctx: 4096 } }, 'options', /Ollama's native API/],
+      [{ ...CHAT, logit_bias: { abc: 1 } }, 'logit_bias', /not a token id/],
+      [{ ...CHAT, logit_bias: { 15: 101 } }, 'logit_bias', /between -100 and 100/],
+      [{ ...CHAT, n_predict: 0 }, 'n_predict', /at least 1/],
+      [{ ...CHAT, audio: { voice: 'alloy' } }, 'audio', /audio output/],
     ];
     for (const [json, param, pattern] of cases) {
       const res = await request('/v1/chat/completions', { json });
@@ -174,6 +186,34 @@ describe('errors are OpenAI error bodies', () => {
       assert.match(e.message, pattern, JSON.stringify(json));
     }
     assert.equal(engine.calls.length, 0, 'no bad request reaches the engine');
+  });
+
+  test('one rule: no-effect fields are accepted, no-op values pass, applied fields reach the engine', async () => {
+    const { request, engine } = setup();
+    const noEffect = { user: 'u', metadata: { a: 'b' }, store: false, service_tier: 'auto', prompt_cache_key: 'k', safety_identifier: 's', cache_prompt: false, id_slot: 0, keep_alive: '5m', parallel_tool_calls: true };
+    const noOps = { logprobs: false, top_logprobs: 0, tools: [], tool_choice: 'none', typical_p: 1, mirostat: 0, ignore_eos: false, options: {}, modalities: ['text'], verbosity: 'medium' };
+    const applied = { min_p: 0.05, logit_bias: { 15: -100, 16: 0, 17: 2.5 }, response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: { type: 'object' } } }, n_predict: 9 };
+    const res = await request('/v1/chat/completions', { json: { ...CHAT, ...noEffect, ...noOps, ...applied } });
+    assert.equal(res.status, 200, await res.clone().text());
+    const p = engine.calls[0]!.params!;
+    assert.equal(p.minP, 0.05);
+    assert.deepEqual(p.logitBias, { 15: -100, 17: 2.5 });
+    assert.deepEqual(p.constraint, { type: 'json_schema', schema: { type: 'object' }, param: 'response_format.json_schema.schema' });
+    assert.equal(p.maxTokens, 9);
+    for (const [json, constraint] of [
+      [{ response_format: { type: 'json_object' } }, { type: 'json', param: 'response_format' }],
+      [{ response_format: { type: 'text' } }, undefined],
+      [{ json_schema: { type: 'object' } }, { type: 'json_schema', schema: { type: 'object' }, param: 'json_schema' }],
+      [{ grammar: 'root ::= "a"' }, { type: 'gbnf', grammar: 'root ::= "a"', param: 'grammar' }],
+    ] as const) {
+      engine.calls.length = 0;
+      const r = await request('/v1/completions', { json: { model: 'ok', prompt: 'x', ...json } });
+      assert.equal(r.status, 200);
+      assert.deepEqual(engine.calls[0]!.params!.constraint, constraint, JSON.stringify(json));
+    }
+    const echo = await request('/v1/completions', { json: { model: 'ok', prompt: 'x', echo: true } });
+    assert.equal(echo.status, 400);
+    assert.equal((await errorOf(echo)).param, 'echo');
   });
 
   test('engine errors map to statuses; busy carries Retry-After; server paths are not leaked', async () => {

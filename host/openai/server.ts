@@ -18,6 +18,7 @@ import type { LlmEngine } from '../llm/engine.js';
 import { ServingMetrics } from '../observability/metrics.js';
 import { listen } from '../listen-address.js';
 import { ApiKeys, isLoopbackHost } from './auth.js';
+import { corsMiddleware } from './cors.js';
 import { chatCompletions } from './chat.js';
 import { completions } from './completions.js';
 import { unixSeconds, type ApiContext } from './context.js';
@@ -54,6 +55,8 @@ export interface OpenAiAppOptions {
   health?: HealthState;
   /** Size limits on generation requests; default: limits.ts's, overridden by the environment. */
   limits?: RequestLimits;
+  /** Browser origins allowed to call the API (`*`: any); default none (cors.ts). */
+  corsOrigins?: readonly string[];
   log: (line: string) => void;
 }
 
@@ -91,6 +94,9 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
       metrics.httpRequests.inc({ route, status: String(c.res.status) });
     }
   });
+
+  // before the key check: a preflight carries no Authorization header
+  hono.use('*', corsMiddleware(opts.corsOrigins ?? []));
 
   hono.use('*', async (c, next) => {
     if (NO_AUTH.has(new URL(c.req.url).pathname)) return next();
@@ -141,6 +147,9 @@ export async function startOpenAiServer(opts: OpenAiAppOptions & { host: string;
   }
   if (opts.apiKeys.length === 0 && !isLoopbackHost(opts.host)) {
     opts.log(`warning: the OpenAI-compatible API on ${origin} accepts requests without an API key from beyond this machine; set --api-key, SPIN_TS_API_KEYS or [openai] api_keys`);
+  }
+  if (opts.corsOrigins?.includes('*')) {
+    opts.log(`warning: --cors-origin '*': any web page a browser opens may call the OpenAI-compatible API on ${origin}${opts.apiKeys.length === 0 ? ' (and no API key is set)' : ''}`);
   }
   return {
     origin,

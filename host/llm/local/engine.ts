@@ -19,11 +19,11 @@
  */
 
 import { decodeFirstThenPromptsInOrder } from './batching.js';
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
-import { LlmError, type ChatMessage, type ChatParams, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo } from '../engine.js';
+import { getLlama, LlamaLogLevel, TokenBias, type Llama, type LlamaGrammar, type Token, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
+import { LlmError, type ChatMessage, type ChatParams, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo, type OutputConstraint } from '../engine.js';
 import { chatOnModel } from './chat.js';
 import { physicalCores } from './cpu.js';
-import { generate } from './generate.js';
+import { generate, type ExtraSampling } from './generate.js';
 import { guessKind, kindOfArchitecture } from './model-kind.js';
 import { checkAgainstContext, planSampling, randomSeed } from './params.js';
 import { loadProgress } from './progress.js';
@@ -174,6 +174,8 @@ export class LocalLlamaEngine implements LlmEngine {
     const contextSize = runtime.context.contextSize;
     checkAgainstContext(plan, promptTokens.length, contextSize);
 
+    const extra = await this.extraSampling(model, params);
+
     const lease = await runtime.pool.acquire(signal);
     let released = false;
     try {
@@ -182,6 +184,7 @@ export class LocalLlamaEngine implements LlmEngine {
         sequence: lease.resource,
         promptTokens,
         plan,
+        extra,
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
       });
@@ -273,6 +276,42 @@ export class LocalLlamaEngine implements LlmEngine {
   }
 
   // ---- internals ----
+
+  /** min-p, logit bias and the grammar of a call, checked against the model (LlmError 'invalid-input' naming the field). */
+  private async extraSampling(model: LlamaModel, params: InferParams): Promise<ExtraSampling> {
+    const extra: ExtraSampling = {};
+    if (params.minP !== undefined) {
+      if (!(params.minP >= 0 && params.minP <= 1)) throw new LlmError('invalid-input', `min-p must be within [0, 1], got ${params.minP}`);
+      extra.minP = params.minP;
+    }
+    const bias = Object.entries(params.logitBias ?? {});
+    if (bias.length > 0) {
+      const tokenBias = new TokenBias(model.tokenizer);
+      const vocab: number | undefined = model.fileInfo.metadata?.tokenizer?.ggml?.tokens?.length;
+      for (const [key, value] of bias) {
+        const token = Number(key);
+        if (!Number.isInteger(token) || token < 0 || (vocab !== undefined && token >= vocab)) {
+          throw new LlmError('invalid-input', `'logit_bias': ${key} is not a token id of this model${vocab === undefined ? '' : ` (0–${vocab - 1})`}`);
+        }
+        tokenBias.set(token as Token, value <= -100 ? 'never' : { logit: value });
+      }
+      extra.tokenBias = tokenBias;
+    }
+    if (params.constraint) extra.grammar = await this.grammar(params.constraint);
+    return extra;
+  }
+
+  /** The grammar of a constraint; one that cannot be compiled is the caller's error. */
+  private async grammar(c: OutputConstraint): Promise<LlamaGrammar> {
+    const llama = await this.llama();
+    try {
+      if (c.type === 'json') return await llama.getGrammarFor('json');
+      if (c.type === 'json_schema') return await llama.createGrammarForJsonSchema(c.schema as never);
+      return await llama.createGrammar({ grammar: c.grammar });
+    } catch (err) {
+      throw new LlmError('invalid-input', `'${c.param}': cannot be turned into a grammar: ${(err as Error).message}`);
+    }
+  }
 
   /** Await the model (and a runtime of it), counting the caller as queued meanwhile; abortable. */
   private async waitFor<R>(name: string, signal: AbortSignal | undefined, runtime: (state: ModelState) => Promise<R>): Promise<{ state: ModelState; runtime: R }> {

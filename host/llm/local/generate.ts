@@ -15,7 +15,7 @@
  * The prompt's longest prefix already in the sequence's KV cache is reused (not re-evaluated).
  */
 
-import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type Token, type TokenBias } from 'node-llama-cpp';
 import type { InferResult } from '../engine.js';
 import type { SamplingPlan } from './params.js';
 import { abortReason } from './slots.js';
@@ -25,9 +25,18 @@ export interface GenerateInput {
   sequence: LlamaContextSequence;
   promptTokens: readonly Token[];
   plan: SamplingPlan;
+  /** Sampling beyond Spin's parameters (the OpenAI API's): made by the engine from InferParams. */
+  extra?: ExtraSampling;
   signal?: AbortSignal;
   /** A returned promise pauses generation until it settles (backpressure). */
   onText?: (chunk: string) => unknown;
+}
+
+export interface ExtraSampling {
+  minP?: number;
+  tokenBias?: TokenBias;
+  /** Each generation gets a fresh evaluation state of it: the sampler only offers tokens the grammar allows. */
+  grammar?: LlamaGrammar;
 }
 
 export interface GenerateOutcome {
@@ -106,13 +115,17 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     inflight = undefined;
     const evalTokens = promptTokens.slice(sequence.nextTokenIndex) as Token[];
     const penaltyWindow = Math.min(plan.penaltyLastN, contextSize);
+    const extra = input.extra ?? {};
     iterator = sequence.evaluate(evalTokens, {
       temperature: plan.greedy ? 0 : plan.temperature,
       topK: plan.topK,
       topP: plan.topP,
-      minP: 0,
+      minP: extra.minP ?? 0,
       seed: plan.seed,
       yieldEogToken: true,
+      // the sampler accepts each sampled token into this state, so the grammar follows the text
+      ...(extra.grammar ? { grammarEvaluationState: new LlamaGrammarEvaluationState({ model, grammar: extra.grammar }) } : {}),
+      ...(extra.tokenBias ? { tokenBias: extra.tokenBias } : {}),
       ...(penaltyWindow > 0
         ? {
             repeatPenalty: {
