@@ -13,6 +13,4 @@ export type ToPromptWorker =
   | { id: number; kind: 'text'; modelPath: string; text: string };
 
 export type FromPromptWorker =
-  | { id: number; tokens: Uint32Array; stops: string[] }
-  | { id: number; error: { kind: 'invalid-input' | 'runtime-error'; message: string } }
-  | { log: string };
+  { id: number; tokens: Uint32Array; stops: string[] } | { id: number; error: { kind: 'invalid-input' | 'runtime-error'; message: string } } | { log: string };

@@ -25,11 +25,14 @@ let tinyPath: string;
 let worker: PromptWorkerClient;
 let engine: LocalLlamaEngine;
 const GREEDY: ChatParams = { repeatPenalty: 1, repeatPenaltyLastNTokenCount: 64, temperature: 0, topK: 40, topP: 1 };
-const JINJA = "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}";
+const JINJA = '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}';
 
 /** 2048 messages of 128 characters: the largest chat the OpenAI API accepts by default. */
 function maximalChat(): ChatMessage[] {
-  return Array.from({ length: 2048 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i}: ${'how are you today? '.repeat(7)}`.slice(0, 128) }));
+  return Array.from({ length: 2048 }, (_, i) => ({
+    role: i % 2 ? 'assistant' : 'user',
+    content: `message ${i}: ${'how are you today? '.repeat(7)}`.slice(0, 128),
+  }));
 }
 
 before(async () => {
@@ -38,7 +41,10 @@ before(async () => {
   const predictable = (await generateModel('tiny-predictable', join(root, 'p.gguf'))).path;
   llama = await getLlama({ gpu: false, build: 'never', skipDownload: true, maxThreads: 1 });
   tiny = await llama.loadModel({ modelPath: tinyPath, vocabOnly: true });
-  worker = new PromptWorkerClient(async () => false, () => undefined);
+  worker = new PromptWorkerClient(
+    async () => false,
+    () => undefined,
+  );
   engine = new LocalLlamaEngine({
     modelTable: {
       tiny: { path: tinyPath, kind: 'completion' },
@@ -92,7 +98,10 @@ describe('the prompt worker', () => {
   });
 
   test('a template error comes back as invalid input; an abort answers at once', async () => {
-    await assert.rejects(chatTokens(src('{% for m in %}'), maximalChat(), worker), (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input' && /chat template/.test(err.message));
+    await assert.rejects(
+      chatTokens(src('{% for m in %}'), maximalChat(), worker),
+      (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input' && /chat template/.test(err.message),
+    );
     const ac = new AbortController();
     const pending = chatTokens(src(), maximalChat(), worker, ac.signal);
     ac.abort();
@@ -102,7 +111,10 @@ describe('the prompt worker', () => {
   });
 
   test('a missing model file is a runtime error', async () => {
-    await assert.rejects(textTokens({ model: tiny, modelPath: join(root, 'missing.gguf') }, 'x'.repeat(10_000), worker), (err: unknown) => err instanceof LlmError && err.kind === 'runtime-error');
+    await assert.rejects(
+      textTokens({ model: tiny, modelPath: join(root, 'missing.gguf') }, 'x'.repeat(10_000), worker),
+      (err: unknown) => err instanceof LlmError && err.kind === 'runtime-error',
+    );
   });
 });
 
@@ -121,7 +133,9 @@ describe('LocalLlamaEngine with large prompts', () => {
     const took = performance.now() - started;
     histogram.disable();
     const maxMs = histogram.max / 1e6;
-    console.log(`2048 × 128-character chat: ${took.toFixed(0)} ms, event-loop delay max ${maxMs.toFixed(1)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`);
+    console.log(
+      `2048 × 128-character chat: ${took.toFixed(0)} ms, event-loop delay max ${maxMs.toFixed(1)} ms, p99 ${(histogram.percentile(99) / 1e6).toFixed(1)} ms`,
+    );
     // rendering and tokenizing this chat takes 300-500 ms on this machine; on the main thread
     // that was the event loop's delay. What is left: cloning the messages to the worker and
     // the tokens back (a few ms), plus scheduling noise on a loaded box.
@@ -151,6 +165,9 @@ describe('LocalLlamaEngine with large prompts', () => {
   });
 
   test('a broken chat template on a large chat: invalid input', async () => {
-    await assert.rejects(engine.chat('broken', maximalChat(), { ...GREEDY, maxTokens: 1 }), (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input');
+    await assert.rejects(
+      engine.chat('broken', maximalChat(), { ...GREEDY, maxTokens: 1 }),
+      (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input',
+    );
   });
 });

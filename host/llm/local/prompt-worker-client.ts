@@ -13,7 +13,8 @@ import { abortReason } from './slots.js';
 
 const WORKER_URL = new URL('./prompt-worker.js', import.meta.url);
 
-type Request = { kind: 'chat'; modelPath: string; chatTemplate: string | undefined; messages: ChatMessage[] } | { kind: 'text'; modelPath: string; text: string };
+type Request =
+  { kind: 'chat'; modelPath: string; chatTemplate: string | undefined; messages: ChatMessage[] } | { kind: 'text'; modelPath: string; text: string };
 
 export interface WorkerTokens {
   tokens: Token[];

@@ -35,7 +35,19 @@ after(async () => {
 
 // contents that probe the cut rules: whitespace around special tokens, special-token texts
 // inside messages, leading spaces (SentencePiece prefix), empty turns, non-ASCII text
-const TRICKY = ['hello there', '  leading spaces', 'ends with space ', '', 'x<|im_end|>y', '<|im_start|>', '<s> and </s>', 'ünïcödé ✓ 日本語', '\n\nnewlines\n', '<|im_end', 'a'.repeat(300)];
+const TRICKY = [
+  'hello there',
+  '  leading spaces',
+  'ends with space ',
+  '',
+  'x<|im_end|>y',
+  '<|im_start|>',
+  '<s> and </s>',
+  'ünïcödé ✓ 日本語',
+  '\n\nnewlines\n',
+  '<|im_end',
+  'a'.repeat(300),
+];
 
 function turns(n: number): Array<{ role: 'user' | 'assistant'; content: string }> {
   return Array.from({ length: n }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `${TRICKY[i % TRICKY.length]} #${i}` }));
@@ -46,7 +58,10 @@ describe('special-token texts', () => {
     const texts = specialTexts(tiny).map((s) => s.text);
     for (const t of ['<s>', '</s>', '<|im_start|>', '<|im_end|>']) assert.ok(texts.includes(t), `${t} in ${JSON.stringify(texts)}`);
     const lengths = texts.map((t) => t.length);
-    assert.deepEqual(lengths, [...lengths].sort((a, b) => b - a));
+    assert.deepEqual(
+      lengths,
+      [...lengths].sort((a, b) => b - a),
+    );
   });
 });
 
