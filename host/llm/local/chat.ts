@@ -7,7 +7,8 @@
  * Jinja template inside the GGUF (node-llama-cpp may swap it for an equivalent built-in wrapper),
  * else node-llama-cpp's general template.
  *
- * The rendered LlamaText is flattened to a string whose special-token parts are written as their
+ * Rendering and tokenizing happen once per request, off the main thread when the input is large
+ * (prompt-tokens.ts). The rendered LlamaText is flattened to a string whose special-token parts are written as their
  * token text; the engine tokenizes prompts with special tokens enabled, so the tokens are the same
  * as tokenizing the LlamaText itself. (Message text that spells a special token therefore becomes
  * that token, as in llama-server.) The template's textual stop triggers become stop strings;
@@ -22,6 +23,7 @@ import {
   type ChatHistoryItem,
   type ChatWrapper,
   type LlamaModel,
+  type Token,
 } from 'node-llama-cpp';
 import { LlmError, type ChatMessage, type ChatParams, type InferParams, type InferResult } from '../engine.js';
 import { parseTemplateSetting } from './template-setting.js';
@@ -113,30 +115,25 @@ export function formatChat(model: LlamaModel, chatTemplate: string | undefined, 
 }
 
 export interface ChatTarget {
-  name: string;
   model: LlamaModel;
-  chatTemplate?: string | undefined;
   /** Tokens per sequence of the model's completion context. */
   contextSize: number;
 }
 
 /**
- * A chat completion on a loaded completion model; `infer` runs the rendered prompt (the engine's
- * own infer, so slots, queue and abort behave as for any completion). With no maxTokens, the
- * answer may fill the rest of the context.
+ * A chat completion on a loaded completion model: `render` turns the messages into prompt
+ * tokens (prompt-tokens.ts; once per request), `run` generates from them (the engine's own
+ * path, so slots, queue and abort behave as for any completion). With no maxTokens, the answer
+ * may fill the rest of the context.
  */
 export async function chatOnModel(
   target: ChatTarget,
-  messages: readonly ChatMessage[],
   params: ChatParams,
-  infer: (prompt: string, params: InferParams) => Promise<InferResult>,
+  render: () => Promise<{ tokens: Token[]; stops: string[] }>,
+  run: (tokens: Token[], params: InferParams) => Promise<InferResult>,
 ): Promise<InferResult> {
-  const { prompt, stops } = formatChat(target.model, target.chatTemplate, messages);
-  let maxTokens = params.maxTokens;
-  if (maxTokens === undefined) {
-    const promptTokens = target.model.tokenize(prompt, true).length + (target.model.tokens.shouldPrependBosToken ? 1 : 0);
-    maxTokens = Math.max(1, target.contextSize - promptTokens);
-  }
+  const { tokens, stops } = await render();
+  const maxTokens = params.maxTokens ?? Math.max(1, target.contextSize - tokens.length);
   const stop = [...(params.stop ?? []), ...stops];
-  return infer(prompt, { ...params, maxTokens, stop });
+  return run(tokens, { ...params, maxTokens, stop });
 }

@@ -25,7 +25,9 @@ import { chatOnModel } from './chat.js';
 import { physicalCores } from './cpu.js';
 import { generate, type ExtraSampling } from './generate.js';
 import { guessKind, kindOfArchitecture } from './model-kind.js';
-import { checkAgainstContext, planSampling, randomSeed } from './params.js';
+import { checkAgainstContext, planSampling, randomSeed, type SamplingPlan } from './params.js';
+import { PromptWorkerClient } from './prompt-worker-client.js';
+import { chatTokens, textTokens, type PromptSource } from './prompt-tokens.js';
 import { loadProgress } from './progress.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
@@ -112,6 +114,8 @@ export class LocalLlamaEngine implements LlmEngine {
   /** Calls waiting for a model load or context creation, per model. */
   private readonly loading = new Map<string, number>();
   private closed = false;
+  /** Renders and tokenizes large prompts off the main thread (prompt-tokens.ts). */
+  private readonly promptWorker: PromptWorkerClient;
 
   constructor(private readonly opts: LocalLlamaEngineOptions) {
     const positiveInt = (name: string, v: number | undefined, dflt: number, min: number): number => {
@@ -125,6 +129,7 @@ export class LocalLlamaEngine implements LlmEngine {
     this.gpu = opts.gpu ?? 'auto';
     this.log = opts.log ?? ((line: string) => process.stderr.write(`[llm] ${line}\n`));
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`LocalLlamaEngine: seed must be an integer, got ${opts.seed}`);
+    this.promptWorker = new PromptWorkerClient(async () => (await this.llama()).gpu, this.log);
   }
 
   /** Load these models (and their contexts) now rather than on first use. */
@@ -155,7 +160,7 @@ export class LocalLlamaEngine implements LlmEngine {
   }
 
   async infer(modelName: string, prompt: string, params: InferParams, options: InferOptions = {}): Promise<InferResult> {
-    const { signal, onText } = options;
+    const { signal } = options;
     if (signal?.aborted) throw abortReason(signal);
     if (typeof prompt !== 'string') throw new LlmError('invalid-input', 'prompt must be a string');
     // model-independent checks first: a bad call never triggers a model load
@@ -166,13 +171,37 @@ export class LocalLlamaEngine implements LlmEngine {
       }
       return this.completionRuntime(state);
     });
-    const model = state.model;
-    const promptTokens = model.tokenize(prompt, true);
-    const bos = model.tokens.bos;
-    if (model.tokens.shouldPrependBosToken && bos !== null && promptTokens[0] !== bos) promptTokens.unshift(bos);
+    const promptTokens = await textTokens(this.promptSource(state), prompt, this.promptWorker, signal);
+    return this.generateFrom(modelName, state.model, runtime, promptTokens, params, plan, options);
+  }
+
+  /** A chat completion through the model's chat template (chat.ts), its prompt tokenized once. */
+  async chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
+    const { signal } = options;
+    const { state, runtime } = await this.waitFor(modelName, signal, async (s) => (s.kind === 'embedding' ? undefined : this.completionRuntime(s)));
+    if (!runtime) throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
+    return chatOnModel(
+      { model: state.model, contextSize: runtime.context.contextSize },
+      params,
+      () => chatTokens(this.promptSource(state), messages, this.promptWorker, signal),
+      (tokens, p) => this.generateFrom(modelName, state.model, runtime, tokens, p, planSampling(p, () => this.opts.seed ?? randomSeed()), options),
+    );
+  }
+
+  /** Generation from prompt tokens (BOS included) on a slot of the model's context. */
+  private async generateFrom(
+    modelName: string,
+    model: LlamaModel,
+    runtime: CompletionRuntime,
+    promptTokens: Token[],
+    params: InferParams,
+    plan: SamplingPlan,
+    options: InferOptions,
+  ): Promise<InferResult> {
+    const { signal, onText } = options;
+    if (signal?.aborted) throw abortReason(signal);
     if (promptTokens.length === 0) throw new LlmError('invalid-input', 'the prompt is empty');
-    const contextSize = runtime.context.contextSize;
-    checkAgainstContext(plan, promptTokens.length, contextSize);
+    checkAgainstContext(plan, promptTokens.length, runtime.context.contextSize);
 
     const extra = await this.extraSampling(model, params);
 
@@ -199,12 +228,8 @@ export class LocalLlamaEngine implements LlmEngine {
     }
   }
 
-  /** A chat completion through the model's chat template (chat.ts). */
-  async chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
-    const { state, runtime } = await this.waitFor(modelName, options.signal, async (s) => (s.kind === 'embedding' ? undefined : this.completionRuntime(s)));
-    if (!runtime) throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
-    const target = { name: modelName, model: state.model, chatTemplate: state.resolved.chatTemplate, contextSize: runtime.context.contextSize };
-    return chatOnModel(target, messages, params, (prompt, p) => this.infer(modelName, prompt, p, options));
+  private promptSource(state: ModelState): PromptSource {
+    return { model: state.model, modelPath: state.resolved.path, chatTemplate: state.resolved.chatTemplate };
   }
 
   async embed(modelName: string, inputs: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
@@ -255,6 +280,7 @@ export class LocalLlamaEngine implements LlmEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.promptWorker.close();
     const states = await Promise.all([...this.states.values()].map((p) => p.catch(() => undefined)));
     for (const s of states) {
       if (!s) continue;
