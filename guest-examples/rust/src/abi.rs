@@ -29,7 +29,9 @@
 use std::alloc::{self, Layout};
 use std::ptr;
 
+mod key_value;
 mod sqlite;
+pub(crate) use key_value::{kv_close, kv_delete, kv_exists, kv_get, kv_get_keys, kv_open, kv_set};
 pub(crate) use sqlite::{sqlite_close, sqlite_execute, sqlite_open};
 
 use crate::http::{IntoResponse, Method, Request, Response};

@@ -28,6 +28,7 @@
 pub mod abi;
 pub mod http;
 pub mod json;
+pub mod key_value;
 pub mod llm;
 pub mod sqlite;
 pub mod variables;
