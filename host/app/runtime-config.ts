@@ -30,14 +30,10 @@ export interface RuntimeConfig {
   raw: Record<string, unknown>;
 }
 
-/** Sections and keys Spin's runtime config has that no part of spin-ts implements yet. */
+/** Sections and keys Spin's runtime config has that no part of spin-ts implements yet (a factor that comes to own one takes it off this list). */
 const SPIN_ONLY: Record<string, string> = {
-  key_value_store: 'key-value stores',
-  sqlite_database: 'SQLite databases',
   variables_provider: 'variables providers (Vault, Azure Key Vault, …)',
   config_provider: 'config providers (Vault, …)',
-  outbound_http: 'outbound HTTP settings',
-  outbound_networking: 'outbound networking settings',
   log_dir: 'writing component logs to a directory (spin-ts prints them to stderr)',
   otel: 'OpenTelemetry export',
 };
