@@ -35,7 +35,6 @@ const SPIN_ONLY: Record<string, string> = {
   variables_provider: 'variables providers (Vault, Azure Key Vault, …)',
   config_provider: 'config providers (Vault, …)',
   log_dir: 'writing component logs to a directory (spin-ts prints them to stderr)',
-  otel: 'OpenTelemetry export',
 };
 
 /** Reads the runtime config at `file` (with no path: the defaults), handing sections to their owners. */
