@@ -197,7 +197,7 @@ test('a full v1 manifest and the equivalent v2 one normalise to the same app', a
   assert.deepEqual(routes(a1), routes(a2));
   assert.deepEqual(routes(a1), [
     { route: '/cart/...', component: 'cart', private: false, executor: undefined },
-    { route: '/users/:id', component: 'users', private: false, executor: 'spin' },
+    { route: '/users/:id', component: 'users', private: false, executor: { type: 'spin' } },
   ]);
   assert.deepEqual(a1.httpTriggers.map((t) => t.id), ['trigger-cart', 'trigger-users']);
   assert.deepEqual(a2.httpTriggers.map((t) => t.id), ['cart-http-trigger', 'users-http-trigger']);
@@ -411,7 +411,7 @@ test('executors: spin, and wagi with Spin\'s argv default; a custom entrypoint i
   const badArgv = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi", argv = ["a"] }');
   await rejects(badArgv.app, path.join(badArgv.dir, 'spin.toml'), 'trigger.http[0].executor.argv', 'must be a string');
   const extra = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi", cgi = true }');
-  await rejects(extra.app, path.join(extra.dir, 'spin.toml'), 'trigger.http[0].executor', 'cgi');
+  await rejects(extra.app, path.join(extra.dir, 'spin.toml'), 'trigger.http[0].executor.cgi', 'cgi');
   const other = await loadV2('', {}, '"/x"\nexecutor = { type = "cgi" }');
   await rejects(other.app, path.join(other.dir, 'spin.toml'), 'trigger.http[0].executor', 'unknown executor type "cgi"');
 });

@@ -64,7 +64,7 @@ export function readExecutor(r: FieldReader, t: Table, parent: string): Executor
   if (entrypoint !== undefined && entrypoint !== '_start') {
     r.fail(
       joinField(field, 'entrypoint'),
-      `must be "_start", not ${describeValue(entrypoint)} (Spin refuses any other entrypoint too: it is deprecated)`,
+      `must be "_start", not ${JSON.stringify(entrypoint)} (Spin refuses any other entrypoint too: it is deprecated)`,
       'Remove entrypoint: a WAGI module runs from its _start export.',
     );
   }
