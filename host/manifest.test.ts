@@ -197,7 +197,7 @@ test('a full v1 manifest and the equivalent v2 one normalise to the same app', a
   assert.deepEqual(routes(a1), routes(a2));
   assert.deepEqual(routes(a1), [
     { route: '/cart/...', component: 'cart', private: false, executor: undefined },
-    { route: '/users/:id', component: 'users', private: false, executor: 'spin' },
+    { route: '/users/:id', component: 'users', private: false, executor: { type: 'spin' } },
   ]);
   assert.deepEqual(a1.httpTriggers.map((t) => t.id), ['trigger-cart', 'trigger-users']);
   assert.deepEqual(a2.httpTriggers.map((t) => t.id), ['cart-http-trigger', 'users-http-trigger']);
@@ -399,11 +399,19 @@ test('component variable templates must name application variables', async () =>
   await rejects(loadApp(v1), path.join(v1, 'spin.toml'), 'component[0].config.x', 'no application variable "nope"');
 });
 
-test('executors: spin is accepted, wagi is not supported', async () => {
+test('executors: spin, and wagi with Spin\'s argv default; a custom entrypoint is refused as Spin refuses it', async () => {
   const ok = await loadV2('', {}, '"/x"\nexecutor = "spin"');
-  assert.equal((await ok.app).httpTriggers[0]!.executor, 'spin');
+  assert.deepEqual((await ok.app).httpTriggers[0]!.executor, { type: 'spin' });
   const wagi = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi" }');
-  await rejects(wagi.app, path.join(wagi.dir, 'spin.toml'), 'trigger.http[0].executor', '"wagi" executor is not supported');
+  assert.deepEqual((await wagi.app).httpTriggers[0]!.executor, { type: 'wagi', argv: '${SCRIPT_NAME} ${ARGS}' });
+  const argv = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi", entrypoint = "_start", argv = "x ${ARGS}" }');
+  assert.deepEqual((await argv.app).httpTriggers[0]!.executor, { type: 'wagi', argv: 'x ${ARGS}' });
+  const entry = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi", entrypoint = "main" }');
+  await rejects(entry.app, path.join(entry.dir, 'spin.toml'), 'trigger.http[0].executor.entrypoint', 'must be "_start", not "main"');
+  const badArgv = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi", argv = ["a"] }');
+  await rejects(badArgv.app, path.join(badArgv.dir, 'spin.toml'), 'trigger.http[0].executor.argv', 'must be a string');
+  const extra = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi", cgi = true }');
+  await rejects(extra.app, path.join(extra.dir, 'spin.toml'), 'trigger.http[0].executor.cgi', 'cgi');
   const other = await loadV2('', {}, '"/x"\nexecutor = { type = "cgi" }');
   await rejects(other.app, path.join(other.dir, 'spin.toml'), 'trigger.http[0].executor', 'unknown executor type "cgi"');
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds every example guest from source: the JS guests with componentize-js, the app
 // built with the Spin JS SDK (scripts/build-spin-sdk-app.mjs), then the Rust guests
-// (scripts/build-rust-guests.mjs). Up-to-date outputs are skipped.
+// (scripts/build-rust-guests.mjs) and the core-module guests (scripts/build-wasi-modules.mjs). Up-to-date outputs are skipped.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -53,4 +53,7 @@ if (!existsSync('/usr/bin/rustc') && process.env.SPIN_TS_REQUIRE_RUST !== '1') {
 } else {
   const r = spawnSync(process.execPath, [rust], { stdio: 'inherit' });
   if (r.status !== 0) process.exit(r.status ?? 1);
+  // The core-module guests (WAGI commands), wasm32-wasi with the same rustc.
+  const modules = spawnSync(process.execPath, [join(root, 'scripts', 'build-wasi-modules.mjs')], { stdio: 'inherit' });
+  if (modules.status !== 0) process.exit(modules.status ?? 1);
 }

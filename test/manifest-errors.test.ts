@@ -75,15 +75,15 @@ describe('manifest errors stop `spin-ts up`', () => {
     assert.match(r.stderr, /not a valid WebAssembly component/);
   });
 
-  test('a WebAssembly core module (a Spin 1.x app) is named as such, with what to do', async () => {
+  test('a WebAssembly core module that nothing can run is named as such, with what to do (the WAGI and Spin 1.x kinds: test/wagi.test.ts)', async () => {
     // The smallest valid core module: the magic number and version 1, no sections.
     const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "old.wasm"\n`), {
       'old.wasm': '\0asm\u0001\0\0\0',
     });
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'hello': old\.wasm is a WebAssembly core module \(a Spin 1\.x app or a WASI preview1 program\), not a component/);
-    assert.match(r.stderr, /rebuild it with a Spin 2 or later SDK/);
+    assert.match(r.stderr, /component 'hello': old\.wasm is a WebAssembly core module that is neither a Spin 1\.x HTTP module \(no handle-http-request export\) nor a WASI command \(no _start export\)/);
+    assert.match(r.stderr, /build it as a component/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 

@@ -6,7 +6,7 @@ import { checkRoute } from '../triggers/http/route-syntax.js';
 import { closest } from './suggest.js';
 import { isTable, type FieldReader, type Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
-import { readExecutor, readRoute } from './trigger-fields.js';
+import { readExecutor, readRoute, type ExecutorConfig } from './trigger-fields.js';
 import { readAppVariables } from './variables.js';
 
 const TOP_KEYS = ['spin_manifest_version', 'application', 'variables', 'trigger', 'component'];
@@ -19,7 +19,7 @@ interface PendingTrigger {
   id?: string;
   route?: string;
   private: boolean;
-  executor?: string;
+  executor?: ExecutorConfig;
   /** Referenced component id, or the inline component table. */
   component: string | Table;
 }

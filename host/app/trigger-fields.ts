@@ -28,25 +28,49 @@ export function readRoute(r: FieldReader, t: Table, parent: string, allowPrivate
   return { route: checked.route, private: false };
 }
 
-/** Reads the optional `executor` (a string or `{ type = ... }`); only "spin" is supported. */
-export function readExecutor(r: FieldReader, t: Table, parent: string): string | undefined {
+/** How a trigger runs its component: Spin's HTTP interfaces, or WAGI (a WASI command: CGI environment, stdin and stdout). */
+export type ExecutorConfig = { type: 'spin' } | WagiExecutor;
+
+/** Spin's WAGI executor keys (spinframework/spin crates/http/src/config.rs `WagiTriggerConfig`). */
+export interface WagiExecutor {
+  type: 'wagi';
+  /** Space-separated argv; `${SCRIPT_NAME}` becomes the request path and `${ARGS}` the query with `&` → space. */
+  argv: string;
+}
+
+export const WAGI_DEFAULT_ARGV = '${SCRIPT_NAME} ${ARGS}';
+
+const EXECUTOR_FIX = 'Write executor = { type = "spin" } or executor = { type = "wagi" }, or remove executor.';
+
+/** Reads the optional `executor` (a string or `{ type = ... }`): "spin", or "wagi" with its `entrypoint` (only "_start", as Spin) and `argv`. */
+export function readExecutor(r: FieldReader, t: Table, parent: string): ExecutorConfig | undefined {
   const field = joinField(parent, 'executor');
   const v = t['executor'];
   if (v === undefined) return undefined;
   let type: unknown = v;
   if (isTable(v)) {
     type = v['type'];
-    if (type === undefined) r.fail(joinField(field, 'type'), 'missing required key "type"', 'Write executor = { type = "spin" }, or remove executor.');
+    if (type === undefined) r.fail(joinField(field, 'type'), 'missing required key "type"', EXECUTOR_FIX);
   }
-  if (typeof type !== 'string') {
-    r.fail(field, `must be { type = "spin" }, not ${describeValue(type)}`, 'Write executor = { type = "spin" }, or remove executor.');
+  if (typeof type !== 'string') r.fail(field, `must be { type = "spin" } or { type = "wagi" }, not ${describeValue(type)}`, EXECUTOR_FIX);
+  if (type === 'spin') {
+    if (isTable(v)) r.checkKeys(v, field, ['type']);
+    return { type: 'spin' };
   }
-  if (type === 'wagi') {
-    r.fail(field, 'the "wagi" executor is not supported', 'Rebuild the component for the Spin HTTP interface (wasi:http or fermyon:spin/inbound-http) and remove executor.');
+  if (type !== 'wagi') r.fail(field, `unknown executor type "${type}"`, EXECUTOR_FIX);
+  if (!isTable(v)) return { type: 'wagi', argv: WAGI_DEFAULT_ARGV };
+  r.checkKeys(v, field, ['type', 'entrypoint', 'argv']);
+  const entrypoint = v['entrypoint'];
+  if (entrypoint !== undefined && entrypoint !== '_start') {
+    r.fail(
+      joinField(field, 'entrypoint'),
+      `must be "_start", not ${JSON.stringify(entrypoint)} (Spin refuses any other entrypoint too: it is deprecated)`,
+      'Remove entrypoint: a WAGI module runs from its _start export.',
+    );
   }
-  if (type !== 'spin') {
-    r.fail(field, `unknown executor type "${type}"`, 'Write executor = { type = "spin" }, or remove executor.');
+  const argv = v['argv'];
+  if (argv !== undefined && typeof argv !== 'string') {
+    r.fail(joinField(field, 'argv'), `must be a string, not ${describeValue(argv)}`, 'Write argv = "${SCRIPT_NAME} ${ARGS}" (space-separated).');
   }
-  if (isTable(v)) r.checkKeys(v, field, ['type']);
-  return type;
+  return { type: 'wagi', argv: (argv as string | undefined) ?? WAGI_DEFAULT_ARGV };
 }

@@ -6,6 +6,7 @@
  * (a ComponentKeysOwner handed to the loader) and kept in `Component.factors`.
  */
 import type { FieldReader, Table } from './toml-fields.js';
+import type { ExecutorConfig } from './trigger-fields.js';
 
 export interface App {
   /** Absolute path of the manifest file. */
@@ -74,8 +75,8 @@ export interface HttpTrigger {
   route?: string;
   private: boolean;
   component: string;
-  /** Executor type: "spin" (default) or "wagi" (not supported: rejected at validation). */
-  executor?: string;
+  /** How the component runs: Spin's HTTP interfaces (absent or "spin") or WAGI (a WASI command). */
+  executor?: ExecutorConfig;
 }
 
 /** What a key owner may look at while it reads one component's keys. */

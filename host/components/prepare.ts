@@ -1,13 +1,14 @@
 /** Prepares every component of an app once, before anything listens: transpile (cached), detect its trigger, compile its core modules. */
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, Component } from '../app/types.js';
+import { adaptCommandModule } from './adapt-module.js';
 import { ComponentError } from './component-error.js';
 import { checkImports } from './imports.js';
 import { capMemory } from './memory-cap.js';
 import { transpileCached } from './transpile.js';
-import { wasmKindOfFile } from './wasm-kind.js';
+import { coreModuleKind, wasmKindOfFile } from './wasm-kind.js';
 
 export interface PreparedComponent<Kind extends string = string> {
   component: Component;
@@ -21,8 +22,8 @@ export interface PreparedComponent<Kind extends string = string> {
 
 export interface PrepareOptions<Kind extends string = string> {
   cacheDir: string;
-  /** The trigger's check of a component's exports: which of its interfaces it serves (throws ComponentError when none). */
-  detectKind: (componentId: string, exports: string[]) => Kind;
+  /** The trigger's check of a component's exports: which of its interfaces it serves (throws ComponentError when none); `executor` is its trigger's executor type when not the default. */
+  detectKind: (componentId: string, exports: string[], executor?: string) => Kind;
   /** Cap on each instance's linear memory, in bytes. */
   guestMemoryBytes: number;
   /** The interfaces the host provides (WASI and every factor's); importing anything else is refused. */
@@ -30,24 +31,84 @@ export interface PrepareOptions<Kind extends string = string> {
   log: (line: string) => void;
 }
 
-async function prepareOne<Kind extends string>(component: Component, opts: PrepareOptions<Kind>): Promise<PreparedComponent<Kind>> {
+/** The executor type the app's triggers give this component: undefined for Spin's own; one component cannot be served by two. */
+function executorOf(app: App, component: Component): string | undefined {
+  const types = new Set(app.httpTriggers.filter((t) => t.component === component.id).map((t) => t.executor?.type ?? 'spin'));
+  if (types.size > 1) throw new ComponentError(component.id, 'it is used by a "wagi" trigger and a "spin" trigger; a component runs under one executor. Give the WAGI trigger its own component.');
+  const [type] = types;
+  return type === 'spin' ? undefined : type;
+}
+
+/** A core module runs when it is a WASI command under a WAGI trigger (adapted into a component); anything else is refused, naming what it is. */
+async function componentSource(component: Component, executor: string | undefined, cacheDir: string): Promise<{ path: string; adaptMs: number; adapted: boolean }> {
   const kind0 = await wasmKindOfFile(component.source);
-  if (kind0 === 'core-module') {
-    throw new ComponentError(
-      component.id,
-      `${component.sourceAsWritten} is a WebAssembly core module (a Spin 1.x app or a WASI preview1 program), not a component. spin-ts runs components: rebuild it with a Spin 2 or later SDK (e.g. \`spin build\` with a current template), which produces a component.`,
-    );
-  }
   if (kind0 === 'not-wasm') {
     throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: it is not WebAssembly at all (its first bytes are not \`\\0asm\`). Point source at the component's .wasm.`);
   }
+  if (kind0 === 'component') return { path: component.source, adaptMs: 0, adapted: false };
+  const bytes = await readFile(component.source);
+  let exports: string[];
+  try {
+    exports = WebAssembly.Module.exports(await WebAssembly.compile(bytes)).map((e) => e.name);
+  } catch (err) {
+    throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly module: ${(err as Error).message}`);
+  }
+  const kind = coreModuleKind(exports);
+  if (kind === 'wasi-command' && executor === 'wagi') {
+    try {
+      const adapted = await adaptCommandModule(bytes, cacheDir);
+      return { path: adapted.path, adaptMs: adapted.adaptMs, adapted: true };
+    } catch (err) {
+      throw new ComponentError(component.id, `${component.sourceAsWritten} is a WASI preview1 command module, but it cannot be adapted into a component: ${(err as Error).message}`);
+    }
+  }
+  if (kind === 'wasi-command') {
+    throw new ComponentError(
+      component.id,
+      `${component.sourceAsWritten} is a WASI preview1 command module (it exports _start): it runs as a WAGI handler. Add executor = { type = "wagi" } to its HTTP trigger.`,
+    );
+  }
+  if (kind === 'spin1-http') {
+    throw new ComponentError(
+      component.id,
+      `${component.sourceAsWritten} is a Spin 1.x HTTP module (a core module exporting handle-http-request), which spin-ts does not run yet: rebuild it with a Spin 2 or later SDK (e.g. \`spin build\` with a current template), which produces a component.`,
+    );
+  }
+  throw new ComponentError(
+    component.id,
+    `${component.sourceAsWritten} is a WebAssembly core module that is neither a Spin 1.x HTTP module (no handle-http-request export) nor a WASI command (no _start export), so nothing can run it: build it as a component.`,
+  );
+}
+
+/** The module the worker loads in place of jco's for a WAGI component (command-glue.ts): written beside jco's output on every start, so it names this install's glue. */
+async function writeCommandModule(dir: string): Promise<string> {
+  const glue = new URL('./command-glue.js', import.meta.url).href;
+  const source = [
+    "import { instantiate as inner } from './component.js';",
+    `import { commandInstantiate } from ${JSON.stringify(glue)};`,
+    'export function instantiate(getCoreModule, imports) {',
+    '  return commandInstantiate(inner, getCoreModule, imports);',
+    '}',
+    '',
+  ].join('\n');
+  const path = join(dir, 'command.js');
+  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  await writeFile(tmp, source);
+  await rename(tmp, path);
+  return path;
+}
+
+async function prepareOne<Kind extends string>(app: App, component: Component, opts: PrepareOptions<Kind>): Promise<PreparedComponent<Kind>> {
+  const executor = executorOf(app, component);
+  const source = await componentSource(component, executor, opts.cacheDir);
   let transpiled;
   try {
-    transpiled = await transpileCached(component.source, opts.cacheDir);
+    transpiled = await transpileCached(source.path, opts.cacheDir, { reallocEmptyStrings: source.adapted });
   } catch (err) {
     throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: ${(err as Error).message}`);
   }
-  const kind = opts.detectKind(component.id, transpiled.exports);
+  const kind = opts.detectKind(component.id, transpiled.exports, executor);
+  const jsPath = executor === 'wagi' ? await writeCommandModule(transpiled.dir) : transpiled.jsPath;
   checkImports(component.id, transpiled.imports, opts.provided);
   const started = performance.now();
   const modules: Record<string, WebAssembly.Module> = {};
@@ -59,12 +120,12 @@ async function prepareOne<Kind extends string>(component: Component, opts: Prepa
   );
   const compileMs = performance.now() - started;
   opts.log(
-    `component ${component.id}: ${kind}, ${transpiled.cacheHit ? 'transpile cache hit' : `transpiled in ${transpiled.transpileMs.toFixed(0)} ms`}, compiled in ${compileMs.toFixed(0)} ms`,
+    `component ${component.id}: ${kind}, ${source.adapted ? `module adapted in ${source.adaptMs.toFixed(0)} ms, ` : ''}${transpiled.cacheHit ? 'transpile cache hit' : `transpiled in ${transpiled.transpileMs.toFixed(0)} ms`}, compiled in ${compileMs.toFixed(0)} ms`,
   );
   return {
     component,
     kind,
-    jsUrl: pathToFileURL(transpiled.jsPath).href,
+    jsUrl: pathToFileURL(jsPath).href,
     modules,
     cacheHit: transpiled.cacheHit,
     transpileMs: transpiled.transpileMs,
@@ -75,6 +136,6 @@ async function prepareOne<Kind extends string>(component: Component, opts: Prepa
 export async function prepareComponents<Kind extends string>(app: App, opts: PrepareOptions<Kind>): Promise<Map<string, PreparedComponent<Kind>>> {
   const out = new Map<string, PreparedComponent<Kind>>();
   // One at a time: transpiling is CPU-bound and this machine has few cores.
-  for (const component of app.components.values()) out.set(component.id, await prepareOne(component, opts));
+  for (const component of app.components.values()) out.set(component.id, await prepareOne(app, component, opts));
   return out;
 }

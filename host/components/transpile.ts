@@ -48,11 +48,29 @@ function tuneGlue(js: string): string {
   );
 }
 
-export async function transpileCached(wasmPath: string, cacheRoot: string): Promise<TranspiledComponent> {
+/**
+ * jco lowers an empty string as pointer 1 without calling the guest's realloc; wasmtime calls
+ * realloc for it like any string. WASI's preview1 adapter lays its environment out through
+ * those realloc calls ("key=value\0"), so with jco's shortcut an empty value swallows the
+ * next variable (AUTH_TYPE= became AUTH_TYPE=CONTENT_LENGTH=8). Adapted modules get the
+ * glue without the shortcut.
+ */
+function reallocEmptyStrings(js: string): string {
+  const shortcut = /\n\s*if \(s\.length === 0\) \{\n\s*utf8EncodedLen = 0;\n\s*return 1;\n\s*\}/;
+  if (!shortcut.test(js)) throw new Error("jco's utf8Encode changed: cannot make it call realloc for empty strings (transpile.ts reallocEmptyStrings)");
+  return js.replace(shortcut, '');
+}
+
+export interface TranspileOptions {
+  /** Lower empty strings through the guest's realloc, as wasmtime does (for WASI preview1 adapters). */
+  reallocEmptyStrings?: boolean;
+}
+
+export async function transpileCached(wasmPath: string, cacheRoot: string, options: TranspileOptions = {}): Promise<TranspiledComponent> {
   const started = performance.now();
   const wasm = await readFile(wasmPath);
   const sha256 = createHash('sha256').update(wasm).digest('hex');
-  const dir = join(cacheRoot, `jco-${JCO_VERSION}`, sha256);
+  const dir = join(cacheRoot, `jco-${JCO_VERSION}`, options.reallocEmptyStrings ? `${sha256}-realloc-empty` : sha256);
   const metaPath = join(dir, 'meta.json');
   try {
     const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Meta;
@@ -77,7 +95,11 @@ export async function transpileCached(wasmPath: string, cacheRoot: string): Prom
   for (const [name, bytes] of Object.entries(out.files as Record<string, Uint8Array>)) {
     if (name.endsWith('.d.ts')) continue;
     if (name.endsWith('.wasm')) coreModules.push(name);
-    const data = name.endsWith('.js') ? tuneGlue(Buffer.from(bytes).toString('utf8')) : bytes;
+    let data: string | Uint8Array = bytes;
+    if (name.endsWith('.js')) {
+      data = tuneGlue(Buffer.from(bytes).toString('utf8'));
+      if (options.reallocEmptyStrings) data = reallocEmptyStrings(data);
+    }
     await writeFile(join(tmp, name), data);
   }
   const meta: Meta = { jco: JCO_VERSION, coreModules, imports: out.imports, exports: (out.exports as Array<[string, string]>).map(([name]) => name) };

@@ -21,3 +21,12 @@ export async function wasmKindOfFile(path: string): Promise<WasmKind> {
     await fh.close();
   }
 }
+
+/** What a core module is, by its exports: Spin 1.x's HTTP ABI, a WASI preview1 command (WAGI), or neither. */
+export type CoreModuleKind = 'spin1-http' | 'wasi-command' | 'other';
+
+export function coreModuleKind(exports: readonly string[]): CoreModuleKind {
+  if (exports.includes('handle-http-request')) return 'spin1-http';
+  if (exports.includes('_start')) return 'wasi-command';
+  return 'other';
+}

@@ -1,12 +1,22 @@
 /** Which HTTP interface a component serves, from the exports jco reports. */
 import { ComponentError } from '../../components/component-error.js';
 
-export type HttpInterface = 'wasi-http' | 'inbound-http';
+export type HttpInterface = 'wasi-http' | 'inbound-http' | 'wagi';
 
 const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
 const INBOUND_HTTP = /^fermyon:spin\/inbound-http(@\d+\.\d+\.\d+)?$/;
+const CLI_RUN = /^wasi:cli\/run@0\.2\.\d+$/;
 
-export function detectHttpInterface(componentId: string, exports: string[]): HttpInterface {
+/** `executor`: the trigger's executor type ("wagi": the component must be a command, exporting wasi:cli/run). */
+export function detectHttpInterface(componentId: string, exports: string[], executor?: string): HttpInterface {
+  if (executor === 'wagi') {
+    if (exports.some((e) => CLI_RUN.test(e))) return 'wagi';
+    const listed = exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
+    throw new ComponentError(
+      componentId,
+      `its trigger uses executor = { type = "wagi" }, which runs a WASI command (a core module exporting _start, or a component exporting wasi:cli/run@0.2.x), but it exports ${listed}. Remove the executor to run it as a Spin HTTP component.`,
+    );
+  }
   const found: HttpInterface[] = [];
   if (exports.some((e) => WASI_HTTP.test(e))) found.push('wasi-http');
   if (exports.some((e) => INBOUND_HTTP.test(e))) found.push('inbound-http');

@@ -17,6 +17,7 @@ import { RequestBody } from './request-body.js';
 import { BODY_PREFIX_BYTES, INBOUND_METHODS, READ_BODY, type HttpRequestPayload } from './request.js';
 import { sendGuestResponse } from './response.js';
 import { Router, reservedPathAction, type RouteInfo } from './routes.js';
+import type { WagiPayload } from './wagi.js';
 
 /** The module every guest worker imports to run an HTTP request (WorkerSetup.executorModule). */
 export const HTTP_EXECUTOR_MODULE = new URL('./executor.js', import.meta.url).href;
@@ -65,6 +66,7 @@ export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; route
   const { app, pool, kinds } = opts;
   const maxBody = opts.maxRequestBodyBytes ?? DEFAULT_MAX_REQUEST_BODY_BYTES;
   const router = buildRouter(app);
+  const wagiArgv = new Map(app.httpTriggers.flatMap((t) => (t.executor?.type === 'wagi' ? [[t.id, t.executor.argv] as const] : [])));
   for (const s of router.shadowed) opts.log(`route ${s.route} of component '${s.component}' is shadowed by the identical route of '${s.by}' declared later`);
   const hono = new Hono();
 
@@ -115,6 +117,8 @@ export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; route
       bodyPrefix: prefix.bytes,
       bodyComplete: prefix.complete,
     };
+    const argv = wagiArgv.get(match.triggerId);
+    if (argv !== undefined) (payload as WagiPayload).argv = argv;
     const service: ServiceHandler = async (m, args, ctx) => {
       if (m !== READ_BODY) throw new Error(`unknown request method '${m}'`);
       const [window, max] = args as [SharedArrayBuffer, number];
