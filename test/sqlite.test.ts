@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { guest, runCli, startSpin, tempDir, writeApp, type RunningSpin } from './support/spin.js';
+import { guest, runCli, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 
 type Value = { type: 'integer'; value: string } | { type: 'real'; value: number } | { type: 'text'; value: string } | { type: 'blob'; value: number[] } | { type: 'null' };
 interface ExecReply {

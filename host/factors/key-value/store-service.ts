@@ -64,7 +64,10 @@ export function keyValueService(app: App, backends: ReadonlyMap<string, KvBacken
       }),
     setMany: (call, label, entries) =>
       guarded(async () => {
-        for (const [k, v] of entries) (checkKey(k), checkValue(v));
+        for (const [k, v] of entries) {
+          checkKey(k);
+          checkValue(v);
+        }
         return store(call.componentId, label).setMany(entries);
       }),
     deleteMany: (call, label, keys) => guarded(async () => (keys.forEach(checkKey), store(call.componentId, label).deleteMany(keys))),

@@ -18,13 +18,13 @@ export function runWagi(instance: Record<string, any>, ctx: ExecutionContext): v
   // Spin reads the whole body first: CONTENT_LENGTH is its length.
   const body = new PulledBody(ctx.callRequest, req.bodyPrefix, req.bodyComplete).readAll();
   const chunks: Uint8Array[] = [];
-  const outcome = command.run({
+  command.run({
     args: wagiArgv(req.argv, req.pathWithQuery),
     environment: wagiEnvironment(req, body.length),
     stdin: new BufferSource(body),
     stdout: { write: (bytes) => void chunks.push(bytes) },
   });
-  // An error result (outcome.ok false) is answered like success, as Spin does: it only logs it.
+  // An error result of run() is answered like success, as Spin does: it only logs it.
   const res = parseWagiResponse(Buffer.concat(chunks));
   if (!res.ok) throw new Error(res.problem);
   ctx.response.setHead(res.status, res.headers);
