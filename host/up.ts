@@ -11,6 +11,7 @@ import { loadRuntimeConfig } from './app/runtime-config.js';
 import type { App } from './app/types.js';
 import type { ServiceHandler } from './components/bridge.js';
 import { WorkerPool } from './components/pool.js';
+import type { InstanceMode } from './components/protocol.js';
 import { prepareComponents } from './components/prepare.js';
 import type { ComponentSetup } from './components/protocol.js';
 import type { ConfiguredFactor, Factor } from './factors/factor.js';
@@ -39,8 +40,10 @@ export interface UpOptions {
   requestTimeoutMs: number;
   /** Drop guest stdout/stderr. */
   quiet: boolean;
-  /** Guest worker threads (default: max(4, 2 × cores)). */
+  /** Guest worker threads (default: the number of cores, at least 2). */
   workers?: number;
+  /** How each request gets a fresh-looking instance (default snapshot; see InstanceMode). */
+  instanceMode?: InstanceMode;
   /** Cap on each guest instance's linear memory and each worker's JS heap, in MiB (default 512). */
   guestMemoryMb?: number;
   /** Larger request bodies get 413 (default: the HTTP trigger's, 100 MiB). */
@@ -131,8 +134,8 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   for (const [f, c] of configured) if (c.service) services.set(f.name, serviceHandler(f.name, c.service));
 
   const pool = new WorkerPool({
-    size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
-    setup: { components, factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
+    size: opts.workers ?? Math.max(2, availableParallelism()),
+    setup: { components, instanceMode: opts.instanceMode ?? 'snapshot', factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,
     workerHeapMb: guestMemoryMb,
