@@ -40,7 +40,11 @@ export interface UpOptions {
   requestTimeoutMs: number;
   /** Drop guest stdout/stderr. */
   quiet: boolean;
-  /** Guest worker threads (default: the number of cores, at least 2). */
+  /**
+   * Guest worker threads (default: max(4, 2 × cores)). Fewer are faster for guests that only
+   * compute (bench: instances), but a guest blocked on a host call (LLM, outbound HTTP) holds
+   * its worker, so the default keeps room for those.
+   */
   workers?: number;
   /** How each request gets a fresh-looking instance (default snapshot; see InstanceMode). */
   instanceMode?: InstanceMode;
@@ -134,7 +138,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   for (const [f, c] of configured) if (c.service) services.set(f.name, serviceHandler(f.name, c.service));
 
   const pool = new WorkerPool({
-    size: opts.workers ?? Math.max(2, availableParallelism()),
+    size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
     setup: { components, instanceMode: opts.instanceMode ?? 'snapshot', factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,

@@ -49,7 +49,7 @@ export function upCommand(): Command {
     .option('--request-timeout <duration>', 'cut off a guest still running after this long (500ms, 5s, 2m)', '60s')
     .option('-q, --quiet', "hide the components' stdout and stderr", false)
     .option('--build', 'run `spin-ts build` first', false)
-    .option('--workers <n>', 'guest worker threads (default: the number of cores, at least 2)', positiveInt('--workers'))
+    .option('--workers <n>', 'guest worker threads (default: max(4, 2 × cores))', positiveInt('--workers'))
     .addOption(new Option('--instance-mode <mode>', 'snapshot: restore one live instance per component between requests; fresh: instantiate anew per request (for debugging and comparison)').choices([...INSTANCE_MODES]).default('snapshot'))
     .option('--guest-memory-mb <n>', "cap on each guest instance's linear memory and each worker's JS heap, in MiB", positiveInt('--guest-memory-mb'), 512)
     .option('--max-request-body-size <size>', 'larger request bodies get 413 (bytes, or 512k, 10m, 1g: powers of 1024)', (v: string) => parseByteSize('--max-request-body-size', v), 100 * 1024 * 1024)
