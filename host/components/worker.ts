@@ -186,6 +186,9 @@ async function main(): Promise<void> {
     // Make (or restore) the next request's instance now, while this worker would otherwise be idle.
     if (loaded) setImmediate(() => prepareSpare(loaded));
   });
+  // Make every component's first instance before saying ready: a new worker's first build
+  // (cold glue, the snapshot copy) then never counts against a request's timeout.
+  for (const loaded of components.values()) prepareSpare(loaded);
   post({ type: 'ready' });
 }
 
