@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
+import { benchInstances } from './instances.js';
 import { benchInstantiate } from './instantiate.js';
 import { benchKeyValue } from './key-value.js';
 import { benchGrammar } from './grammar.js';
@@ -28,6 +29,11 @@ const sections: Record<string, Section> = {
     title: 'Instantiation: cost per instance and memory growth',
     command: 'npm run bench -- instantiate',
     run: async () => (await benchInstantiate(200)).markdown,
+  },
+  instances: {
+    title: 'Instance modes: fresh instance per request vs one live instance restored to its snapshot',
+    command: `npm run bench -- instances   (BENCH_SECONDS=${seconds}, BENCH_WORKERS=<n> to pin the worker count)`,
+    run: () => benchInstances(seconds),
   },
   llm: {
     title: 'LLM: tokens/s through a guest ÷ node-llama-cpp directly (CPU)',

@@ -11,6 +11,7 @@ import { loadRuntimeConfig } from './app/runtime-config.js';
 import type { App } from './app/types.js';
 import type { ServiceHandler } from './components/bridge.js';
 import { WorkerPool } from './components/pool.js';
+import type { InstanceMode } from './components/protocol.js';
 import { prepareComponents } from './components/prepare.js';
 import type { ComponentSetup } from './components/protocol.js';
 import type { ConfiguredFactor, Factor } from './factors/factor.js';
@@ -39,8 +40,14 @@ export interface UpOptions {
   requestTimeoutMs: number;
   /** Drop guest stdout/stderr. */
   quiet: boolean;
-  /** Guest worker threads (default: max(4, 2 × cores)). */
+  /**
+   * Guest worker threads (default: max(4, 2 × cores)). Fewer are faster for guests that only
+   * compute (bench: instances), but a guest blocked on a host call (LLM, outbound HTTP) holds
+   * its worker, so the default keeps room for those.
+   */
   workers?: number;
+  /** How each request gets a fresh-looking instance (default snapshot; see InstanceMode). */
+  instanceMode?: InstanceMode;
   /** Cap on each guest instance's linear memory and each worker's JS heap, in MiB (default 512). */
   guestMemoryMb?: number;
   /** Larger request bodies get 413 (default: the HTTP trigger's, 100 MiB). */
@@ -136,7 +143,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
 
   const pool = new WorkerPool({
     size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
-    setup: { components, factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
+    setup: { components, instanceMode: opts.instanceMode ?? 'snapshot', factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,
     workerHeapMb: guestMemoryMb,

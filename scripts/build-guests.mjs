@@ -20,6 +20,7 @@ export const JS_GUESTS = {
   'js-files': 'http-files',
   'js-outbound': 'http-outbound',
   'js-body': 'http-handler',
+  'js-state': 'http-handler',
   'js-unsupported': 'http-unsupported',
   'js-kv': 'http-kv',
   'js-sqlite': 'http-sqlite',

@@ -2,6 +2,7 @@
 import { appModels } from '../factors/llm/index.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildApp } from '../build.js';
+import { INSTANCE_MODES } from '../components/protocol.js';
 import { up } from '../up.js';
 import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
@@ -49,6 +50,7 @@ export function upCommand(): Command {
     .option('-q, --quiet', "hide the components' stdout and stderr", false)
     .option('--build', 'run `spin-ts build` first', false)
     .option('--workers <n>', 'guest worker threads (default: max(4, 2 × cores))', positiveInt('--workers'))
+    .addOption(new Option('--instance-mode <mode>', 'snapshot: restore one live instance per component between requests; fresh: instantiate anew per request (for debugging and comparison)').choices([...INSTANCE_MODES]).default('snapshot'))
     .option('--guest-memory-mb <n>', "cap on each guest instance's linear memory and each worker's JS heap, in MiB", positiveInt('--guest-memory-mb'), 512)
     .option('--max-request-body-size <size>', 'larger request bodies get 413 (bytes, or 512k, 10m, 1g: powers of 1024)', (v: string) => parseByteSize('--max-request-body-size', v), 100 * 1024 * 1024)
     .option('--preload-models', 'load the models components may use at start instead of on first use', false)
@@ -78,6 +80,7 @@ export function upCommand(): Command {
           requestTimeoutMs: parseDuration(o.requestTimeout),
           quiet: o.quiet,
           workers: o.workers,
+          instanceMode: o.instanceMode,
           guestMemoryMb: o.guestMemoryMb,
           maxRequestBodyBytes: o.maxRequestBodySize,
           llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },

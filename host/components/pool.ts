@@ -3,6 +3,7 @@
  * guest: a guest that traps, loops or eats memory costs one worker, which is terminated
  * and replaced, and the host keeps serving.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { BridgeServer, type ServiceHandler } from './bridge.js';
 import { REQUEST_SERVICE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
@@ -57,6 +58,11 @@ interface Job {
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
+
+// jco's glue is one huge generator function, run per instance: TurboFan's escape analysis
+// spent 2.6–3.9 s of CPU per worker compiling it, then again after each deopt. V8 flags are
+// per process (a Worker's execArgv refuses them), so this is set before any worker starts.
+setFlagsFromString('--no-turbo-escape');
 
 class PoolWorker {
   readonly worker: Worker;

@@ -14,8 +14,17 @@ export interface ComponentSetup {
   factorConfigs: Record<string, unknown>;
 }
 
+/**
+ * How a worker gives each request a fresh-looking instance: `snapshot` keeps one live
+ * instance per component and restores its memory and globals between requests
+ * (core-snapshot.ts); `fresh` instantiates the component anew for every request.
+ */
+export type InstanceMode = 'fresh' | 'snapshot';
+export const INSTANCE_MODES: readonly InstanceMode[] = ['fresh', 'snapshot'];
+
 export interface WorkerSetup {
   components: ComponentSetup[];
+  instanceMode: InstanceMode;
   factors: Array<{ name: string; guestModule: string }>;
   /** File URL of the trigger's executor module (exports `execute: GuestExecutor`, see executor.ts). */
   executorModule: string;

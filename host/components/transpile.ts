@@ -10,11 +10,18 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { exportState } from './state-exports.js';
 
 // jco's package.json is not in its exports map: read it beside the resolved entry (src/api.js).
 export const JCO_VERSION: string = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.resolve('@bytecodealliance/jco')), 'utf8')) as { version: string }
 ).version;
+
+/**
+ * Bumped when what we write beside jco's output changes (1: core modules export their
+ * memories and mutable globals, state-exports.ts), so an older cache entry is not reused.
+ */
+const CACHE_FORMAT = 1;
 
 export interface TranspiledComponent {
   sha256: string;
@@ -70,7 +77,7 @@ export async function transpileCached(wasmPath: string, cacheRoot: string, optio
   const started = performance.now();
   const wasm = await readFile(wasmPath);
   const sha256 = createHash('sha256').update(wasm).digest('hex');
-  const dir = join(cacheRoot, `jco-${JCO_VERSION}`, options.reallocEmptyStrings ? `${sha256}-realloc-empty` : sha256);
+  const dir = join(cacheRoot, `jco-${JCO_VERSION}-f${CACHE_FORMAT}`, options.reallocEmptyStrings ? `${sha256}-realloc-empty` : sha256);
   const metaPath = join(dir, 'meta.json');
   try {
     const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Meta;
@@ -99,6 +106,8 @@ export async function transpileCached(wasmPath: string, cacheRoot: string, optio
     if (name.endsWith('.js')) {
       data = tuneGlue(Buffer.from(bytes).toString('utf8'));
       if (options.reallocEmptyStrings) data = reallocEmptyStrings(data);
+    } else if (name.endsWith('.wasm')) {
+      data = exportState(bytes);
     }
     await writeFile(join(tmp, name), data);
   }

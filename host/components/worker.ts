@@ -1,27 +1,47 @@
 /**
  * Worker entry: runs guest code, never on the thread that serves HTTP. Each request gets
- * a fresh instance of its component (componentize-js guests cannot serve a second request
- * on one instance); the compiled core modules and the import objects are reused.
+ * an instance of its component that is, to the guest, fresh (componentize-js guests cannot
+ * serve a second request on one instance): in `snapshot` mode the live core instances are
+ * restored to their post-instantiation state (core-snapshot.ts), in `fresh` mode they are
+ * made anew. The compiled core modules and the import objects are reused.
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BridgeClient } from './bridge.js';
 import { ResponseWriter } from './response-writer.js';
 import type { GuestExecutor } from './executor.js';
-import { REQUEST_SERVICE, type ComponentSetup, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
+import { CoreSnapshot, NotReusable, type InstantiateCore } from './core-snapshot.js';
+import { REQUEST_SERVICE, type ComponentSetup, type InstanceMode, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
 import type { GuestImportsFactory, GuestSide } from '../factors/factor.js';
 import { GuestExit, LineSink } from '../wasi/cli.js';
 import { versionTolerant, wasiImports } from '../wasi/index.js';
 import { setBeforeBlocking } from '../wasi/io.js';
 
+type GlueInstantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>, instantiateCore?: InstantiateCore) => Record<string, any>;
+
+/** An instance ready for one request, and the snapshot it runs on (none for a fresh one). */
+interface Ready {
+  exports: Record<string, any>;
+  snapshot?: CoreSnapshot;
+}
+
 interface Loaded {
   setup: ComponentSetup;
-  instantiate: (getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>) => Record<string, any>;
+  instantiate: GlueInstantiate;
   imports: Record<string, object>;
   /** Each factor's guest side, for its per-instance and end-of-request steps. */
   sides: GuestSide[];
-  /** A fresh, never-used instance made ahead of time (each request still gets its own). */
-  spare?: Record<string, any>;
+  /** This component's mode in this worker: `snapshot` falls back to `fresh` when it cannot work. */
+  mode: InstanceMode;
+  /** The live instances restored between requests (snapshot mode). */
+  snapshot?: CoreSnapshot;
+  /** Requests in a row whose memory grew (each forcing a rebuild). */
+  grewInARow: number;
+  /** An instance made (or restored) ahead of time, while the worker was idle. */
+  spare?: Ready;
 }
+
+/** A guest whose memory grows this many requests in a row gets fresh instances: a snapshot would be rebuilt every time. */
+const GREW_IN_A_ROW_LIMIT = 3;
 
 const data = workerData as WorkerSetup & { bridgePort: MessagePort; bridgeShared: SharedArrayBuffer };
 const port = parentPort!;
@@ -52,18 +72,62 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
     );
   }
   for (const side of sides) Object.assign(imports, side.imports);
-  return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports), sides };
+  return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports), sides, mode: data.instanceMode, grewInARow: 0 };
 }
 
-function instantiate(loaded: Loaded): Record<string, any> {
+function useFresh(loaded: Loaded, why: string): void {
+  loaded.mode = 'fresh';
+  loaded.snapshot = undefined;
+  post({ type: 'log', line: `[${loaded.setup.id}] fresh instances per request in this worker: ${why}` });
+}
+
+function instantiate(loaded: Loaded): Ready {
   for (const side of loaded.sides) side.onInstance?.();
-  return loaded.instantiate((name) => loaded.setup.modules[name], loaded.imports);
+  const getCoreModule = (name: string) => loaded.setup.modules[name];
+  if (loaded.mode === 'fresh') return { exports: loaded.instantiate(getCoreModule, loaded.imports) };
+  const live = loaded.snapshot;
+  if (live && !live.spent) {
+    try {
+      live.beginReuse();
+      return { exports: loaded.instantiate(getCoreModule, loaded.imports, live.instantiateCore), snapshot: live };
+    } catch (err) {
+      if (!(err instanceof NotReusable)) throw err;
+      useFresh(loaded, err.message);
+      return { exports: loaded.instantiate(getCoreModule, loaded.imports) };
+    }
+  }
+  // Build the live instances; the state right after instantiation is the snapshot.
+  const built = new CoreSnapshot();
+  const exports = loaded.instantiate(getCoreModule, loaded.imports, built.instantiateCore);
+  try {
+    built.finishBuild();
+  } catch (err) {
+    if (!(err instanceof NotReusable)) throw err;
+    useFresh(loaded, err.message);
+    return { exports };
+  }
+  loaded.snapshot = built;
+  return { exports, snapshot: built };
 }
 
-function takeInstance(loaded: Loaded): Record<string, any> {
+function takeInstance(loaded: Loaded): Ready {
   const spare = loaded.spare;
   loaded.spare = undefined;
-  return spare ?? instantiate(loaded);
+  const ready = spare && (!spare.snapshot || spare.snapshot === loaded.snapshot) ? spare : instantiate(loaded);
+  ready.snapshot?.used();
+  return ready;
+}
+
+/** After a request on a snapshot: drop it when it cannot be put back (it trapped, its memory grew). */
+function afterRequest(loaded: Loaded, snapshot: CoreSnapshot, trapped: boolean): void {
+  snapshot.check(trapped);
+  if (!snapshot.spent) {
+    loaded.grewInARow = 0;
+    return;
+  }
+  if (loaded.snapshot === snapshot) loaded.snapshot = undefined;
+  loaded.grewInARow = snapshot.spentBecause === 'grew' ? loaded.grewInARow + 1 : 0;
+  if (loaded.grewInARow >= GREW_IN_A_ROW_LIMIT) useFresh(loaded, `its memory grew in ${GREW_IN_A_ROW_LIMIT} requests in a row`);
 }
 
 function prepareSpare(loaded: Loaded): void {
@@ -97,26 +161,34 @@ async function main(): Promise<void> {
     currentRequestId = msg.requestId;
     const writer = new ResponseWriter(msg.requestId, post);
     setBeforeBlocking(() => writer.flush());
+    let ready: Ready | undefined;
+    let trapped = true;
     try {
       if (!loaded) throw new Error(`unknown component '${msg.componentId}'`);
       const { requestId, componentId } = msg;
-      execute(takeInstance(loaded), {
+      ready = takeInstance(loaded);
+      execute(ready.exports, {
         componentId,
         kind: loaded.setup.kind,
         payload: msg.payload,
         response: writer,
         callRequest: (method, ...args) => bridge.call({ requestId, componentId, capability: REQUEST_SERVICE, method, args }),
       });
+      trapped = false;
     } catch (err) {
       if (err instanceof GuestExit && err.ok && writer.hasHead) writer.flush(true);
       else if (!writer.finished) post({ type: 'error', requestId: msg.requestId, message: err instanceof GuestExit ? 'the guest exited without a response' : describe(err) });
     } finally {
       setBeforeBlocking(() => {});
       for (const side of loaded?.sides ?? []) side.onRequestEnd?.();
+      if (loaded && ready?.snapshot) afterRequest(loaded, ready.snapshot, trapped);
     }
-    // Instantiate the next request's instance now, while this worker would otherwise be idle.
+    // Make (or restore) the next request's instance now, while this worker would otherwise be idle.
     if (loaded) setImmediate(() => prepareSpare(loaded));
   });
+  // Make every component's first instance before saying ready: a new worker's first build
+  // (cold glue, the snapshot copy) then never counts against a request's timeout.
+  for (const loaded of components.values()) prepareSpare(loaded);
   post({ type: 'ready' });
 }
 

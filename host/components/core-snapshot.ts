@@ -1,0 +1,176 @@
+/**
+ * One set of live core instances for a component, reused request after request and put
+ * back to the state they had right after instantiation before each one.
+ *
+ * jco's glue is still run afresh per request (its handle tables and resource state are
+ * per instance), but the `instantiateCore` it is given hands back the core instances made
+ * the first time. Their function imports were forwarders, so each run of the glue points
+ * them at its own trampolines. Between requests every memory and mutable global the core
+ * modules define (exported for this by state-exports.ts) is copied back from a snapshot:
+ * to the guest this is a fresh instance, without paying for one.
+ *
+ * What it cannot put back, it refuses: a memory that grew (memories cannot shrink) or a
+ * guest that trapped means `spent`, and the caller builds a new set.
+ */
+import { GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT_PREFIX } from './state-exports.js';
+
+export type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
+
+type AnyFunction = (...args: unknown[]) => unknown;
+
+interface Slot {
+  target: AnyFunction;
+}
+
+interface Core {
+  module: WebAssembly.Module;
+  instance: WebAssembly.Instance;
+  /** The forwarder behind each function import the glue provides, by "module\0name". */
+  slots: Map<string, Slot>;
+  /** Every other import as it was first given (it must be the same object every time). */
+  fixed: Map<string, unknown>;
+}
+
+interface MemoryState {
+  memory: WebAssembly.Memory;
+  bytes: Uint8Array;
+}
+
+interface GlobalState {
+  global: WebAssembly.Global;
+  value: unknown;
+}
+
+/** Thrown when the glue does not give the same imports twice: the component must use fresh instances. */
+export class NotReusable extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotReusable';
+  }
+}
+
+/** Size of the chunks compared before copying: only those a request changed are written back. */
+const CHUNK = 64 * 1024;
+
+export class CoreSnapshot {
+  private readonly cores: Core[] = [];
+  private readonly wasmFunctions = new Set<unknown>();
+  private memories: MemoryState[] = [];
+  private globals: GlobalState[] = [];
+  private nextCore = 0;
+  private building = true;
+  /** The state has been used since it was last put back. */
+  private dirty = false;
+  /** It can no longer be put back (a memory grew, the guest trapped): build a new one. */
+  spent = false;
+  /** Why it is spent, for the caller's bookkeeping. */
+  spentBecause: 'grew' | 'trapped' | undefined;
+
+  /** Pass to jco's `instantiate` as its `instantiateCore`: builds the first time, reuses after. */
+  readonly instantiateCore: InstantiateCore = (module, imports) => (this.building ? this.build(module, imports) : this.reuse(module, imports));
+
+  private build(module: WebAssembly.Module, imports: WebAssembly.Imports = {}): WebAssembly.Instance {
+    const slots = new Map<string, Slot>();
+    const fixed = new Map<string, unknown>();
+    const given: WebAssembly.Imports = {};
+    for (const [ns, fields] of Object.entries(imports)) {
+      const out: Record<string, WebAssembly.ImportValue> = {};
+      for (const [name, value] of Object.entries(fields)) {
+        const key = `${ns}\0${name}`;
+        if (typeof value === 'function' && !this.wasmFunctions.has(value)) {
+          const slot: Slot = { target: value as AnyFunction };
+          slots.set(key, slot);
+          out[name] = (...args: unknown[]) => slot.target(...args);
+        } else {
+          fixed.set(key, value);
+          out[name] = value;
+        }
+      }
+      given[ns] = out;
+    }
+    const instance = new WebAssembly.Instance(module, given);
+    for (const value of Object.values(instance.exports)) if (typeof value === 'function') this.wasmFunctions.add(value);
+    this.cores.push({ module, instance, slots, fixed });
+    return instance;
+  }
+
+  private reuse(module: WebAssembly.Module, imports: WebAssembly.Imports = {}): WebAssembly.Instance {
+    const core = this.cores[this.nextCore++];
+    if (!core || core.module !== module) throw new NotReusable('the glue instantiated its core modules in a different order');
+    let seen = 0;
+    for (const [ns, fields] of Object.entries(imports)) {
+      for (const [name, value] of Object.entries(fields)) {
+        const key = `${ns}\0${name}`;
+        const slot = core.slots.get(key);
+        if (slot && typeof value === 'function') slot.target = value as AnyFunction;
+        else if (core.fixed.get(key) !== value) throw new NotReusable(`import ${ns}.${name} changed between instantiations`);
+        seen++;
+      }
+    }
+    if (seen !== core.slots.size + core.fixed.size) throw new NotReusable('the glue gave a different set of imports');
+    return core.instance;
+  }
+
+  /** Ends the first build: records the state every later request starts from. Throws NotReusable when some of it cannot be read back. */
+  finishBuild(): void {
+    this.building = false;
+    const memories = new Set<WebAssembly.Memory>();
+    for (const { instance } of this.cores) {
+      for (const [name, value] of Object.entries(instance.exports)) {
+        if (name.startsWith(MEMORY_EXPORT_PREFIX)) memories.add(value as WebAssembly.Memory);
+        else if (name.startsWith(GLOBAL_EXPORT_PREFIX)) {
+          const global = value as WebAssembly.Global;
+          try {
+            this.globals.push({ global, value: global.value });
+          } catch {
+            throw new NotReusable(`global ${name} has a type JavaScript cannot read (v128)`);
+          }
+        }
+      }
+    }
+    this.memories = [...memories].map((memory) => ({ memory, bytes: new Uint8Array(memory.buffer).slice() }));
+  }
+
+  /** Starts one run of the glue against the live instances. */
+  beginReuse(): void {
+    if (this.spent) throw new Error('core snapshot is spent');
+    if (this.dirty) this.restore();
+    this.nextCore = 0;
+  }
+
+  /** Marks the state used by a request. */
+  used(): void {
+    this.dirty = true;
+  }
+
+  /** After a request: can the state still be put back? */
+  check(trapped: boolean): void {
+    if (trapped) {
+      this.spent = true;
+      this.spentBecause = 'trapped';
+    } else if (this.memories.some((m) => m.memory.buffer.byteLength !== m.bytes.length)) {
+      this.spent = true;
+      this.spentBecause = 'grew';
+    }
+  }
+
+  /** Puts every memory and mutable global back as they were after instantiation. */
+  restore(): void {
+    for (const { memory, bytes } of this.memories) {
+      const live = new Uint8Array(memory.buffer);
+      const liveBuf = Buffer.from(live.buffer, live.byteOffset, live.byteLength);
+      const snapBuf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let at = 0; at < bytes.length; at += CHUNK) {
+        const end = Math.min(at + CHUNK, bytes.length);
+        if (liveBuf.compare(snapBuf, at, end, at, end) !== 0) live.set(bytes.subarray(at, end), at);
+      }
+    }
+    for (const { global, value } of this.globals) global.value = value;
+    this.dirty = false;
+  }
+
+  /** Bytes of linear memory this snapshot holds a copy of. */
+  get snapshotBytes(): number {
+    return this.memories.reduce((n, m) => n + m.bytes.length, 0);
+  }
+}
