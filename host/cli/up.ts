@@ -87,6 +87,8 @@ export function upCommand(): Command {
           sqlite: o.sqlite,
           corsOrigins: o.corsOrigin,
         });
+        // an app with models starts its engine now: llama.cpp's GPU probe runs (and is logged) at start, not on the first call
+        if (appModels(running.app).length > 0) void running.engine().catch(() => undefined);
         if (o.preloadModels) {
           const models = appModels(running.app);
           const engine = await running.engine();

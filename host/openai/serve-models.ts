@@ -73,7 +73,10 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
 
   const ready = server.health.track(
     (async () => {
-      if (opts.preload !== true || llm.llmCompute.type === 'remote_http') return;
+      if (llm.llmCompute.type === 'remote_http') return;
+      // the GPU probe, begun with the engine (host/llm/create.ts): /health is 503 until it is over
+      await (engine.inner as { probe?: () => Promise<void> }).probe?.().catch(() => undefined);
+      if (opts.preload !== true) return;
       let names: string[];
       try {
         names = (await engine.listModels()).map((m) => m.id);
