@@ -84,7 +84,7 @@ describe('spin-ts models pull', () => {
     assert.equal(both.code, 1);
     assert.match(both.stderr, /llm_models\.p.*gives both path and source.*Keep one/s);
     const none = await runCli(['models', 'pull', '--runtime-config-file', await config('none', 'kind = "completion"')]);
-    assert.match(none.stderr, /gives no model file/);
+    assert.match(none.stderr, /llm_models\.p\.path.*missing required key "path" \(or "source"\)/s);
     const ftp = await runCli(['models', 'pull', '--runtime-config-file', await config('ftp', 'source = "ftp://example.invalid/p.gguf"')]);
     assert.match(ftp.stderr, /"ftp:\/\/example\.invalid\/p\.gguf" is not an http\(s\) URL/);
   });

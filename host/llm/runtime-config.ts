@@ -119,7 +119,7 @@ function readLocation(r: FieldReader, t: Table, field: string, baseDir: string):
     r.fail(field, 'gives both path and source', 'Keep one: path = "<model>.gguf" for a file you have, or source = "https://…" to download it once into the state dir.');
   }
   if (file === undefined && source === undefined) {
-    r.fail(field, 'gives no model file', 'Add path = "<model>.gguf" (relative to the runtime config file) or source = "https://…/<model>.gguf".');
+    r.fail(joinField(field, 'path'), 'missing required key "path" (or "source")', 'Add path = "<model>.gguf" (relative to the runtime config file) or source = "https://…/<model>.gguf".');
   }
   const value = (file ?? source)!;
   const key = file !== undefined ? 'path' : 'source';
