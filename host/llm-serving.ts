@@ -10,7 +10,7 @@ import { instrumentEngine, type InstrumentedEngine } from './observability/engin
 import { ServingMetrics } from './observability/metrics.js';
 import { collectApiKeys } from './openai/auth.js';
 import { parseCorsOrigins } from './openai/cors.js';
-import { checkChatTemplates } from './openai/chat-template.js';
+import { checkChatTemplates, checkChatTemplatesRender } from './openai/chat-template.js';
 import type { OpenAiRuntimeConfig } from './openai/config.js';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
 
@@ -61,6 +61,7 @@ export function llmServing(opts: LlmServingOptions): LlmServing {
     started: () => enginePromise !== undefined,
     async startApi(addr) {
       if (!metrics) throw new Error('llmServing: the API was not asked for');
+      await checkChatTemplatesRender(opts.llm.llmModels, opts.runtimeConfigPath);
       return startOpenAiServer({ ...addr, engine, apiKeys, corsOrigins, metrics, log: opts.log });
     },
     async close() {

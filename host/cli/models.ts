@@ -1,6 +1,17 @@
-/** `spin-ts models`: generate GGUF models (nothing can be downloaded here) and serve them. */
+/** `spin-ts models`: generate GGUF models, download the model table's sources, and serve them. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from './duration.js';
 import { reportAndExit } from './errors.js';
+
+function duration(flag: string) {
+  return (v: string): number => {
+    try {
+      return parseDuration(v);
+    } catch (err) {
+      throw new InvalidArgumentError(`${flag}: ${(err as Error).message}.`);
+    }
+  };
+}
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -33,6 +44,23 @@ export function modelsCommand(): Command {
       }
     });
   models
+    .command('pull')
+    .description("Download the model table's source models into the state dir (resumed if interrupted, sha256 verified)")
+    .argument('[name...]', 'models to pull (default: every entry with a source URL)')
+    .option('--runtime-config-file <file>', 'runtime configuration with the [llm_models.<name>] table')
+    .option('--state-dir <dir>', 'where <state-dir>/ai-models keeps the files (default: state_dir from the runtime config, else ./.spin)')
+    .option('--timeout <duration>', 'give up a try when the server sends nothing for this long', duration('--timeout'), 30_000)
+    .option('--attempts <n>', 'tries per model, each resuming the last', integerAtLeast('--attempts', 1), 5)
+    .action(async (names: string[], o) => {
+      try {
+        const { pullModels } = await import('../llm/local/pull.js');
+        const paths = await pullModels({ runtimeConfigFile: o.runtimeConfigFile, stateDir: o.stateDir, names, timeoutMs: o.timeout, attempts: o.attempts, log: (line) => console.error(line) });
+        for (const p of paths) console.log(p);
+      } catch (err) {
+        reportAndExit(err);
+      }
+    });
+  models
     .command('serve')
     .description("Serve the models over the OpenAI-compatible API and Spin's remote LLM protocol, with no app (like llama-server)")
     .option('--listen <address>', 'the address to serve on', '127.0.0.1:8080')
@@ -45,7 +73,9 @@ export function modelsCommand(): Command {
     .option('--llm-queue <n>', 'requests that may wait for a slot before 503 busy', integerAtLeast('--llm-queue', 0), 64)
     .option('--llm-seed <n>', 'fixed sampling seed for requests that give none (default: random per request)', integerAtLeast('--llm-seed', 0))
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
-    .option('--no-preload', 'load each model on its first request instead of at start')
+    .option('--preload-models', 'load every model at start (/health answers 503 until then) instead of on first use', false)
+    .option('--no-preload', 'load each model on its first request (the default; kept as a flag for older scripts)')
+    .option('--model-idle-timeout <duration>', 'unload a model no request has used for this long, e.g. 10m (default: keep models loaded)', duration('--model-idle-timeout'))
     .action(async (o) => {
       try {
         const { serveModels } = await import('../openai/serve-models.js');
@@ -55,8 +85,8 @@ export function modelsCommand(): Command {
           stateDir: o.stateDir,
           apiKeys: o.apiKey,
           corsOrigins: o.corsOrigin,
-          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
-          preload: o.preload,
+          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed, idleTimeoutMs: o.modelIdleTimeout },
+          preload: o.preloadModels === true && o.preload !== false,
         });
         console.log(`Serving ${serving.server.origin}`);
         console.log(`OpenAI-compatible API: ${serving.server.origin}/v1`);

@@ -62,6 +62,13 @@ export function upCommand(): Command {
       if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`'${v}' is not a non-negative integer.`);
       return n;
     })
+    .option('--model-idle-timeout <duration>', 'unload a model no LLM call has used for this long, e.g. 10m (default: keep models loaded)', (v: string) => {
+      try {
+        return parseDuration(v);
+      } catch (err) {
+        throw new InvalidArgumentError(`${(err as Error).message}.`);
+      }
+    })
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
     .option('--sqlite <statement>', 'SQL to run on the default SQLite database at start, or @file.sql (repeatable)', collect, [])
@@ -83,13 +90,15 @@ export function upCommand(): Command {
           instanceMode: o.instanceMode,
           guestMemoryMb: o.guestMemoryMb,
           maxRequestBodyBytes: o.maxRequestBodySize,
-          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed },
+          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed, idleTimeoutMs: o.modelIdleTimeout },
           openaiListen: o.openaiListen,
           apiKeys: o.apiKey,
           keyValues: parseKeyValues(o.keyValue),
           sqlite: o.sqlite,
           corsOrigins: o.corsOrigin,
         });
+        // an app with models starts its engine now: llama.cpp's GPU probe runs (and is logged) at start, not on the first call
+        if (appModels(running.app).length > 0) void running.engine().catch(() => undefined);
         if (o.preloadModels) {
           const models = appModels(running.app);
           const engine = await running.engine();

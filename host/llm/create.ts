@@ -10,6 +10,10 @@ export interface EngineOptions {
   slots?: number;
   queue?: number;
   seed?: number;
+  /** Local models: unload one no call has used for this long (default: never). */
+  idleTimeoutMs?: number;
+  /** Local models with a `source` URL: per-try timeout and tries of the download. */
+  download?: { timeoutMs?: number; attempts?: number };
   /** remote_http only: give up on a remote call after this long (default 5 minutes). */
   remoteTimeoutMs?: number;
   log: (line: string) => void;
@@ -28,7 +32,7 @@ export async function createEngine(opts: EngineOptions): Promise<LlmEngine> {
     return new SpinHttpEngine(remote);
   }
   const { LocalLlamaEngine } = await import('./local/engine.js');
-  return new LocalLlamaEngine({
+  const engine = new LocalLlamaEngine({
     modelTable: opts.config.llmModels,
     stateDir: opts.stateDir,
     threads: opts.threads,
@@ -36,6 +40,11 @@ export async function createEngine(opts: EngineOptions): Promise<LlmEngine> {
     slots: opts.slots,
     queue: opts.queue,
     seed: opts.seed,
+    idleTimeoutMs: opts.idleTimeoutMs,
+    download: opts.download,
     log: opts.log,
   });
+  // The GPU probe (getLlama) starts with the engine, so the first request pays the model load alone.
+  engine.probe().catch((err: unknown) => opts.log(`llama.cpp did not start: ${(err as Error).message}`));
+  return engine;
 }

@@ -13,8 +13,10 @@ export type LlmCompute =
   | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
 
 export interface ModelTableEntry {
-  /** Absolute path, resolved against the runtime config file's directory. */
-  path: string;
+  /** Absolute path, resolved against the runtime config file's directory (also a local `source`). */
+  path?: string;
+  /** An http(s) URL fetched once into `<state_dir>/ai-models/<name>/` (host/llm/local/download.ts). */
+  sourceUrl?: string;
   /** Lowercase hex SHA-256 of the file, verified before load. */
   sha256?: string;
   /** A named template or a Jinja string; default: the one in the GGUF. */
@@ -22,6 +24,8 @@ export interface ModelTableEntry {
   contextSize?: number;
   kind: 'completion' | 'embedding';
   gpuLayers?: number;
+  /** Used when a chat request has no system message. */
+  systemPrompt?: string;
 }
 
 export interface LlmRuntimeConfig {
@@ -29,7 +33,7 @@ export interface LlmRuntimeConfig {
   llmModels: Record<string, ModelTableEntry>;
 }
 
-const MODEL_KEYS = ['path', 'sha256', 'chat_template', 'context_size', 'kind', 'gpu_layers'];
+const MODEL_KEYS = ['path', 'source', 'sha256', 'system_prompt', 'chat_template', 'context_size', 'kind', 'gpu_layers'];
 
 export const LLM_DEFAULTS: LlmRuntimeConfig = { llmCompute: { type: 'spin' }, llmModels: {} };
 
@@ -76,13 +80,11 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
     const field = joinField('llm_models', name);
     const t = r.asTable(value, field);
     r.checkKeys(t, field, MODEL_KEYS);
-    const file = r.reqString(t, 'path', field, 'Add path = "<model>.gguf" (relative to the runtime config file).');
-    if (file.trim() === '') r.fail(joinField(field, 'path'), 'must not be empty', 'Give the model file, e.g. path = "models/model.gguf".');
     const kind = r.optString(t, 'kind', field) ?? 'completion';
     if (kind !== 'completion' && kind !== 'embedding') {
       r.fail(joinField(field, 'kind'), `unknown kind "${kind}"`, 'Use kind = "completion" (the default) or kind = "embedding".');
     }
-    const entry: ModelTableEntry = { path: path.resolve(baseDir, file), kind };
+    const entry: ModelTableEntry = { kind, ...readLocation(r, t, field, baseDir) };
     const sha256 = r.optString(t, 'sha256', field);
     if (sha256 !== undefined) {
       if (!/^[0-9a-fA-F]{64}$/.test(sha256)) {
@@ -99,7 +101,40 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
     if (contextSize !== undefined) entry.contextSize = contextSize;
     const gpuLayers = r.optInt(t, 'gpu_layers', field, 0);
     if (gpuLayers !== undefined) entry.gpuLayers = gpuLayers;
+    const systemPrompt = r.optString(t, 'system_prompt', field);
+    if (systemPrompt !== undefined) entry.systemPrompt = systemPrompt;
     out[name] = entry;
   }
   return out;
+}
+
+/**
+ * Where the model file is: `path` (a local file) or `source` (an http(s) URL downloaded into the
+ * state dir, or a local path, then the same as `path`). Exactly one of them.
+ */
+function readLocation(r: FieldReader, t: Table, field: string, baseDir: string): { path: string } | { sourceUrl: string } {
+  const file = r.optString(t, 'path', field);
+  const source = r.optString(t, 'source', field);
+  if (file !== undefined && source !== undefined) {
+    r.fail(field, 'gives both path and source', 'Keep one: path = "<model>.gguf" for a file you have, or source = "https://…" to download it once into the state dir.');
+  }
+  if (file === undefined && source === undefined) {
+    r.fail(joinField(field, 'path'), 'missing required key "path" (or "source")', 'Add path = "<model>.gguf" (relative to the runtime config file) or source = "https://…/<model>.gguf".');
+  }
+  const value = (file ?? source)!;
+  const key = file !== undefined ? 'path' : 'source';
+  if (value.trim() === '') r.fail(joinField(field, key), 'must not be empty', 'Give the model file, e.g. path = "models/model.gguf".');
+  if (key === 'source' && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(value);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      r.fail(joinField(field, 'source'), `"${value}" is not an http(s) URL`, 'Use an https:// (or http://) URL, or a local path relative to the runtime config file.');
+    }
+    return { sourceUrl: url.href };
+  }
+  return { path: path.resolve(baseDir, value) };
 }

@@ -85,3 +85,23 @@ export function checkChatTemplates(models: Readonly<Record<string, ModelTableEnt
     }
   }
 }
+
+/**
+ * At start, before the API listens: every Jinja `chat_template` is rendered once on a sample
+ * chat (node-llama-cpp's sanity test); one that cannot render stops the start naming the model.
+ */
+export async function checkChatTemplatesRender(models: Readonly<Record<string, ModelTableEntry>>, configPath?: string): Promise<void> {
+  const jinja = Object.entries(models).flatMap(([name, e]) => {
+    const setting = parseTemplateSetting(e.chatTemplate);
+    return setting.type === 'jinja' ? [[name, setting.template] as const] : [];
+  });
+  if (jinja.length === 0) return;
+  const { JinjaTemplateChatWrapper } = await import('node-llama-cpp');
+  for (const [name, template] of jinja) {
+    try {
+      new JinjaTemplateChatWrapper({ template });
+    } catch (err) {
+      throw new Error(`${configPath ?? 'runtime config'}: llm_models.${name}.chat_template cannot render: ${(err as Error).message}`);
+    }
+  }
+}

@@ -2,8 +2,9 @@
  * `spin-ts models serve` as a library: the OpenAI-compatible API and Spin's remote protocol with
  * no app, like llama-server. The models are the runtime config's model table and the GGUF files
  * under the state dir (docs/spec.md §2) — or, with `[llm_compute] type = "remote_http"`, the remote's
- * (spin-ts then acts as a gateway). Models are loaded at start unless `preload` is false;
- * /health answers 503 until they are.
+ * (spin-ts then acts as a gateway). Models are loaded on first use, as `up` does; with `preload`
+ * they are loaded at start and /health answers 503 until they are. llama.cpp itself (the GPU
+ * probe) starts with the engine, at start.
  */
 import { resolve } from 'node:path';
 import { loadRuntimeConfig } from '../app/runtime-config.js';
@@ -26,7 +27,7 @@ export interface ServeModelsOptions {
   /** --cors-origin values: browser origins allowed to call the API (`*`: any). */
   corsOrigins?: string[] | undefined;
   llm?: Omit<EngineOptions, 'config' | 'stateDir' | 'log'> | undefined;
-  /** Load every model at start (default true). */
+  /** Load every model at start (default false: on first use). */
   preload?: boolean | undefined;
   processEnv?: NodeJS.ProcessEnv | undefined;
   log?: ((line: string) => void) | undefined;
@@ -72,7 +73,10 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
 
   const ready = server.health.track(
     (async () => {
-      if (opts.preload === false || llm.llmCompute.type === 'remote_http') return;
+      if (llm.llmCompute.type === 'remote_http') return;
+      // the GPU probe, begun with the engine (host/llm/create.ts): /health is 503 until it is over
+      await (engine.inner as { probe?: () => Promise<void> }).probe?.().catch(() => undefined);
+      if (opts.preload !== true) return;
       let names: string[];
       try {
         names = (await engine.listModels()).map((m) => m.id);

@@ -29,6 +29,7 @@ import { checkAgainstContext, planSampling, randomSeed, type SamplingPlan } from
 import { PromptWorkerClient } from './prompt-worker-client.js';
 import { chatTokens, textTokens, type PromptSource } from './prompt-tokens.js';
 import { loadProgress } from './progress.js';
+import { ensureDownloaded } from './download.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
 
@@ -44,6 +45,10 @@ export interface LocalLlamaEngineOptions {
   queue?: number | undefined;
   /** Seed used when a call gives none (default: a random seed per call). */
   seed?: number | undefined;
+  /** Unload a model no call has used for this long (default: never). */
+  idleTimeoutMs?: number | undefined;
+  /** How models with a `source` URL are downloaded (download.ts defaults otherwise). */
+  download?: { timeoutMs?: number | undefined; attempts?: number | undefined } | undefined;
   log?: ((line: string) => void) | undefined;
 }
 
@@ -114,6 +119,9 @@ export class LocalLlamaEngine implements LlmEngine {
   /** Calls waiting for a model load or context creation, per model. */
   private readonly loading = new Map<string, number>();
   private closed = false;
+  /** Calls inside infer/chat/embed, per model (an idle unload waits for 0). */
+  private readonly busy = new Map<string, number>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   /** Renders and tokenizes large prompts off the main thread (prompt-tokens.ts). */
   private readonly promptWorker: PromptWorkerClient;
 
@@ -129,7 +137,13 @@ export class LocalLlamaEngine implements LlmEngine {
     this.gpu = opts.gpu ?? 'auto';
     this.log = opts.log ?? ((line: string) => process.stderr.write(`[llm] ${line}\n`));
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`LocalLlamaEngine: seed must be an integer, got ${opts.seed}`);
+    if (opts.idleTimeoutMs !== undefined && !(opts.idleTimeoutMs > 0)) throw new Error(`LocalLlamaEngine: idleTimeoutMs must be > 0, got ${opts.idleTimeoutMs}`);
     this.promptWorker = new PromptWorkerClient(async () => (await this.llama()).gpu, this.log);
+  }
+
+  /** Starts llama.cpp now (the GPU probe) and logs what it found; the first model load then costs the load alone. */
+  async probe(): Promise<void> {
+    await this.llama();
   }
 
   /** Load these models (and their contexts) now rather than on first use. */
@@ -138,6 +152,7 @@ export class LocalLlamaEngine implements LlmEngine {
       const state = await this.state(name);
       if (state.kind === 'embedding') await this.embeddingRuntime(state);
       else await this.completionRuntime(state);
+      if (!this.busy.has(name)) this.armIdleTimer(name);
     }
   }
 
@@ -159,7 +174,19 @@ export class LocalLlamaEngine implements LlmEngine {
     return out;
   }
 
-  async infer(modelName: string, prompt: string, params: InferParams, options: InferOptions = {}): Promise<InferResult> {
+  infer(modelName: string, prompt: string, params: InferParams, options: InferOptions = {}): Promise<InferResult> {
+    return this.using(modelName, () => this.inferNow(modelName, prompt, params, options));
+  }
+
+  chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
+    return this.using(modelName, () => this.chatNow(modelName, messages, params, options));
+  }
+
+  embed(modelName: string, inputs: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
+    return this.using(modelName, () => this.embedNow(modelName, inputs, options));
+  }
+
+  private async inferNow(modelName: string, prompt: string, params: InferParams, options: InferOptions): Promise<InferResult> {
     const { signal } = options;
     if (signal?.aborted) throw abortReason(signal);
     if (typeof prompt !== 'string') throw new LlmError('invalid-input', 'prompt must be a string');
@@ -176,10 +203,13 @@ export class LocalLlamaEngine implements LlmEngine {
   }
 
   /** A chat completion through the model's chat template (chat.ts), its prompt tokenized once. */
-  async chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
+  private async chatNow(modelName: string, chatMessages: ChatMessage[], params: ChatParams, options: InferOptions): Promise<InferResult> {
     const { signal } = options;
     const { state, runtime } = await this.waitFor(modelName, signal, async (s) => (s.kind === 'embedding' ? undefined : this.completionRuntime(s)));
     if (!runtime) throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
+    const systemPrompt = state.resolved.systemPrompt;
+    // the model table's system_prompt stands in for a system message the chat does not have
+    const messages = systemPrompt !== undefined && !chatMessages.some((m) => m.role === 'system') ? [{ role: 'system' as const, content: systemPrompt }, ...chatMessages] : chatMessages;
     return chatOnModel(
       { model: state.model, contextSize: runtime.context.contextSize },
       params,
@@ -232,7 +262,7 @@ export class LocalLlamaEngine implements LlmEngine {
     return { model: state.model, modelPath: state.resolved.path, chatTemplate: state.resolved.chatTemplate };
   }
 
-  async embed(modelName: string, inputs: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
+  private async embedNow(modelName: string, inputs: string[], options: { signal?: AbortSignal }): Promise<EmbedResult> {
     const { signal } = options;
     if (signal?.aborted) throw abortReason(signal);
     if (!Array.isArray(inputs) || inputs.some((s) => typeof s !== 'string')) {
@@ -280,6 +310,8 @@ export class LocalLlamaEngine implements LlmEngine {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.idleTimers.values()) clearTimeout(t);
+    this.idleTimers.clear();
     await this.promptWorker.close();
     const states = await Promise.all([...this.states.values()].map((p) => p.catch(() => undefined)));
     for (const s of states) {
@@ -302,6 +334,55 @@ export class LocalLlamaEngine implements LlmEngine {
   }
 
   // ---- internals ----
+
+  /** Counts a call as using the model (no idle unload meanwhile); the last one out starts the idle timer. */
+  private async using<R>(name: string, call: () => Promise<R>): Promise<R> {
+    const timer = this.idleTimers.get(name);
+    if (timer) {
+      clearTimeout(timer);
+      this.idleTimers.delete(name);
+    }
+    this.busy.set(name, (this.busy.get(name) ?? 0) + 1);
+    try {
+      return await call();
+    } finally {
+      const n = (this.busy.get(name) ?? 1) - 1;
+      if (n > 0) this.busy.set(name, n);
+      else {
+        this.busy.delete(name);
+        this.armIdleTimer(name);
+      }
+    }
+  }
+
+  private armIdleTimer(name: string): void {
+    const ms = this.opts.idleTimeoutMs;
+    if (ms === undefined || this.closed || !this.states.has(name)) return;
+    const timer = setTimeout(() => {
+      this.idleTimers.delete(name);
+      if (!this.busy.has(name)) void this.unload(name);
+    }, ms);
+    timer.unref();
+    this.idleTimers.set(name, timer);
+  }
+
+  /** Frees a model and its contexts; the next call loads it again. */
+  private async unload(name: string): Promise<void> {
+    const p = this.states.get(name);
+    if (!p) return;
+    this.states.delete(name);
+    this.settled.delete(name);
+    const s = await p.catch(() => undefined);
+    if (!s) return;
+    s.completionPool?.close();
+    s.embeddingPool?.close();
+    const completion = await s.completion?.catch(() => undefined);
+    const embedding = await s.embedding?.catch(() => undefined);
+    await completion?.context.dispose().catch(() => undefined);
+    await embedding?.context.dispose().catch(() => undefined);
+    await s.model.dispose().catch(() => undefined);
+    this.log(`unloaded model '${name}' after ${this.opts.idleTimeoutMs} ms idle`);
+  }
 
   /** min-p, logit bias and the grammar of a call, checked against the model (LlmError 'invalid-input' naming the field). */
   private async extraSampling(model: LlamaModel, params: InferParams): Promise<ExtraSampling> {
@@ -378,7 +459,7 @@ export class LocalLlamaEngine implements LlmEngine {
         throw new LlmError('runtime-error', `cannot start llama.cpp with gpu=${this.gpu}${hint}: ${(err as Error).message}`);
       }
       if (this.gpu === 'auto' && llama.gpu === false) this.log('no usable GPU found (gpu=auto); running on the CPU');
-      this.log(`llama.cpp ready: ${llama.gpu === false ? 'CPU' : llama.gpu}, ${this.threads} threads`);
+      this.log(`llama.cpp ready: ${llama.gpu === false ? 'CPU' : `${llama.gpu} on ${await describeDevices(llama)}`}, ${this.threads} threads`);
       return llama;
     })();
     this.llamaPromise.catch(() => {
@@ -404,7 +485,20 @@ export class LocalLlamaEngine implements LlmEngine {
   private async loadModel(name: string): Promise<ModelState> {
     const resolved = await resolveModel(name, { modelTable: this.opts.modelTable, stateDir: this.opts.stateDir });
     if (!resolved) throw new LlmError('model-not-supported', `model '${name}' is not available: it is not in the model table and no GGUF file was found for it under ${this.opts.stateDir}/ai-models`);
-    if (resolved.sha256) await verifySha256(resolved.path, resolved.sha256);
+    let verified = false;
+    if (resolved.downloadUrl !== undefined) {
+      const d = await ensureDownloaded({
+        name,
+        url: resolved.downloadUrl,
+        dest: resolved.path,
+        sha256: resolved.sha256,
+        log: this.log,
+        timeoutMs: this.opts.download?.timeoutMs,
+        attempts: this.opts.download?.attempts,
+      });
+      verified = d.downloaded; // a fresh download was hashed as it was kept
+    }
+    if (resolved.sha256 && !verified) await verifySha256(resolved.path, resolved.sha256);
     const llama = await this.llama();
     const rssBefore = process.memoryUsage.rss();
     const started = performance.now();
@@ -484,6 +578,17 @@ export class LocalLlamaEngine implements LlmEngine {
       state.embedding = undefined;
     });
     return state.embedding;
+  }
+}
+
+/** The GPU devices llama.cpp sees and their free memory, for the start log. */
+async function describeDevices(llama: Llama): Promise<string> {
+  try {
+    const [names, vram] = await Promise.all([llama.getGpuDeviceNames(), llama.getVramState()]);
+    const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+    return `${names.length > 0 ? names.join(', ') : 'an unnamed device'} (${gib(vram.free)} of ${gib(vram.total)} free)`;
+  } catch (err) {
+    return `a device that cannot be described (${(err as Error).message})`;
   }
 }
 

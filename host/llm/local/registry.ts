@@ -2,7 +2,8 @@
  * Where a model name's GGUF file is (docs/spec.md §2), and the optional sha256 check before load.
  *
  * Lookup order for a name:
- *  1. the runtime config's model table;
+ *  1. the runtime config's model table (`path`, or `source`: a URL whose file is kept in
+ *     `<stateDir>/ai-models/<name>/`, download.ts);
  *  2. the single `.gguf` file in `<stateDir>/ai-models/llama/<name>/`;
  *  3. the single `.gguf` file in `<stateDir>/ai-models/<name>/`;
  *  4. `<stateDir>/ai-models/llama/<name>.gguf`.
@@ -14,13 +15,17 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { LlmError } from '../engine.js';
+import { downloadPath } from './download.js';
 
 export type ModelKind = 'completion' | 'embedding';
 
 /** One `[llm_models.<name>]` entry of the runtime config (paths already absolute). */
 export interface ModelTableEntry {
-  path: string;
+  path?: string;
+  /** An http(s) URL to download the file from (then `path` is absent). */
+  sourceUrl?: string;
   sha256?: string;
+  systemPrompt?: string;
   chatTemplate?: string;
   contextSize?: number;
   kind: ModelKind;
@@ -43,7 +48,10 @@ export interface ResolvedModel {
   chatTemplate?: string;
   contextSize?: number;
   gpuLayers?: number;
+  systemPrompt?: string;
   source: 'model-table' | 'state-dir';
+  /** Set when `path` is to be downloaded from this URL first. */
+  downloadUrl?: string;
 }
 
 /** A name usable as a path component: no separators, no "." or "..", no NUL. */
@@ -70,11 +78,15 @@ async function singleGguf(dir: string): Promise<string | undefined> {
 export async function resolveModel(name: string, opts: RegistryOptions): Promise<ResolvedModel | undefined> {
   const entry = Object.prototype.hasOwnProperty.call(opts.modelTable, name) ? opts.modelTable[name] : undefined;
   if (entry) {
+    const file = entry.sourceUrl !== undefined ? downloadPath(opts.stateDir, name, entry.sourceUrl) : entry.path;
+    if (file === undefined) throw new LlmError('runtime-error', `model '${name}' has neither path nor source in the model table`);
     return {
       name,
-      path: resolve(entry.path),
+      path: resolve(file),
       kind: entry.kind,
       source: 'model-table',
+      ...(entry.sourceUrl !== undefined ? { downloadUrl: entry.sourceUrl } : {}),
+      ...(entry.systemPrompt !== undefined ? { systemPrompt: entry.systemPrompt } : {}),
       ...(entry.sha256 !== undefined ? { sha256: entry.sha256.toLowerCase() } : {}),
       ...(entry.chatTemplate !== undefined ? { chatTemplate: entry.chatTemplate } : {}),
       ...(entry.contextSize !== undefined ? { contextSize: entry.contextSize } : {}),
