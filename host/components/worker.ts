@@ -23,7 +23,8 @@ interface Loaded {
   spare?: Record<string, any>;
 }
 
-const data = workerData as WorkerSetup & { bridgePort: MessagePort; bridgeShared: SharedArrayBuffer };
+const data = workerData as WorkerSetup & { bridgePort: MessagePort; bridgeShared: SharedArrayBuffer; responseAcks: SharedArrayBuffer };
+const responseAcks = new BigInt64Array(data.responseAcks);
 const port = parentPort!;
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer as never);
 const bridge = new BridgeClient(data.bridgePort, data.bridgeShared);
@@ -95,7 +96,7 @@ async function main(): Promise<void> {
     if (msg.type !== 'request') return;
     const loaded = components.get(msg.componentId);
     currentRequestId = msg.requestId;
-    const writer = new ResponseWriter(msg.requestId, post);
+    const writer = new ResponseWriter(msg.requestId, post, responseAcks);
     setBeforeBlocking(() => writer.flush());
     try {
       if (!loaded) throw new Error(`unknown component '${msg.componentId}'`);
