@@ -34,6 +34,7 @@ export const RUST_GUESTS = [
   { name: 'rust-llm', dir: 'guest-examples/rust-llm' },
   { name: 'rust-trap', dir: 'guest-examples/rust-trap' },
   { name: 'rust-sqlite', dir: 'guest-examples/rust-sqlite', world: 'spin-ts:examples/inbound-http-v1-sqlite' },
+  { name: 'rust-outbound', dir: 'guest-examples/rust-outbound', world: 'spin-ts:examples/inbound-http-v1-outbound' },
   // Test-only: reports what crossed the ABI (test/rust-abi.test.ts).
   { name: 'rust-abi-probe', dir: 'guest-examples/rust/abi-probe' },
 ];
