@@ -10,6 +10,7 @@ import { benchInstantiate } from './instantiate.js';
 import { benchKeyValue } from './key-value.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
+import { benchOutboundHttp } from './outbound-http.js';
 import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
 
@@ -47,6 +48,11 @@ const sections: Record<string, Section> = {
     title: 'SQLite: query latency through a guest beside direct; where statements run; libsql beside better-sqlite3',
     command: 'BENCH_BETTER_SQLITE3=/tmp/sqlt/node_modules npm run bench -- sqlite',
     run: async () => (await benchSqlite()).markdown,
+  },
+  'outbound-http': {
+    title: 'Outbound HTTP: round trips from a guest beside undici called directly; 50 MiB streamed through a guest',
+    command: 'npm run bench -- outbound-http   (BENCH_OUTBOUND_REQUESTS=500)',
+    run: async () => (await benchOutboundHttp()).markdown,
   },
   'cold-start': {
     title: 'Cold start',
