@@ -35,7 +35,9 @@ function upstream(): Promise<{ server: HttpServer; origin: string }> {
     };
     pump();
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+  );
 }
 
 interface Timing {
@@ -110,9 +112,19 @@ ${haveRust ? `[component.rust]\nsource = "${guestPath('rust-outbound')}"\nallowe
     });
     row('undici called directly from Node (the transport alone)', direct);
     row('client → JS guest, no outbound call (the inbound leg alone)', await timed(N, () => get(`${spin.url}/out/generate?mb=0`)));
-    row('client → JS guest → upstream (wasi:http outgoing-handler)', await timed(N, () => get(`${spin.url}/out/proxy?url=${encodeURIComponent(`${origin}/hello`)}`)));
-    if (haveRust) row('client → Rust guest → upstream (fermyon:spin/http send-request)', await timed(N, () => get(`${spin.url}/rust/send`, { headers: { 'x-url': `${origin}/hello` } })));
-    row('client → JS guest → self → JS guest (in-process, no network)', await timed(N, () => get(`${spin.url}/out/raw?authority=&path=${encodeURIComponent('/out/generate?mb=0')}`)));
+    row(
+      'client → JS guest → upstream (wasi:http outgoing-handler)',
+      await timed(N, () => get(`${spin.url}/out/proxy?url=${encodeURIComponent(`${origin}/hello`)}`)),
+    );
+    if (haveRust)
+      row(
+        'client → Rust guest → upstream (fermyon:spin/http send-request)',
+        await timed(N, () => get(`${spin.url}/rust/send`, { headers: { 'x-url': `${origin}/hello` } })),
+      );
+    row(
+      'client → JS guest → self → JS guest (in-process, no network)',
+      await timed(N, () => get(`${spin.url}/out/raw?authority=&path=${encodeURIComponent('/out/generate?mb=0')}`)),
+    );
 
     const t = performance.now();
     const r = await agent.request({ origin, path: `/big?mb=${STREAM_MIB}`, method: 'GET' });

@@ -69,7 +69,7 @@ const from = (component: string, authority: string, path: string) =>
   fetch(`${spin.url}/${component}/raw?authority=${encodeURIComponent(authority)}&path=${encodeURIComponent(path)}`);
 
 describe('requests into the app itself', () => {
-  test('self: a relative URL goes through the routes like a client request, with the route\'s spin headers', async () => {
+  test("self: a relative URL goes through the routes like a client request, with the route's spin headers", async () => {
     const res = await from('out', '', '/hello/a/b?x=1');
     assert.equal(res.status, 200);
     const echo = (await res.json()) as { pathWithQuery: string; headers: Record<string, string> };
@@ -105,7 +105,10 @@ describe('requests into the app itself', () => {
     const closed = await from('closed', 'backend.spin.internal', '/x');
     assert.equal(closed.status, 502);
     assert.deepEqual(await closed.json(), { error: 'HTTP-request-denied' });
-    assert.match(spin.output(), /component 'closed' may not send a request to http:\/\/backend\.spin\.internal\/x\. To allow it, add "http:\/\/backend\.spin\.internal"/);
+    assert.match(
+      spin.output(),
+      /component 'closed' may not send a request to http:\/\/backend\.spin\.internal\/x\. To allow it, add "http:\/\/backend\.spin\.internal"/,
+    );
     const other = await from('out', 'hello.spin.internal', '/x');
     assert.deepEqual(await other.json(), { error: 'HTTP-request-denied' });
     const self = await from('closed', '', '/hello/x');

@@ -49,7 +49,7 @@ describe('fetch from a Spin JS SDK app', () => {
     assert.match(spin.output(), /component 'sdk' may not send a request to http:\/\/127\.0\.0\.1:1\/hello\. To allow it, add "http:\/\/127\.0\.0\.1:1"/);
   });
 
-  test('an upstream 404 comes back as the app\'s 404', async () => {
+  test("an upstream 404 comes back as the app's 404", async () => {
     const res = await fetch(`${spin.url}/fetch?url=${encodeURIComponent(`${plain.origin}/missing`)}`);
     assert.equal(res.status, 404);
     assert.equal(res.headers.get('x-upstream-status'), '404');
