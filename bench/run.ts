@@ -12,6 +12,7 @@ import { benchKeyValue } from './key-value.js';
 import { benchGrammar } from './grammar.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
+import { benchOutboundHttp } from './outbound-http.js';
 import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
 
@@ -59,6 +60,11 @@ const sections: Record<string, Section> = {
     title: 'Structured output: per-token cost of a grammar-constrained generation ÷ an unconstrained one',
     command: 'npm run bench -- grammar   (BENCH_GRAMMAR_THREADS, BENCH_GRAMMAR_TOKENS, BENCH_GRAMMAR_RUNS)',
     run: async () => (await benchGrammar()).markdown,
+  },
+  'outbound-http': {
+    title: 'Outbound HTTP: round trips from a guest beside undici called directly; 50 MiB streamed through a guest',
+    command: 'npm run bench -- outbound-http   (BENCH_OUTBOUND_REQUESTS=500)',
+    run: async () => (await benchOutboundHttp()).markdown,
   },
   'cold-start': {
     title: 'Cold start',

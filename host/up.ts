@@ -14,7 +14,7 @@ import { WorkerPool } from './components/pool.js';
 import type { InstanceMode } from './components/protocol.js';
 import { prepareComponents } from './components/prepare.js';
 import type { ComponentSetup } from './components/protocol.js';
-import type { ConfiguredFactor, Factor } from './factors/factor.js';
+import type { AppHttp, ConfiguredFactor, Factor } from './factors/factor.js';
 import { appFactors, manifestOwners, runtimeConfigOwners } from './factors/index.js';
 import { serviceHandler } from './factors/service.js';
 import type { EngineOptions } from './llm/create.js';
@@ -27,6 +27,7 @@ import type { OpenAiServer } from './openai/server.js';
 import { wasiInterfaces } from './wasi/index.js';
 import { detectHttpInterface } from './triggers/http/detect.js';
 import { createHttpTrigger, describeRoutes, HTTP_EXECUTOR_MODULE } from './triggers/http/server.js';
+import { createInternalHttp } from './triggers/http/internal.js';
 
 export interface UpOptions {
   /** Manifest file or directory (default ./spin.toml). */
@@ -119,9 +120,12 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   });
   getEngine = llm.engine;
 
+  // Bound below, once the HTTP trigger listens: factors hold this handle from configure on.
+  let boundAppHttp: AppHttp | undefined;
+  const appHttp: AppHttp = { send: (target, req) => (boundAppHttp ? boundAppHttp.send(target, req) : Promise.reject(new Error('the HTTP trigger is not running yet'))) };
   const configured: Array<[Factor, ConfiguredFactor]> = [];
   for (const f of factors) {
-    const ctx = { app, runtimeConfig: runtimeConfig.sections[f.name], runtimeConfigPath: runtimeConfig.path, stateDir, env, log };
+    const ctx = { app, runtimeConfig: runtimeConfig.sections[f.name], runtimeConfigPath: runtimeConfig.path, stateDir, env, log, appHttp };
     configured.push([f, await f.configure(ctx)]);
   }
 
@@ -155,7 +159,8 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   });
   await pool.start();
 
-  const { hono, router } = createHttpTrigger({ app, pool, kinds: new Map([...prepared].map(([id, p]) => [id, p.kind])), maxRequestBodyBytes: opts.maxRequestBodyBytes, log });
+  const kinds = new Map([...prepared].map(([id, p]) => [id, p.kind]));
+  const { hono, router } = createHttpTrigger({ app, pool, kinds, maxRequestBodyBytes: opts.maxRequestBodyBytes, log });
   let server: ServerType;
   let origin: string;
   try {
@@ -164,6 +169,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     await pool.close();
     throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
   }
+  boundAppHttp = createInternalHttp({ app, pool, router, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
   let openai: OpenAiServer | undefined;
   if (openaiAddr) {
     try {

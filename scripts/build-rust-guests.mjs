@@ -35,6 +35,7 @@ export const RUST_GUESTS = [
   { name: 'rust-trap', dir: 'guest-examples/rust-trap' },
   { name: 'rust-sqlite', dir: 'guest-examples/rust-sqlite', world: 'spin-ts:examples/inbound-http-v1-sqlite' },
   { name: 'rust-kv', dir: 'guest-examples/rust-kv', world: 'spin-ts:examples/inbound-http-v1-kv' },
+  { name: 'rust-outbound', dir: 'guest-examples/rust-outbound', world: 'spin-ts:examples/inbound-http-v1-outbound' },
   // Test-only: reports what crossed the ABI (test/rust-abi.test.ts).
   { name: 'rust-abi-probe', dir: 'guest-examples/rust/abi-probe' },
 ];

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { guest, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 import { MIB, rssOf, startHttpsUpstream, startHttpUpstream, type Upstream } from './support/upstream.js';
@@ -129,7 +130,7 @@ describe('outbound HTTP from a wasi:http guest', () => {
     assert.deepEqual(await denied.json(), { error: 'destination-not-allowed' });
   });
 
-  test('50 MiB downloaded through the guest arrives whole; host RSS growth measured (known gap: not yet a few MiB)', async () => {
+  test('50 MiB downloaded through a JS guest arrives whole; host RSS growth measured (most of it guest memory)', async () => {
     const pid = spin.proc.pid!;
     const base = rssOf(pid);
     let peak = base;
@@ -142,10 +143,43 @@ describe('outbound HTTP from a wasi:http guest', () => {
     const secs = (Date.now() - started) / 1000;
     console.log(`download 50 MiB: ${(50 / secs).toFixed(1)} MiB/s, host RSS ${(base / MIB).toFixed(1)} → peak ${(peak / MIB).toFixed(1)} MiB (+${((peak - base) / MIB).toFixed(1)})`);
     assert.equal(n, 50 * MIB);
-    // KNOWN GAP: the target is a few MiB; measured growth is ~150-170 MiB at ~2-3 MiB/s
-    // (cause not yet found: the transport pauses undici at 1 MiB, so suspect the guest →
-    // client response path). This bound only catches whole-body buffering getting worse.
+    // Where the growth goes (measured in the worker at the request's end, docs/outbound-http.md):
+    // the JS guest's own linear memory grows to ~157 MiB relaying 50 MiB (StarlingMonkey
+    // allocates each 64 KiB read and collects late); the host's response queue never holds
+    // more than RESPONSE_WINDOW_BYTES (see the paused-client test). This bound catches
+    // whole-body buffering by the host coming back on top of that.
     assert.ok(peak - base < 256 * MIB, `RSS grew by ${((peak - base) / MIB).toFixed(1)} MiB`);
+  });
+
+  test('a client that stops reading stops the guest: 200 MiB written to a paused socket holds a few MiB, then arrives whole', async () => {
+    const pid = spin.proc.pid!;
+    const base = rssOf(pid);
+    const logAt = spin.output().length;
+    const generated = () => Math.max(0, ...[...spin.output().slice(logAt).matchAll(/generated (\d+) MiB/g)].map((m) => Number(m[1])));
+    const target = new URL(`${spin.url}/out/generate?mb=200`);
+    const socket = connect(Number(target.port), target.hostname);
+    socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\nconnection: close\r\n\r\n`);
+    socket.pause();
+    let peak = base;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 20);
+    await new Promise((r) => setTimeout(r, 3000));
+    const paused = peak - base;
+    const producedWhilePaused = generated();
+    let n = 0;
+    const done = new Promise<void>((resolve, reject) => {
+      socket.on('data', (c: Buffer) => (n += c.length));
+      socket.on('end', resolve);
+      socket.on('error', reject);
+    });
+    socket.resume();
+    await done;
+    clearInterval(sampler);
+    console.log(`paused client: the guest wrote ${producedWhilePaused} MiB in 3 s while the client read nothing; host RSS +${(paused / MIB).toFixed(1)} MiB then, +${((peak - base) / MIB).toFixed(1)} MiB peak; ${n} bytes received`);
+    assert.ok(n > 200 * MIB, `received ${n} bytes`);
+    assert.equal(generated(), 200);
+    // The 4 MiB window, one 1 MiB flush in the queue, and what the sockets' kernel buffers took.
+    assert.ok(producedWhilePaused <= 16, `the guest wrote ${producedWhilePaused} MiB while the client read nothing`);
+    assert.ok(paused < 32 * MIB, `RSS grew by ${(paused / MIB).toFixed(1)} MiB while the client read nothing`);
   });
 
   test('50 MiB uploaded by the guest streams to the server', async () => {

@@ -8,6 +8,8 @@
 //   GET /bad-header   build a request header holding CR/LF
 //   GET /big-header?kb=N   GET with one N KiB request header
 //   GET /spin-http    the same GET through fermyon:spin/http send-request
+//   GET /generate?mb=N   answer N MiB of 'g' (no outbound request; a fast producer for backpressure
+//                        tests), printing "generated K MiB" to stdout every 4 MiB
 // A failure answers 502 with {"error": <wasi:http error-code or Spin http-error>}.
 import { Fields, OutgoingBody, OutgoingRequest, OutgoingResponse, RequestOptions, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { handle } from 'wasi:http/outgoing-handler@0.2.3';
@@ -159,6 +161,16 @@ export const incomingHandler = {
       if (route === '/big-header') {
         const kb = Number(q.get('kb') ?? '64');
         return relay(responseOut, await_(handle(outgoing('get', target, [['x-big', 'b'.repeat(kb * 1024)]]), undefined)));
+      }
+      if (route === '/generate') {
+        const mb = Number(q.get('mb') ?? '1');
+        const piece = new Uint8Array(65536).fill(103);
+        return respond(responseOut, 200, [['content-type', 'application/octet-stream']], (w) => {
+          for (let i = 1; i <= mb * 16; i++) {
+            w(piece);
+            if (i % 64 === 0) console.log(`generated ${i / 16} MiB`);
+          }
+        });
       }
       if (route === '/spin-http') {
         const res = sendRequest({ method: 'get', uri: target, headers: [['x-via', 'spin-http']], params: [], body: undefined });

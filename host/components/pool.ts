@@ -6,7 +6,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { BridgeServer, type ServiceHandler } from './bridge.js';
-import { REQUEST_SERVICE, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
+import { REQUEST_SERVICE, RESPONSE_WINDOW_BYTES, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
 
 export interface PoolOptions {
   size: number;
@@ -53,6 +53,8 @@ interface Job {
   resolve: (r: GuestResponse) => void;
   reject: (e: Error) => void;
   stream?: ReadableStreamDefaultController<Uint8Array>;
+  /** Body bytes put into `stream` so far. */
+  enqueued: number;
   timer?: NodeJS.Timeout;
   settled: boolean;
 }
@@ -67,6 +69,8 @@ setFlagsFromString('--no-turbo-escape');
 class PoolWorker {
   readonly worker: Worker;
   readonly bridge: BridgeServer;
+  /** Response bytes the client's side has taken of the running request (RESPONSE_WINDOW_BYTES). */
+  readonly responseAcks = new BigInt64Array(new SharedArrayBuffer(8));
   readonly ready: Promise<void>;
   job: Job | undefined;
   dead = false;
@@ -80,7 +84,7 @@ class PoolWorker {
     });
     this.bridge = new BridgeServer(services, (id) => (this.job?.requestId === id ? this.job.controller.signal : undefined));
     this.worker = new Worker(WORKER_URL, {
-      workerData: { ...opts.setup, bridgePort: this.bridge.workerPort, bridgeShared: this.bridge.shared },
+      workerData: { ...opts.setup, bridgePort: this.bridge.workerPort, bridgeShared: this.bridge.shared, responseAcks: this.responseAcks.buffer },
       transferList: [this.bridge.workerPort as never],
       resourceLimits: { maxOldGenerationSizeMb: opts.workerHeapMb },
       stdout: false,
@@ -141,7 +145,7 @@ export class WorkerPool {
     if (this.queue.length >= this.opts.maxQueue) return Promise.reject(new GuestFailure(503, 'too many requests waiting for a guest worker'));
     return new Promise<GuestResponse>((resolve, reject) => {
       const controller = new AbortController();
-      const job: Job = { requestId: this.nextRequestId++, componentId, payload, service, signal, controller, resolve, reject, settled: false };
+      const job: Job = { requestId: this.nextRequestId++, componentId, payload, service, signal, controller, resolve, reject, enqueued: 0, settled: false };
       signal.addEventListener('abort', () => this.cancel(job, 'the client went away'), { once: true });
       const worker = this.idle.pop();
       if (worker) this.run(worker, job);
@@ -152,6 +156,7 @@ export class WorkerPool {
   private run(w: PoolWorker, job: Job): void {
     w.job = job;
     job.timer = setTimeout(() => this.timeout(w, job), this.opts.requestTimeoutMs);
+    Atomics.store(w.responseAcks, 0, 0n);
     const msg: ToWorker = { type: 'request', requestId: job.requestId, componentId: job.componentId, payload: job.payload };
     w.worker.postMessage(msg);
   }
@@ -179,19 +184,24 @@ export class WorkerPool {
     if (!job || msg.requestId !== job.requestId) return;
     switch (msg.type) {
       case 'head': {
-        const body = new ReadableStream<Uint8Array>({
-          start: (c) => {
-            job.stream = c;
+        const body = new ReadableStream<Uint8Array>(
+          {
+            start: (c) => {
+              job.stream = c;
+            },
+            // The reader took bytes and wants more: tell a guest waiting on its window.
+            pull: (c) => this.acknowledge(w, job, c),
+            cancel: () => this.cancel(job, 'the client went away'),
           },
-          cancel: () => this.cancel(job, 'the client went away'),
-        });
-        if (msg.body) job.stream!.enqueue(msg.body);
+          new ByteLengthQueuingStrategy({ highWaterMark: RESPONSE_WINDOW_BYTES / 4 }),
+        );
+        if (msg.body) this.enqueue(job, msg.body);
         job.resolve({ status: msg.status, headers: msg.headers, body, ...(msg.done ? { length: msg.body?.length ?? 0 } : {}) });
         if (msg.done) this.complete(w, job);
         return;
       }
       case 'chunk':
-        job.stream?.enqueue(msg.bytes);
+        this.enqueue(job, msg.bytes);
         if (msg.done) this.complete(w, job);
         return;
       case 'end':
@@ -208,6 +218,19 @@ export class WorkerPool {
         this.release(w);
         return;
     }
+  }
+
+  private enqueue(job: Job, bytes: Uint8Array): void {
+    job.stream?.enqueue(bytes);
+    job.enqueued += bytes.length;
+  }
+
+  /** Tells the worker how much of the running request's response has left the queue (only while that request still runs there). */
+  private acknowledge(w: PoolWorker, job: Job, c: ReadableStreamDefaultController<Uint8Array>): void {
+    if (w.job !== job || job.settled) return;
+    const queued = RESPONSE_WINDOW_BYTES / 4 - (c.desiredSize ?? 0);
+    Atomics.store(w.responseAcks, 0, BigInt(Math.max(0, job.enqueued - queued)));
+    Atomics.notify(w.responseAcks, 0);
   }
 
   private complete(w: PoolWorker, job: Job): void {

@@ -46,3 +46,12 @@ export type FromWorker =
 
 /** The bridge capability under which a worker reaches the service of the request it runs (PoolWorker routes it to the job's own handler). */
 export const REQUEST_SERVICE = '@request';
+
+/**
+ * Response backpressure: a guest may have at most this many response bytes posted and not
+ * yet taken by the client's connection; past it the worker waits (Atomics.wait) until the
+ * main thread acknowledges more. The acknowledgement lives in a SharedArrayBuffer per
+ * worker (workerData.responseAcks): a BigInt64 of bytes the client's side has taken of the
+ * request now running, reset to 0 before each request is posted.
+ */
+export const RESPONSE_WINDOW_BYTES = 4 * 1024 * 1024;

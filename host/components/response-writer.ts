@@ -5,7 +5,10 @@
  * streaming guest's client still sees each piece as soon as the guest waits.
  * A simple response costs one message instead of head + chunks + end.
  */
-import type { FromWorker } from './protocol.js';
+import { RESPONSE_WINDOW_BYTES, type FromWorker } from './protocol.js';
+
+/** How long one wait for an acknowledgement lasts before looking again (a cancelled request's worker is terminated meanwhile). */
+const ACK_WAIT_MS = 1000;
 
 export class ResponseWriter {
   private head: { status: number; headers: Array<[string, string]> } | undefined;
@@ -13,11 +16,25 @@ export class ResponseWriter {
   private chunks: Uint8Array[] = [];
   private size = 0;
   private done = false;
+  /** Body bytes posted so far. */
+  private sent = 0;
 
   constructor(
     private readonly requestId: number,
     private readonly post: (msg: FromWorker, transfer?: ArrayBuffer[]) => void,
+    /** Bytes of this response the main thread has taken (see RESPONSE_WINDOW_BYTES); none: no backpressure. */
+    private readonly acks?: BigInt64Array,
   ) {}
+
+  /** Blocks while more than the window is posted and not yet taken by the client's side. */
+  private awaitWindow(): void {
+    if (!this.acks) return;
+    for (;;) {
+      const acked = Atomics.load(this.acks, 0);
+      if (this.sent - Number(acked) <= RESPONSE_WINDOW_BYTES) return;
+      Atomics.wait(this.acks, 0, acked, ACK_WAIT_MS);
+    }
+  }
 
   setHead(status: number, headers: Array<[string, string]>): void {
     this.head = { status, headers };
@@ -48,6 +65,8 @@ export class ResponseWriter {
   flush(end = false): void {
     if (this.done || !this.head) return;
     const body = this.takeBody();
+    // Read before posting: the transfer detaches the buffer.
+    const bodyBytes = body?.length ?? 0;
     const transfer = body ? [body.buffer as ArrayBuffer] : undefined;
     if (!this.headSent) {
       this.headSent = true;
@@ -58,6 +77,10 @@ export class ResponseWriter {
       this.post({ type: 'end', requestId: this.requestId });
     }
     if (end) this.done = true;
+    if (bodyBytes > 0 && !end) {
+      this.sent += bodyBytes;
+      this.awaitWindow();
+    }
   }
 
   get finished(): boolean {

@@ -43,7 +43,8 @@ interface Loaded {
 /** A guest whose memory grows this many requests in a row gets fresh instances: a snapshot would be rebuilt every time. */
 const GREW_IN_A_ROW_LIMIT = 3;
 
-const data = workerData as WorkerSetup & { bridgePort: MessagePort; bridgeShared: SharedArrayBuffer };
+const data = workerData as WorkerSetup & { bridgePort: MessagePort; bridgeShared: SharedArrayBuffer; responseAcks: SharedArrayBuffer };
+const responseAcks = new BigInt64Array(data.responseAcks);
 const port = parentPort!;
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer as never);
 const bridge = new BridgeClient(data.bridgePort, data.bridgeShared);
@@ -159,7 +160,7 @@ async function main(): Promise<void> {
     if (msg.type !== 'request') return;
     const loaded = components.get(msg.componentId);
     currentRequestId = msg.requestId;
-    const writer = new ResponseWriter(msg.requestId, post);
+    const writer = new ResponseWriter(msg.requestId, post, responseAcks);
     setBeforeBlocking(() => writer.flush());
     let ready: Ready | undefined;
     let trapped = true;

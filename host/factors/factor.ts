@@ -15,6 +15,7 @@
 import type { App, ComponentKeysOwner } from '../app/types.js';
 import type { RuntimeConfigSectionOwner } from '../app/runtime-config.js';
 import type { CallContext } from '../components/bridge.js';
+import type { Readable } from 'node:stream';
 
 export interface FactorContext {
   app: App;
@@ -26,6 +27,32 @@ export interface FactorContext {
   /** Process environment (variables read SPIN_VARIABLE_* from it). */
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
+  /** Requests into this app, in-process (service chaining, `self`); bound by host/up.ts once the HTTP trigger exists. */
+  appHttp?: AppHttp;
+}
+
+/** Where an in-process request goes: through the app's routes as a client request would (`self`), or straight to one component. */
+export type AppHttpTarget = { self: true } | { component: string };
+
+export interface AppHttpRequest {
+  method: string;
+  pathWithQuery: string;
+  headers: Array<[string, string]>;
+  /** The request body as the caller writes it; null when there is none. */
+  body: Readable | null;
+  /** Aborted when the caller gives up: the callee's guest is stopped. */
+  signal: AbortSignal;
+}
+
+export interface AppHttpResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: ReadableStream<Uint8Array>;
+}
+
+/** The app's HTTP trigger, reached from a factor without the network; `send` rejects only when the request could not be dispatched at all. */
+export interface AppHttp {
+  send(target: AppHttpTarget, request: AppHttpRequest): Promise<AppHttpResponse>;
 }
 
 /** A factor's main-thread service: each method takes the call's context, then the guest's arguments. */

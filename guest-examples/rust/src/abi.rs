@@ -39,6 +39,7 @@ use crate::llm::{
     EmbeddingsResult, EmbeddingsUsage, Error as LlmError, InferencingParams, InferencingResult,
     InferencingUsage,
 };
+use crate::outbound::HttpError;
 use crate::variables::VariablesError;
 
 /// Aborts the instance (a wasm `unreachable` trap).
@@ -272,6 +273,26 @@ mod imports {
         );
     }
 
+    #[link(wasm_import_module = "fermyon:spin/http")]
+    extern "C" {
+        /// `send-request: func(req: request) -> result<response, http-error>`:
+        /// the `request` record flattened (10 values), then a return-area pointer.
+        #[link_name = "send-request"]
+        pub fn http_send_request(
+            method: i32,
+            uri_ptr: *const u8,
+            uri_len: usize,
+            headers_ptr: *const u32,
+            headers_len: usize,
+            params_ptr: *const u32,
+            params_len: usize,
+            body_is_some: i32,
+            body_ptr: *const u8,
+            body_len: usize,
+            ret: *mut u8,
+        );
+    }
+
     #[link(wasm_import_module = "fermyon:spin/variables@2.0.0")]
     extern "C" {
         /// `get: func(name: string) -> result<string, error>`
@@ -430,6 +451,79 @@ pub(crate) fn variables_get(name: &str) -> Result<String, VariablesError> {
                     _ => trap(),
                 })
             }
+            _ => trap(),
+        }
+    }
+}
+
+pub(crate) fn http_send_request(req: &Request) -> Result<Response, HttpError> {
+    let method = match Method::ALL.iter().position(|m| *m == req.method) {
+        Some(i) => i as i32,
+        None => trap(),
+    };
+    let headers = string_pair_table(&req.headers);
+    let params = string_pair_table(&req.params);
+    let (body_is_some, body_ptr, body_len) = match &req.body {
+        Some(b) => (1, b.as_ptr(), b.len()),
+        None => (0, ptr::null(), 0),
+    };
+    // result<response, http-error>: tag @0; ok: response @4 (status u16 @4,
+    // headers option tag @8, list @12/@16, body option tag @20, list @24/@28);
+    // err: http-error (u8) @4. 32 bytes.
+    let mut area = RetArea::<32>([0; 32]);
+    let ret = area.0.as_mut_ptr();
+    // SAFETY: the request's strings, lists and tables outlive the call; `ret`
+    // is a 32-byte aligned area.
+    unsafe {
+        imports::http_send_request(
+            method,
+            req.uri.as_ptr(),
+            req.uri.len(),
+            headers.as_ptr(),
+            req.headers.len(),
+            params.as_ptr(),
+            req.params.len(),
+            body_is_some,
+            body_ptr,
+            body_len,
+            ret,
+        );
+    }
+    drop(headers);
+    drop(params);
+    let base = ret as usize;
+    // SAFETY: the host filled the return area according to the layout above;
+    // every list and string in it was allocated with cabi_realloc.
+    unsafe {
+        match load_u8(base) {
+            0 => {
+                let status = ptr::read_unaligned((base + 4) as *const u16);
+                let headers = match load_u8(base + 8) {
+                    0 => None,
+                    1 => {
+                        let (p, l) = load_ptr_len(base + 12);
+                        Some(take_string_pairs(p, l))
+                    }
+                    _ => trap(),
+                };
+                let body = match load_u8(base + 20) {
+                    0 => None,
+                    1 => {
+                        let (p, l) = load_ptr_len(base + 24);
+                        Some(take_bytes(p, l))
+                    }
+                    _ => trap(),
+                };
+                Ok(Response {
+                    status,
+                    headers,
+                    body,
+                })
+            }
+            1 => match HttpError::ALL.get(load_u8(base + 4) as usize) {
+                Some(e) => Err(*e),
+                None => trap(),
+            },
             _ => trap(),
         }
     }

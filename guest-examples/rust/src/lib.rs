@@ -3,7 +3,8 @@
 //! Guests built with it target the WIT world `spin-ts:examples/inbound-http`
 //! (see `wit/worlds.wit`): they export `fermyon:spin/inbound-http` and may
 //! import `fermyon:spin/llm@2.0.0`, `fermyon:spin/variables@2.0.0` and (world
-//! `spin-ts:examples/inbound-http-v1-sqlite`) the unversioned `fermyon:spin/sqlite`.
+//! `spin-ts:examples/inbound-http-v1-sqlite`) the unversioned `fermyon:spin/sqlite`,
+//! (world `spin-ts:examples/inbound-http-v1-outbound`) Spin 1.x's `fermyon:spin/http`.
 //!
 //! Everything that touches raw memory lives in [`abi`]; the rest of the crate
 //! (and every guest) is safe Rust:
@@ -30,6 +31,7 @@ pub mod http;
 pub mod json;
 pub mod key_value;
 pub mod llm;
+pub mod outbound;
 pub mod sqlite;
 pub mod variables;
 

@@ -23,6 +23,21 @@ router
             'user-agent': request.headers.get('user-agent'),
         },
     }))
+    // Outbound HTTP with the runtime's fetch: GET the URL given in ?url= (it must be in the
+    // component's allowed_outbound_hosts) and answer its status and body.
+    .get('/fetch', async (request) => {
+        const target = new URL(request.url).searchParams.get('url');
+        if (!target) return new Response('give ?url=\n', { status: 400 });
+        try {
+            const upstream = await fetch(target);
+            return new Response(await upstream.text(), {
+                status: upstream.status,
+                headers: { 'content-type': upstream.headers.get('content-type') ?? 'text/plain', 'x-upstream-status': String(upstream.status) },
+            });
+        } catch (e) {
+            return new Response(`fetch failed: ${errorMessage(e)}\n`, { status: 502 });
+        }
+    })
     .post('/infer', async (request) => {
         try {
             const prompt = await request.text();

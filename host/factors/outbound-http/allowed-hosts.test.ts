@@ -55,16 +55,18 @@ test('rule: IP CIDR ranges allow addresses inside them', () => {
   assert.throws(() => parseAllowedHost('*://127.0.0.0/24'), /no port was given/);
 });
 
-test('rule: self allows relative requests (routing them is not implemented: internal-error, not denied)', () => {
-  const d = decide([parseAllowedHost('http://self')], 'http', undefined, '/x');
-  assert.deepEqual(d.ok ? 'ok' : d.code.tag, 'internal-error');
+test('rule: self allows relative requests, which go to the app itself', () => {
+  const d = decide([parseAllowedHost('http://self')], 'http', undefined, '/x?y=1');
+  assert.deepEqual(d.ok ? [d.url.href, d.internal] : d.code.tag, ['http://self/x?y=1', { self: true }]);
   const denied = decide([parseAllowedHost('https://example.com')], 'http', undefined, '/x');
   assert.deepEqual(denied.ok ? 'ok' : [denied.code.tag, denied.entry], ['HTTP-request-denied', 'http://self']);
 });
 
-test('rule: <id>.spin.internal needs a service-chaining entry (routing is not implemented: internal-error)', () => {
-  assert.equal(allows(['http://*.spin.internal'], 'http://backend.spin.internal/x'), 'internal-error');
-  assert.equal(allows(['http://backend.spin.internal'], 'http://backend.spin.internal/x'), 'internal-error');
+test('rule: <id>.spin.internal needs a service-chaining entry, and goes to that component', () => {
+  assert.equal(allows(['http://*.spin.internal'], 'http://backend.spin.internal/x'), true);
+  assert.equal(allows(['http://backend.spin.internal'], 'http://backend.spin.internal/x'), true);
+  const d = decide([parseAllowedHost('http://*.spin.internal')], 'http', 'backend.spin.internal', '/x');
+  assert.deepEqual(d.ok ? d.internal : d.code.tag, { component: 'backend' });
   assert.equal(allows(['http://backend.spin.internal'], 'http://other.spin.internal/x'), false);
   assert.equal(allows(['https://example.com'], 'http://backend.spin.internal/x'), false);
 });

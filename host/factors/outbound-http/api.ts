@@ -15,6 +15,8 @@ export interface SendRequest {
   body: Uint8Array[];
   /** Whether the body is complete already (finish was called before handle). */
   bodyDone: boolean;
+  /** Set for a request into the app itself (a relative URL, or `<id>.spin.internal`): it never reaches the network. */
+  internal?: { self: true } | { component: string };
 }
 
 export interface ResponseHead {

@@ -11,21 +11,22 @@ import { WasiResultError } from '../../wasi/io.js';
 import type { GuestImportsFactory } from '../factor.js';
 import { typedService } from '../service.js';
 import { allowsSelf, chainingTarget, findAllowing, isServiceChaining, parseAllowedHost, suggestedEntry, type AllowedHost, type OutboundTarget } from './allowed-hosts.js';
-import type { ErrorCode, OutboundHttpGuestConfig, OutboundHttpService } from './api.js';
+import type { ErrorCode, OutboundHttpGuestConfig, OutboundHttpService, SendRequest } from './api.js';
 import { describeErrorCode, OutboundFutureResponse, OutboundRequest } from './guest-resources.js';
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const WAIT_MS = 30_000;
 
 /** Why a request may not go out, or where it goes. */
-export type Decision = { ok: true; url: URL } | { ok: false; code: ErrorCode; entry?: string };
+export type Decision = { ok: true; url: URL; internal?: SendRequest['internal'] } | { ok: false; code: ErrorCode; entry?: string };
 
 /** Decides a request to `scheme://authority/path` for a component allowed `hosts`. */
 export function decide(hosts: readonly AllowedHost[], scheme: string, authority: string | undefined, pathWithQuery: string): Decision {
   if (!authority) {
     // A relative request goes to the app itself ("self" in allowed_outbound_hosts).
     if (!allowsSelf(hosts, scheme)) return { ok: false, code: { tag: 'HTTP-request-denied' }, entry: `${scheme}://self` };
-    return { ok: false, code: { tag: 'internal-error', val: 'spin-ts does not route requests to the app itself (self) yet' } };
+    if (!pathWithQuery.startsWith('/')) return { ok: false, code: { tag: 'HTTP-request-URI-invalid' } };
+    return { ok: true, url: new URL(`${scheme}://self${pathWithQuery}`), internal: { self: true } };
   }
   let url: URL;
   try {
@@ -39,7 +40,7 @@ export function decide(hosts: readonly AllowedHost[], scheme: string, authority:
   if (chained !== undefined) {
     const entry = findAllowing(hosts, target);
     if (!entry || !isServiceChaining(entry)) return { ok: false, code: { tag: 'HTTP-request-denied' }, entry: `http://${chained}.spin.internal` };
-    return { ok: false, code: { tag: 'internal-error', val: `spin-ts does not route service-chaining requests (${url.hostname}) yet` } };
+    return { ok: true, url, internal: { component: chained } };
   }
   if (!findAllowing(hosts, target)) return { ok: false, code: { tag: 'HTTP-request-denied' }, entry: suggestedEntry(target) };
   if (scheme !== 'http' && scheme !== 'https') return { ok: false, code: { tag: 'HTTP-protocol-error' } };
@@ -97,6 +98,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
         betweenBytesTimeoutMs: nsToMs(options?.betweenBytesTimeout()),
         body: sink ? sink.takeEarly() : [],
         bodyDone: sink ? sink.finished : true,
+        ...(decision.internal ? { internal: decision.internal } : {}),
       });
     } catch (err) {
       throw new WasiResultError({ tag: 'internal-error', val: (err as Error).message });
@@ -108,19 +110,19 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
 
   /** fermyon:spin/http send-request: the whole body each way, as its WIT says. */
   function sendRequest(req: SpinRequest) {
-    let parsed: URL;
-    try {
-      parsed = new URL(req.uri);
-    } catch {
-      if (req.uri.startsWith('/')) {
-        const d = decide(hosts, 'http', undefined, req.uri);
-        if (!d.ok) refuse(d, req.uri);
-        throw new WasiResultError(d.ok || d.code.tag !== 'HTTP-request-denied' ? 'runtime-error' : 'destination-not-allowed');
+    let decision: Decision;
+    if (req.uri.startsWith('/')) {
+      // A relative URL is a request to the app itself (`self`).
+      decision = decide(hosts, 'http', undefined, req.uri);
+    } else {
+      let parsed: URL;
+      try {
+        parsed = new URL(req.uri);
+      } catch {
+        throw new WasiResultError('invalid-url');
       }
-      throw new WasiResultError('invalid-url');
+      decision = decide(hosts, parsed.protocol.slice(0, -1), parsed.host, `${parsed.pathname}${parsed.search}`);
     }
-    const scheme = parsed.protocol.slice(0, -1);
-    const decision = decide(hosts, scheme, parsed.host, `${parsed.pathname}${parsed.search}`);
     if (!decision.ok) {
       refuse(decision, req.uri);
       if (decision.code.tag === 'HTTP-request-denied') throw new WasiResultError('destination-not-allowed');
@@ -130,7 +132,14 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     for (const [name, value] of req.headers) {
       if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) throw new WasiResultError('request-error');
     }
-    const handleId = service.send({ method: req.method.toUpperCase(), url: decision.url.href, headers: req.headers, body: req.body ? [req.body] : [], bodyDone: true });
+    const handleId = service.send({
+      method: req.method.toUpperCase(),
+      url: decision.url.href,
+      headers: req.headers,
+      body: req.body ? [req.body] : [],
+      bodyDone: true,
+      ...(decision.internal ? { internal: decision.internal } : {}),
+    });
     try {
       let head;
       for (;;) {

@@ -57,7 +57,7 @@ export const outboundHttpFactor: Factor = {
       configs.set(id, { allowedOutboundHosts: rendered });
     }
 
-    const transport = new Transport(ctx.runtimeConfig as OutboundHttpRuntimeConfig);
+    const transport = new Transport(ctx.runtimeConfig as OutboundHttpRuntimeConfig, ctx.appHttp);
     const service: ServiceImpl<OutboundHttpService> = {
       async send(call, req) {
         return transport.send(call.requestId, req, call.signal);

@@ -4,8 +4,9 @@
  * body through a PassThrough the guest feeds chunk by chunk, the response body paused
  * once a small buffer is full until the guest reads on. Nothing is ever buffered whole.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
+import type { AppHttp } from '../factor.js';
 import type { ErrorCode, ResponseHead, SendRequest, Waited } from './api.js';
 import { errorCodeOf } from './error-codes.js';
 import type { OutboundHttpRuntimeConfig } from './runtime-config.js';
@@ -150,7 +151,11 @@ export class Transport {
   private readonly gate: Gate;
   private nextHandle = 1;
 
-  constructor(private readonly config: OutboundHttpRuntimeConfig) {
+  constructor(
+    private readonly config: OutboundHttpRuntimeConfig,
+    /** The app's own HTTP trigger, for `self` and `<id>.spin.internal` (absent where no trigger runs). */
+    private readonly appHttp?: AppHttp,
+  ) {
     this.gate = new Gate(config.maxConcurrentRequests);
   }
 
@@ -175,8 +180,26 @@ export class Transport {
     for (const chunk of req.body) ex.requestBody!.write(chunk);
     if (hasBody && req.bodyDone) ex.requestBody!.end();
     ex.requestBody?.on('error', () => {});
-    void this.run(ex, req);
+    void (req.internal ? this.runInternal(ex, req, req.internal) : this.run(ex, req));
     return handle;
+  }
+
+  /** A request into the app itself: dispatched in-process by the HTTP trigger, never on the network (no gate, no agent). */
+  private async runInternal(ex: Exchange, req: SendRequest, target: NonNullable<SendRequest['internal']>): Promise<void> {
+    const url = new URL(req.url);
+    try {
+      if (!this.appHttp) throw new Error('no HTTP trigger serves this app');
+      const res = await this.appHttp.send(target, {
+        method: req.method,
+        pathWithQuery: `${url.pathname}${url.search}`,
+        headers: req.headers,
+        body: ex.requestBody ?? null,
+        signal: ex.controller.signal,
+      });
+      ex.attach({ status: res.status, headers: res.headers }, Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>));
+    } catch (err) {
+      ex.fail({ tag: 'internal-error', val: ex.controller.signal.aborted ? 'the request was cancelled' : (err as Error).message });
+    }
   }
 
   private async run(ex: Exchange, req: SendRequest): Promise<void> {
