@@ -29,7 +29,10 @@ async function timeStart(manifest: string, cache: string): Promise<number> {
 export async function benchColdStart(): Promise<{ markdown: string; coldMs: number; warmMs: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'spin-ts-bench-cold-'));
   const manifest = join(dir, 'spin.toml');
-  await writeFile(manifest, `spin_manifest_version = 2\n[application]\nname = "cold"\n[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\nsource = "${guestPath('js-hello')}"\n`);
+  await writeFile(
+    manifest,
+    `spin_manifest_version = 2\n[application]\nname = "cold"\n[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\nsource = "${guestPath('js-hello')}"\n`,
+  );
   const cache = await mkdtemp(join(tmpdir(), 'spin-ts-bench-cache-'));
   const coldMs = await timeStart(manifest, cache);
   const warm: number[] = [];

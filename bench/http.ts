@@ -41,7 +41,12 @@ source = "${guestPath('js-hello')}"
     ['plain Hono handler (baseline)', () => startServer([join('dist', 'bench', 'plain-hono.js')]), '/x'],
     ['spin-ts, JS guest (js-hello, wasi:http)', () => startServer([CLI, 'up', '-f', manifest, '--listen', '127.0.0.1:0', '-q']), '/js/x'],
   ];
-  if (existsSync(rust)) targets.push(['spin-ts, Rust guest (rust-hello, inbound-http)', () => startServer([CLI, 'up', '-f', manifest, '--listen', '127.0.0.1:0', '-q']), '/rust/x']);
+  if (existsSync(rust))
+    targets.push([
+      'spin-ts, Rust guest (rust-hello, inbound-http)',
+      () => startServer([CLI, 'up', '-f', manifest, '--listen', '127.0.0.1:0', '-q']),
+      '/rust/x',
+    ]);
   for (const [target, start, path] of targets) {
     const server = await start();
     try {

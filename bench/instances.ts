@@ -53,7 +53,18 @@ ${existsSync(rust) ? `[[trigger.http]]\nroute = "/rust/..."\ncomponent = "rust"\
   const workers = process.env.BENCH_WORKERS;
   const results = new Map<string, Row>();
   for (const mode of MODES) {
-    const server = await startServer([CLI, 'up', '-f', manifest, '--listen', '127.0.0.1:0', '-q', '--instance-mode', mode, ...(workers ? ['--workers', workers] : [])]);
+    const server = await startServer([
+      CLI,
+      'up',
+      '-f',
+      manifest,
+      '--listen',
+      '127.0.0.1:0',
+      '-q',
+      '--instance-mode',
+      mode,
+      ...(workers ? ['--workers', workers] : []),
+    ]);
     try {
       for (const [name, path] of targets) {
         const url = server.url + path;

@@ -27,15 +27,29 @@ function settle(): NodeJS.MemoryUsage {
 export async function benchInstantiate(count = 200): Promise<{ markdown: string; msPerInstance: number; msPerRequest: number; rssGrowthMb: number }> {
   const t = await transpileCached(guestPath('js-hello'), join(tmpdir(), 'spin-ts-bench-cache'));
   const modules: Record<string, WebAssembly.Module> = {};
-  for (const name of t.coreModules) modules[name] = await WebAssembly.compile(capMemory(await readFile(join(t.dir, name)), 512 << 20) as Uint8Array<ArrayBuffer>);
+  for (const name of t.coreModules)
+    modules[name] = await WebAssembly.compile(capMemory(await readFile(join(t.dir, name)), 512 << 20) as Uint8Array<ArrayBuffer>);
   const { instantiate } = (await import(t.jsPath)) as { instantiate: (g: (n: string) => WebAssembly.Module, i: Record<string, object>) => Record<string, any> };
   const imports = versionTolerant(wasiImports({ environment: [], mounts: [], stdout: new LineSink(() => {}), stderr: new LineSink(() => {}) }));
   const getCore = (n: string) => modules[n];
   let bytesOut = 0;
   const serveOne = () => {
     const instance = instantiate(getCore, imports);
-    const outparam = new ResponseOutparam({ head: () => ({ write: (b) => (bytesOut += b.length) }), end: () => {}, error: (m) => { throw new Error(m); } });
-    const req = new IncomingRequest({ method: { tag: 'get' }, pathWithQuery: '/x', scheme: { tag: 'HTTP' }, authority: 'bench', headers: Fields.fromPairs([['host', 'bench']], true), body: undefined });
+    const outparam = new ResponseOutparam({
+      head: () => ({ write: (b) => (bytesOut += b.length) }),
+      end: () => {},
+      error: (m) => {
+        throw new Error(m);
+      },
+    });
+    const req = new IncomingRequest({
+      method: { tag: 'get' },
+      pathWithQuery: '/x',
+      scheme: { tag: 'HTTP' },
+      authority: 'bench',
+      headers: Fields.fromPairs([['host', 'bench']], true),
+      body: undefined,
+    });
     instance['wasi:http/incoming-handler@0.2.3'].handle(req, outparam);
   };
   for (let i = 0; i < 10; i++) serveOne(); // warm-up: JIT the glue

@@ -55,10 +55,14 @@ export async function benchKeyValue(): Promise<{ markdown: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'spin-ts-bench-kv-'));
   const haveRedis = existsSync('/usr/bin/redis-server');
   const redisPort = await freePort();
-  const redis = haveRedis ? spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' }) : undefined;
+  const redis = haveRedis
+    ? spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+    : undefined;
   const redisUrl = `redis://127.0.0.1:${redisPort}`;
   await new Promise((r) => setTimeout(r, 300));
-  await writeFile(join(dir, 'spin.toml'), `spin_manifest_version = 2
+  await writeFile(
+    join(dir, 'spin.toml'),
+    `spin_manifest_version = 2
 [application]
 name = "kv-bench"
 [[trigger.http]]
@@ -67,12 +71,27 @@ component = "kv"
 [component.kv]
 source = "${guestPath('js-kv')}"
 key_value_stores = ["default"${haveRedis ? ', "redis"' : ''}]
-`);
+`,
+  );
   await writeFile(join(dir, 'rc.toml'), haveRedis ? `[key_value_store.redis]\ntype = "redis"\nurl = "${redisUrl}"\n` : '');
   const rows: string[] = [];
   const row = (what: string, r: { set: number; get: number }, base?: { set: number; get: number }) =>
     rows.push(`| ${what} | ${fmt(r.set, 0)} | ${fmt(r.get, 0)} | ${base ? `${fmt(r.set / base.set, 3)} / ${fmt(r.get / base.get, 3)}` : '1 / 1'} |`);
-  const server = await startServer([CLI, 'up', '-f', join(dir, 'spin.toml'), '--listen', '127.0.0.1:0', '--state-dir', join(dir, 'state'), '--runtime-config-file', join(dir, 'rc.toml'), '--workers', '1', '-q']);
+  const server = await startServer([
+    CLI,
+    'up',
+    '-f',
+    join(dir, 'spin.toml'),
+    '--listen',
+    '127.0.0.1:0',
+    '--state-dir',
+    join(dir, 'state'),
+    '--runtime-config-file',
+    join(dir, 'rc.toml'),
+    '--workers',
+    '1',
+    '-q',
+  ]);
   try {
     const files = new SqliteFiles();
     const sqliteDirect = await direct(files.backend('default', join(dir, 'direct', 'sqlite_key_value.db')));

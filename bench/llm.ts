@@ -100,8 +100,20 @@ async function openGuest(path: string, slots: number): Promise<GuestSide> {
     `spin_manifest_version = 2\n[application]\nname = "bench-llm"\n[[trigger.http]]\nroute = "/..."\ncomponent = "llm"\n[component.llm]\nsource = "${guestPath('js-llm')}"\nai_models = ["tinyllama"]\n`,
   );
   const server = await startServer([
-    CLI, 'up', '-f', join(dir, 'spin.toml'), '--listen', '127.0.0.1:0', '-q',
-    '--runtime-config-file', join(dir, 'rc.toml'), '--llm-threads', String(THREADS), '--llm-slots', String(slots), '--preload-models',
+    CLI,
+    'up',
+    '-f',
+    join(dir, 'spin.toml'),
+    '--listen',
+    '127.0.0.1:0',
+    '-q',
+    '--runtime-config-file',
+    join(dir, 'rc.toml'),
+    '--llm-threads',
+    String(THREADS),
+    '--llm-slots',
+    String(slots),
+    '--preload-models',
   ]);
   const call = async (p: string, params: object) => {
     const t0 = performance.now();

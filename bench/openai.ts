@@ -160,11 +160,37 @@ async function benchOne(setup: Setup): Promise<{ markdown: string; tpsRatio: num
   const dir = join(REPO, '.spin', `bench-openai-${setup.preset}`);
   await mkdir(dir, { recursive: true });
   const config = join(dir, 'runtime-config.toml');
-  await writeFile(config, `[llm_models.${MODEL}]\npath = "${path}"\ncontext_size = 2048\n${setup.chatTemplate ? `chat_template = "${setup.chatTemplate}"\n` : ''}`);
+  await writeFile(
+    config,
+    `[llm_models.${MODEL}]\npath = "${path}"\ncontext_size = 2048\n${setup.chatTemplate ? `chat_template = "${setup.chatTemplate}"\n` : ''}`,
+  );
 
-  const engine = new LocalLlamaEngine({ modelTable: { [MODEL]: { path, kind: 'completion', contextSize: 2048, ...(setup.chatTemplate ? { chatTemplate: setup.chatTemplate } : {}) } }, stateDir: dir, threads: THREADS, gpu: 'cpu', slots: 1, log: () => undefined });
+  const engine = new LocalLlamaEngine({
+    modelTable: { [MODEL]: { path, kind: 'completion', contextSize: 2048, ...(setup.chatTemplate ? { chatTemplate: setup.chatTemplate } : {}) } },
+    stateDir: dir,
+    threads: THREADS,
+    gpu: 'cpu',
+    slots: 1,
+    log: () => undefined,
+  });
   const server = await startServer(
-    [CLI, 'models', 'serve', '--listen', '127.0.0.1:0', '--runtime-config-file', config, '--state-dir', dir, '--llm-threads', String(THREADS), '--llm-slots', '1', '--gpu', 'cpu'],
+    [
+      CLI,
+      'models',
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--runtime-config-file',
+      config,
+      '--state-dir',
+      dir,
+      '--llm-threads',
+      String(THREADS),
+      '--llm-slots',
+      '1',
+      '--gpu',
+      'cpu',
+    ],
     { SPIN_TS_API_KEYS: '' },
   );
   try {

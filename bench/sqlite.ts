@@ -111,10 +111,21 @@ ${hasRust ? `[[trigger.http]]\nroute = "/rust/..."\ncomponent = "rust"\n[compone
   const id = (i: number) => 1 + ((i * 7919) % ROWS);
   const rows: Array<[string, number[]]> = [];
   try {
-    rows.push(['js-sqlite: point query (Connection.open + execute) over HTTP', await time((i) => fetch(`${server.url}/js/exec`, { method: 'POST', body: JSON.stringify({ sql: 'SELECT v FROM t WHERE id = ?', params: [{ type: 'integer', value: String(id(i)) }] }) }))]);
+    rows.push([
+      'js-sqlite: point query (Connection.open + execute) over HTTP',
+      await time((i) =>
+        fetch(`${server.url}/js/exec`, {
+          method: 'POST',
+          body: JSON.stringify({ sql: 'SELECT v FROM t WHERE id = ?', params: [{ type: 'integer', value: String(id(i)) }] }),
+        }),
+      ),
+    ]);
     rows.push(['js-sqlite: same request, no SQL (404 route)', await time(() => fetch(`${server.url}/js/none`, { method: 'POST', body: '{}' }))]);
     if (hasRust) {
-      rows.push(['rust-sqlite: point query (open + execute) over HTTP', await time((i) => fetch(`${server.url}/rust/exec`, { method: 'POST', body: `SELECT v FROM t WHERE id = ${id(i)}` }))]);
+      rows.push([
+        'rust-sqlite: point query (open + execute) over HTTP',
+        await time((i) => fetch(`${server.url}/rust/exec`, { method: 'POST', body: `SELECT v FROM t WHERE id = ${id(i)}` })),
+      ]);
       rows.push(['rust-sqlite: same request, no SQL (404 route)', await time(() => fetch(`${server.url}/rust/none`))]);
     }
   } finally {
@@ -125,7 +136,9 @@ ${hasRust ? `[[trigger.http]]\nroute = "/rust/..."\ncomponent = "rust"\n[compone
   const direct: number[] = [];
   for (let i = 0; i < 20_000; i++) {
     const s = performance.now();
-    db.prepare('SELECT v FROM t WHERE id = ?').raw(true).get([id(i)]);
+    db.prepare('SELECT v FROM t WHERE id = ?')
+      .raw(true)
+      .get([id(i)]);
     direct.push(performance.now() - s);
   }
   db.close();

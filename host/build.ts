@@ -28,7 +28,9 @@ export async function buildApp(manifest: string, opts: { only?: string[]; log?: 
       log(`Building component ${c.id} with \`${command}\``);
       const code = await runShell(command, c.build.workdir);
       if (code !== 0) {
-        throw new BuildError(`component '${c.id}': build command \`${command}\` ${code === null ? 'was killed' : `exited with code ${code}`} (in ${c.build.workdir}). Fix the build, or the command in [component.${c.id}.build].`);
+        throw new BuildError(
+          `component '${c.id}': build command \`${command}\` ${code === null ? 'was killed' : `exited with code ${code}`} (in ${c.build.workdir}). Fix the build, or the command in [component.${c.id}.build].`,
+        );
       }
     }
   }

@@ -43,12 +43,7 @@ async function loadV2(extra = '', files: Record<string, string> = {}, route = '"
 }
 
 /** Asserts a ManifestError naming the file and the field, with a fix; returns it. */
-async function rejects(
-  p: Promise<unknown>,
-  file: string,
-  field: string,
-  ...fragments: (string | RegExp)[]
-): Promise<ManifestError> {
+async function rejects(p: Promise<unknown>, file: string, field: string, ...fragments: (string | RegExp)[]): Promise<ManifestError> {
   let err: unknown;
   try {
     await p;
@@ -199,8 +194,14 @@ test('a full v1 manifest and the equivalent v2 one normalise to the same app', a
     { route: '/cart/...', component: 'cart', private: false, executor: undefined },
     { route: '/users/:id', component: 'users', private: false, executor: { type: 'spin' } },
   ]);
-  assert.deepEqual(a1.httpTriggers.map((t) => t.id), ['trigger-cart', 'trigger-users']);
-  assert.deepEqual(a2.httpTriggers.map((t) => t.id), ['cart-http-trigger', 'users-http-trigger']);
+  assert.deepEqual(
+    a1.httpTriggers.map((t) => t.id),
+    ['trigger-cart', 'trigger-users'],
+  );
+  assert.deepEqual(
+    a2.httpTriggers.map((t) => t.id),
+    ['cart-http-trigger', 'users-http-trigger'],
+  );
 });
 
 test('a directory argument loads <dir>/spin.toml', async () => {
@@ -261,7 +262,8 @@ test('unknown keys name the key, list the allowed ones and give the position', a
   await rejects(trig.app, path.join(trig.dir, 'spin.toml'), 'trigger.http[0].rout', 'Did you mean "route"?');
 
   const v1 = await makeDir({
-    'spin.toml': 'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = "/" }\n[[component]]\nid = "b"\nsource = "a.wasm"\nai_model = ["x"]\ntrigger = { route = "/b" }\n',
+    'spin.toml':
+      'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = "/" }\n[[component]]\nid = "b"\nsource = "a.wasm"\nai_model = ["x"]\ntrigger = { route = "/b" }\n',
     'a.wasm': WASM,
   });
   const e3 = await rejects(loadApp(v1), path.join(v1, 'spin.toml'), 'component[1].ai_model', 'Did you mean "ai_models"?');
@@ -303,7 +305,10 @@ test('wrong types are reported with the expected type', async () => {
 test('component ids must be kebab-case and variable names lower_snake', async () => {
   const dir = await makeDir({ 'spin.toml': v2().replaceAll('hello', 'Hello_World'), 'Hello_World.wasm': WASM });
   await rejects(loadApp(dir), path.join(dir, 'spin.toml'), 'component.Hello_World', 'kebab-case', '"hello-world"');
-  const vdir = await makeDir({ 'spin.toml': v2().replace('[[trigger.http]]', '[variables]\nApi-Host = { default = "x" }\n\n[[trigger.http]]'), 'hello.wasm': WASM });
+  const vdir = await makeDir({
+    'spin.toml': v2().replace('[[trigger.http]]', '[variables]\nApi-Host = { default = "x" }\n\n[[trigger.http]]'),
+    'hello.wasm': WASM,
+  });
   await rejects(loadApp(vdir), path.join(vdir, 'spin.toml'), 'variables.Api-Host', 'lower_snake_case');
   const cvar = await loadV2('variables = { apiUrl = "x" }\n');
   await rejects(cvar.app, path.join(cvar.dir, 'spin.toml'), 'component.hello.variables.apiUrl', 'lower_snake_case');
@@ -311,7 +316,8 @@ test('component ids must be kebab-case and variable names lower_snake', async ()
 
 test('duplicate component ids in a v1 manifest', async () => {
   const dir = await makeDir({
-    'spin.toml': 'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = "/" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = "/b" }\n',
+    'spin.toml':
+      'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = "/" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = "/b" }\n',
     'a.wasm': WASM,
   });
   const err = await rejects(loadApp(dir), path.join(dir, 'spin.toml'), 'component[1].id', 'duplicate component id "a"', 'unique');
@@ -319,13 +325,30 @@ test('duplicate component ids in a v1 manifest', async () => {
 });
 
 test('a trigger naming an unknown component suggests the known ids', async () => {
-  const dir = await makeDir({ 'spin.toml': v2().replace('component = "hello"', 'component = "helo"') + '[component.world]\nsource = "hello.wasm"\n', 'hello.wasm': WASM });
-  await rejects(loadApp(dir), path.join(dir, 'spin.toml'), 'trigger.http[0].component', 'no component named "helo"', 'known components: hello, world', 'Did you mean "hello"?');
+  const dir = await makeDir({
+    'spin.toml': v2().replace('component = "hello"', 'component = "helo"') + '[component.world]\nsource = "hello.wasm"\n',
+    'hello.wasm': WASM,
+  });
+  await rejects(
+    loadApp(dir),
+    path.join(dir, 'spin.toml'),
+    'trigger.http[0].component',
+    'no component named "helo"',
+    'known components: hello, world',
+    'Did you mean "hello"?',
+  );
 });
 
 test('a missing source file says to build the component', async () => {
   const dir = await makeDir({ 'spin.toml': v2() });
-  await rejects(loadApp(dir), path.join(dir, 'spin.toml'), 'component.hello.source', 'source file "hello.wasm" not found', path.join(dir, 'hello.wasm'), 'spin-ts build');
+  await rejects(
+    loadApp(dir),
+    path.join(dir, 'spin.toml'),
+    'component.hello.source',
+    'source file "hello.wasm" not found',
+    path.join(dir, 'hello.wasm'),
+    'spin-ts build',
+  );
   const app = await loadApp(dir, { checkSources: false });
   assert.equal(app.components.get('hello')!.source, path.join(dir, 'hello.wasm'));
 });
@@ -393,13 +416,14 @@ test('component variable templates must name application variables', async () =>
   const unclosed = await loadV2('variables = { url = "https://{{ api_host" }\n');
   await rejects(unclosed.app, path.join(unclosed.dir, 'spin.toml'), 'component.hello.variables.url', 'without a closing');
   const v1 = await makeDir({
-    'spin.toml': 'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\nconfig = { x = "{{ nope }}" }\ntrigger = { route = "/" }\n',
+    'spin.toml':
+      'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\nconfig = { x = "{{ nope }}" }\ntrigger = { route = "/" }\n',
     'a.wasm': WASM,
   });
   await rejects(loadApp(v1), path.join(v1, 'spin.toml'), 'component[0].config.x', 'no application variable "nope"');
 });
 
-test('executors: spin, and wagi with Spin\'s argv default; a custom entrypoint is refused as Spin refuses it', async () => {
+test("executors: spin, and wagi with Spin's argv default; a custom entrypoint is refused as Spin refuses it", async () => {
   const ok = await loadV2('', {}, '"/x"\nexecutor = "spin"');
   assert.deepEqual((await ok.app).httpTriggers[0]!.executor, { type: 'spin' });
   const wagi = await loadV2('', {}, '"/x"\nexecutor = { type = "wagi" }');
@@ -425,7 +449,10 @@ test('files: globs, directories, placements, excludes and missing sources', asyn
     'data/one.json': '{}',
     'config.txt': '',
   };
-  const { dir, app } = await loadV2('files = ["static/**/*.css", "static/*.html", "data", "config.txt", "?onfig.txt", { source = "static", destination = "/www/" }]\nexclude_files = ["static/css/deep/**"]\n', files);
+  const { dir, app } = await loadV2(
+    'files = ["static/**/*.css", "static/*.html", "data", "config.txt", "?onfig.txt", { source = "static", destination = "/www/" }]\nexclude_files = ["static/css/deep/**"]\n',
+    files,
+  );
   const mounts = (await app).components.get('hello')!.files;
   assert.deepEqual(mounts, [
     { source: path.join(dir, 'static/css/site.css'), destination: '/static/css/site.css', isDirectory: false },
@@ -460,7 +487,13 @@ test('files: every entry must really lie inside the application directory (docs/
   };
   await writeFile(path.join(tmpdir(), 'x'), '');
   const parent = await fixture('files = [{ source = "../x", destination = "/x" }]\n');
-  await rejects(parent.app, path.join(parent.dir, 'spin.toml'), 'component.hello.files[0].source', '"../x" leads outside the application directory', 'Copy the files into the application directory');
+  await rejects(
+    parent.app,
+    path.join(parent.dir, 'spin.toml'),
+    'component.hello.files[0].source',
+    '"../x" leads outside the application directory',
+    'Copy the files into the application directory',
+  );
   const absolute = await fixture('files = [{ source = "/etc", destination = "/etc" }]\n');
   await rejects(absolute.app, path.join(absolute.dir, 'spin.toml'), 'component.hello.files[0].source', '"/etc" leads outside', 'resolves to /etc');
   const linkedSource = await fixture('files = [{ source = "linkdir", destination = "/x" }]\n');
@@ -468,7 +501,12 @@ test('files: every entry must really lie inside the application directory (docs/
   const linkedPath = await fixture('files = ["linkdir"]\n');
   await rejects(linkedPath.app, path.join(linkedPath.dir, 'spin.toml'), 'component.hello.files[0]', '"linkdir" leads outside');
   const linkedGlobBase = await fixture('files = ["linkdir/**"]\n');
-  await rejects(linkedGlobBase.app, path.join(linkedGlobBase.dir, 'spin.toml'), 'component.hello.files[0]', 'the directory "linkdir" of files pattern "linkdir/**" leads outside');
+  await rejects(
+    linkedGlobBase.app,
+    path.join(linkedGlobBase.dir, 'spin.toml'),
+    'component.hello.files[0]',
+    'the directory "linkdir" of files pattern "linkdir/**" leads outside',
+  );
 
   // Inside the app directory, symlinks are fine; a glob leaves out what leads outside it.
   const ok = await fixture('files = ["**/*", { source = "inlink", destination = "/in" }, { source = "sub/../static", destination = "/s" }]\n');
@@ -492,14 +530,20 @@ test('files: every entry must really lie inside the application directory (docs/
   );
   // "static/**" is confined to static/: alias.txt stays, pw (outside) is left out.
   const scoped = await fixture('files = ["static/**"]\n');
-  assert.deepEqual((await scoped.app).components.get('hello')!.files.map((m) => m.destination), ['/static/a.txt', '/static/alias.txt', '/static/deep/b.txt']);
+  assert.deepEqual(
+    (await scoped.app).components.get('hello')!.files.map((m) => m.destination),
+    ['/static/a.txt', '/static/alias.txt', '/static/deep/b.txt'],
+  );
 });
 
 test('files: a symlink cycle does not hang the glob walk', async () => {
   const dir = await makeDir({ 'spin.toml': v2('files = ["**/*.txt"]\n'), 'hello.wasm': WASM, 'd/a.txt': '' });
   await symlink('..', path.join(dir, 'd', 'up'));
   await symlink('.', path.join(dir, 'd', 'here'));
-  assert.deepEqual((await loadApp(dir)).components.get('hello')!.files.map((m) => m.destination), ['/d/a.txt']);
+  assert.deepEqual(
+    (await loadApp(dir)).components.get('hello')!.files.map((m) => m.destination),
+    ['/d/a.txt'],
+  );
 });
 
 test('glob patterns', () => {
@@ -522,7 +566,8 @@ test('private routes', async () => {
   const notTrue = await loadV2('', {}, '{ private = false }');
   await rejects(notTrue.app, path.join(notTrue.dir, 'spin.toml'), 'trigger.http[0].route.private', 'must be true');
   const v1 = await makeDir({
-    'spin.toml': 'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = { private = true } }\n',
+    'spin.toml':
+      'spin_manifest_version = "1"\nname = "a"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "a.wasm"\ntrigger = { route = { private = true } }\n',
     'a.wasm': WASM,
   });
   await rejects(loadApp(v1), path.join(v1, 'spin.toml'), 'component[0].trigger.route', 'must be a string');
@@ -589,7 +634,9 @@ test('unsupported trigger types and duplicate trigger ids', async () => {
 });
 
 test('allowed hosts: outbound entries are checked, allowed_http_hosts are converted', async () => {
-  const { app } = await loadV2('allowed_outbound_hosts = ["https://api.example.com", "*://localhost:*"]\nallowed_http_hosts = ["example.org", "http://local:8080", "self"]\n');
+  const { app } = await loadV2(
+    'allowed_outbound_hosts = ["https://api.example.com", "*://localhost:*"]\nallowed_http_hosts = ["example.org", "http://local:8080", "self"]\n',
+  );
   const hosts = (a: Awaited<typeof app>) => (a.components.get('hello')!.factors['outbound-http'] as { allowedOutboundHosts: string[] }).allowedOutboundHosts;
   assert.deepEqual(hosts(await app), [
     'https://api.example.com',

@@ -122,7 +122,12 @@ test('bad llm_compute values', async () => {
   await rejects('[llm_compute]\ntype = "remote_http"\nauth_token = "t"\n', 'llm_compute.url', 'missing required key "url"');
   await rejects('[llm_compute]\ntype = "remote_http"\nurl = "http://x"\n', 'llm_compute.auth_token', 'missing required key "auth_token"');
   await rejects('[llm_compute]\ntype = "remote_http"\nurl = "not a url"\nauth_token = "t"\n', 'llm_compute.url', 'not an http(s) URL');
-  await rejects('[llm_compute]\ntype = "remote_http"\nurl = "http://x"\nauth_token = "t"\napi_type = "anthropic"\n', 'llm_compute.api_type', 'unknown api_type "anthropic"', 'open_ai');
+  await rejects(
+    '[llm_compute]\ntype = "remote_http"\nurl = "http://x"\nauth_token = "t"\napi_type = "anthropic"\n',
+    'llm_compute.api_type',
+    'unknown api_type "anthropic"',
+    'open_ai',
+  );
 });
 
 test('bad model table entries', async () => {

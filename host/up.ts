@@ -122,7 +122,9 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
 
   // Bound below, once the HTTP trigger listens: factors hold this handle from configure on.
   let boundAppHttp: AppHttp | undefined;
-  const appHttp: AppHttp = { send: (target, req) => (boundAppHttp ? boundAppHttp.send(target, req) : Promise.reject(new Error('the HTTP trigger is not running yet'))) };
+  const appHttp: AppHttp = {
+    send: (target, req) => (boundAppHttp ? boundAppHttp.send(target, req) : Promise.reject(new Error('the HTTP trigger is not running yet'))),
+  };
   const configured: Array<[Factor, ConfiguredFactor]> = [];
   for (const f of factors) {
     const ctx = { app, runtimeConfig: runtimeConfig.sections[f.name], runtimeConfigPath: runtimeConfig.path, stateDir, env, log, appHttp };
@@ -130,7 +132,13 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   }
 
   const guestMemoryMb = opts.guestMemoryMb ?? 512;
-  const prepared = await prepareComponents(app, { cacheDir: opts.cacheDir ?? defaultCacheDir(env), guestMemoryBytes: guestMemoryMb * 1024 * 1024, detectKind: detectHttpInterface, provided: providedInterfaces(factors), log });
+  const prepared = await prepareComponents(app, {
+    cacheDir: opts.cacheDir ?? defaultCacheDir(env),
+    guestMemoryBytes: guestMemoryMb * 1024 * 1024,
+    detectKind: detectHttpInterface,
+    provided: providedInterfaces(factors),
+    log,
+  });
 
   const withGuests = configured.filter(([f]) => f.guestModule !== undefined);
   const components: ComponentSetup[] = [...prepared.values()].map((p) => ({
@@ -147,7 +155,13 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
 
   const pool = new WorkerPool({
     size: opts.workers ?? Math.max(4, 2 * availableParallelism()),
-    setup: { components, instanceMode: opts.instanceMode ?? 'snapshot', factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })), executorModule: HTTP_EXECUTOR_MODULE, quiet: opts.quiet },
+    setup: {
+      components,
+      instanceMode: opts.instanceMode ?? 'snapshot',
+      factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })),
+      executorModule: HTTP_EXECUTOR_MODULE,
+      quiet: opts.quiet,
+    },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,
     workerHeapMb: guestMemoryMb,

@@ -62,10 +62,7 @@ function checkToolchain() {
   const libDir = join(sysroot.stdout.trim(), 'lib/rustlib', TARGET, 'lib');
   const hasStd = existsSync(libDir) && readdirSync(libDir).some((f) => /^libstd-.*\.rlib$/.test(f));
   if (!hasStd) {
-    throw new BuildError(
-      `The ${TARGET} standard library for ${RUSTC} is missing (looked in ${libDir}); ` +
-        `install it with:\n  ${APT_HINT}`,
-    );
+    throw new BuildError(`The ${TARGET} standard library for ${RUSTC} is missing (looked in ${libDir}); ` + `install it with:\n  ${APT_HINT}`);
   }
 }
 
@@ -152,15 +149,11 @@ export async function buildRustGuests(options = {}) {
     // 1. The SDK rlib.
     if (force || mtime(SDK_RLIB) <= sdkSrcMtime) {
       const t0 = performance.now();
-      const warnings = await runRustc([
-        ...COMMON_FLAGS,
-        '--crate-type', 'rlib',
-        '--crate-name', 'spin_ts_sdk',
-        '-o', SDK_RLIB,
-        join(SDK_DIR, 'src/lib.rs'),
-      ]);
+      const warnings = await runRustc([...COMMON_FLAGS, '--crate-type', 'rlib', '--crate-name', 'spin_ts_sdk', '-o', SDK_RLIB, join(SDK_DIR, 'src/lib.rs')]);
       if (warnings.trim()) log(warnings.trimEnd());
-      log(`  ${'spin_ts_sdk'.padEnd(width)}  ${relative(ROOT, SDK_RLIB)}  ${formatSize(statSync(SDK_RLIB).size)}  ${((performance.now() - t0) / 1000).toFixed(2)}s`);
+      log(
+        `  ${'spin_ts_sdk'.padEnd(width)}  ${relative(ROOT, SDK_RLIB)}  ${formatSize(statSync(SDK_RLIB).size)}  ${((performance.now() - t0) / 1000).toFixed(2)}s`,
+      );
     }
 
     // 2. The core modules, compiled in parallel.
@@ -170,12 +163,18 @@ export async function buildRustGuests(options = {}) {
         const core = join(WORK_DIR, `${g.name}.core.wasm`);
         const warnings = await runRustc([
           ...COMMON_FLAGS,
-          '--crate-type', 'cdylib',
-          '--crate-name', crateName(g),
-          '-C', 'strip=symbols',
-          '--extern', `spin_ts_sdk=${SDK_RLIB}`,
-          '-L', `dependency=${WORK_DIR}`,
-          '-o', core,
+          '--crate-type',
+          'cdylib',
+          '--crate-name',
+          crateName(g),
+          '-C',
+          'strip=symbols',
+          '--extern',
+          `spin_ts_sdk=${SDK_RLIB}`,
+          '-L',
+          `dependency=${WORK_DIR}`,
+          '-o',
+          core,
           join(ROOT, g.dir, 'src/lib.rs'),
         ]);
         return { guest: g, core, warnings, rustcMs: performance.now() - t0 };
@@ -225,9 +224,7 @@ export async function buildRustGuests(options = {}) {
       built: false,
     };
     if (!r.built) results.push(r);
-    lines.push(
-      `  ${g.name.padEnd(width)}  ${relative(ROOT, out)}  ${formatSize(r.bytes)}  ${r.built ? `${r.seconds.toFixed(2)}s` : 'up to date'}`,
-    );
+    lines.push(`  ${g.name.padEnd(width)}  ${relative(ROOT, out)}  ${formatSize(r.bytes)}  ${r.built ? `${r.seconds.toFixed(2)}s` : 'up to date'}`);
   }
   for (const line of lines) log(line);
   return results;
@@ -243,7 +240,7 @@ if (process.argv[1] && resolve(process.argv[1]) === SCRIPT) {
     await buildRustGuests({ force, only });
     console.log(`Rust guests done in ${((performance.now() - t0) / 1000).toFixed(2)}s`);
   } catch (err) {
-    console.error(`build-rust-guests: ${err instanceof BuildError ? err.message : err?.stack ?? err}`);
+    console.error(`build-rust-guests: ${err instanceof BuildError ? err.message : (err?.stack ?? err)}`);
     process.exit(1);
   }
 }

@@ -50,7 +50,9 @@ export function buildWasiModules({ force = false, log = (line) => console.log(li
     mkdirSync(dirname(out), { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;
     const t0 = performance.now();
-    const r = spawnSync(RUSTC, ['--edition', '2021', '--target', TARGET, '-O', '-C', 'debuginfo=0', '-C', 'strip=symbols', '-o', tmp, src], { encoding: 'utf8' });
+    const r = spawnSync(RUSTC, ['--edition', '2021', '--target', TARGET, '-O', '-C', 'debuginfo=0', '-C', 'strip=symbols', '-o', tmp, src], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) throw new Error(`rustc ${relative(ROOT, src)} failed:\n${r.stderr}`);
     if (r.stderr.trim()) log(r.stderr.trimEnd());
     renameSync(tmp, out);

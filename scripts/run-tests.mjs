@@ -15,8 +15,6 @@ function find(dir) {
 
 const only = process.argv.slice(2);
 // Unit tests beside the code first (fast), then the integration tests in test/.
-const files = [...find('dist/host'), ...find('dist/test')]
-  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
-  .map((f) => relative('.', f));
+const files = [...find('dist/host'), ...find('dist/test')].filter((f) => only.length === 0 || only.some((o) => f.includes(o))).map((f) => relative('.', f));
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

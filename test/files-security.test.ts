@@ -180,11 +180,19 @@ describe('entries that name something outside the app directory stop `spin-ts up
 
   test('{ source = "../x" }', async () => {
     const x = `../${basename(outside)}/secret.txt`;
-    await upFails(`[{ source = "${x}", destination = "/x" }]`, /component\.probe\.files\[0\]\.source/, new RegExp(`"\\.\\./${basename(outside)}/secret\\.txt" leads outside the application directory`));
+    await upFails(
+      `[{ source = "${x}", destination = "/x" }]`,
+      /component\.probe\.files\[0\]\.source/,
+      new RegExp(`"\\.\\./${basename(outside)}/secret\\.txt" leads outside the application directory`),
+    );
   });
 
   test('an absolute { source = "/etc" }', () =>
-    upFails('[{ source = "/etc", destination = "/etc" }]', /component\.probe\.files\[0\]\.source/, /"\/etc" leads outside the application directory: it resolves to \/etc/));
+    upFails(
+      '[{ source = "/etc", destination = "/etc" }]',
+      /component\.probe\.files\[0\]\.source/,
+      /"\/etc" leads outside the application directory: it resolves to \/etc/,
+    ));
 
   test('a symlinked source', () =>
     upFails('[{ source = "linkdir", destination = "/x" }]', /component\.probe\.files\[0\]\.source/, /"linkdir" leads outside the application directory/));

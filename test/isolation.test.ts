@@ -116,7 +116,10 @@ describe('isolation', () => {
 
   test('every worker survives a round of failures: 4 loops at once, then normal service', async () => {
     const loops = await Promise.all([1, 2, 3, 4].map(() => get('/bad/loop')));
-    assert.deepEqual(loops.map((r) => r.status), [504, 504, 504, 504]);
+    assert.deepEqual(
+      loops.map((r) => r.status),
+      [504, 504, 504, 504],
+    );
     await stillServes();
   });
 });

@@ -25,7 +25,10 @@ before(async () => {
   if (skip) return;
   redis = await startRedis();
   dir = await tempDir('spin-ts-kv-redis-');
-  await writeFile(join(dir, 'redis.toml'), `[key_value_store.shared]\ntype = "redis"\nurl = "${redis.url}"\n\n[key_value_store.default]\ntype = "redis"\nurl = "${redis.url}/1"\n`);
+  await writeFile(
+    join(dir, 'redis.toml'),
+    `[key_value_store.shared]\ntype = "redis"\nurl = "${redis.url}"\n\n[key_value_store.default]\ntype = "redis"\nurl = "${redis.url}/1"\n`,
+  );
   await writeFile(join(dir, 'dead.toml'), `[key_value_store.shared]\ntype = "redis"\nurl = "redis://127.0.0.1:1"\n`);
   manifest = await writeApp(`spin_manifest_version = 2
 [application]
@@ -52,8 +55,22 @@ test('redis: every operation through fermyon:spin/key-value@2.0.0 and wasi:keyva
     assert.deepEqual(await v2('get-keys'), { ok: ['a'] });
     assert.deepEqual(await v2('delete', { key: 'a' }), { ok: null });
     assert.deepEqual(await v2('exists', { key: 'a' }), { ok: false });
-    assert.deepEqual(await wasi('set-many', { entries: [['m1', 'x'], ['m2', 'y']] }), { ok: null });
-    assert.deepEqual(await wasi('get-many', { keys: ['m1', 'm2', 'm3'] }), { ok: [['m1', 'x'], ['m2', 'y'], ['m3', null]] });
+    assert.deepEqual(
+      await wasi('set-many', {
+        entries: [
+          ['m1', 'x'],
+          ['m2', 'y'],
+        ],
+      }),
+      { ok: null },
+    );
+    assert.deepEqual(await wasi('get-many', { keys: ['m1', 'm2', 'm3'] }), {
+      ok: [
+        ['m1', 'x'],
+        ['m2', 'y'],
+        ['m3', null],
+      ],
+    });
     assert.deepEqual(await wasi('delete-many', { keys: ['m1', 'm2'] }), { ok: null });
     assert.deepEqual(await wasi('increment', { key: 'n', delta: 3 }), { ok: '3' });
     assert.deepEqual(await wasi('cas', { key: 'c', value: 'first' }), { ok: { before: null, swapped: true } });
@@ -65,15 +82,19 @@ test('redis: every operation through fermyon:spin/key-value@2.0.0 and wasi:keyva
   }
 });
 
-test('redis: two spin-ts processes on one Redis see each other\'s writes and counters', { skip }, async () => {
+test("redis: two spin-ts processes on one Redis see each other's writes and counters", { skip }, async () => {
   const [one, two] = await Promise.all([start(join(dir, 'redis.toml')), start(join(dir, 'redis.toml'))]);
   try {
     assert.deepEqual(await kv(one.url, { api: 'v2', op: 'set', store: 'shared', key: 'from-one', value: 'hello from one' }), { ok: null });
     assert.deepEqual(await kv(two.url, { api: 'v2', op: 'get', store: 'shared', key: 'from-one' }), { ok: 'hello from one' });
-    await inParallel(Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two)), 8, async (spin) => {
-      const r = await kv(spin.url, { api: 'wasi', op: 'increment', store: 'shared', key: 'both', delta: 1, repeat: 5 });
-      assert.ok('ok' in r, JSON.stringify(r));
-    });
+    await inParallel(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? one : two)),
+      8,
+      async (spin) => {
+        const r = await kv(spin.url, { api: 'wasi', op: 'increment', store: 'shared', key: 'both', delta: 1, repeat: 5 });
+        assert.ok('ok' in r, JSON.stringify(r));
+      },
+    );
     assert.deepEqual(await kv(one.url, { api: 'wasi', op: 'increment', store: 'shared', key: 'both', delta: 0 }), { ok: '100' });
   } finally {
     await Promise.all([one.stop(), two.stop()]);

@@ -69,7 +69,7 @@ describe('key-value on SQLite through a real guest', () => {
     assert.ok(existsSync(join(dir, 'named.db')), 'path is relative to the runtime config file');
   });
 
-  test('fermyon:spin/key-value@2.0.0: access-denied for an app label not the component\'s, no-such-store for an unknown one', async () => {
+  test("fermyon:spin/key-value@2.0.0: access-denied for an app label not the component's, no-such-store for an unknown one", async () => {
     assert.deepEqual(await kv(spin.url, { api: 'v2', op: 'open', store: 'secret' }), { error: { tag: 'access-denied' } });
     assert.deepEqual(await kv(spin.url, { api: 'v2', op: 'open', store: 'nowhere' }), { error: { tag: 'no-such-store' } });
     assert.deepEqual(await kv(spin.url, { api: 'v2', op: 'open', store: 'default' }, '/other/kv'), { error: { tag: 'access-denied' } });
@@ -106,8 +106,22 @@ describe('key-value on SQLite through a real guest', () => {
     assert.deepEqual(await c('set', { key: 'w', value: '1' }), { ok: null });
     assert.deepEqual(await c('get', { key: 'w' }), { ok: '1' });
     assert.deepEqual(await c('exists', { key: 'w' }), { ok: true });
-    assert.deepEqual(await c('set-many', { entries: [['m1', 'x'], ['m2', 'y']] }), { ok: null });
-    assert.deepEqual(await c('get-many', { keys: ['m1', 'm2', 'm3'] }), { ok: [['m1', 'x'], ['m2', 'y'], ['m3', null]] });
+    assert.deepEqual(
+      await c('set-many', {
+        entries: [
+          ['m1', 'x'],
+          ['m2', 'y'],
+        ],
+      }),
+      { ok: null },
+    );
+    assert.deepEqual(await c('get-many', { keys: ['m1', 'm2', 'm3'] }), {
+      ok: [
+        ['m1', 'x'],
+        ['m2', 'y'],
+        ['m3', null],
+      ],
+    });
     assert.deepEqual(await c('delete-many', { keys: ['m1', 'm2'] }), { ok: null });
     assert.deepEqual(await c('delete', { key: 'w' }), { ok: null });
     assert.deepEqual(await c('list-keys'), { ok: { keys: ['b'], cursor: null } });
@@ -131,10 +145,14 @@ describe('key-value under load and across restarts', () => {
         const r = await kv(spin.url, { api: 'v2', op: 'set-each', store: 'default', entries: group.map((k) => [k, `value of ${k}`]) });
         assert.deepEqual(r, { ok: null });
       });
-      await inParallel(Array.from({ length: 40 }, (_, i) => i), 16, async () => {
-        const r = await kv(spin.url, { api: 'wasi', op: 'increment', store: 'default', key: 'counter', delta: 1, repeat: 5 });
-        assert.ok('ok' in r, JSON.stringify(r));
-      });
+      await inParallel(
+        Array.from({ length: 40 }, (_, i) => i),
+        16,
+        async () => {
+          const r = await kv(spin.url, { api: 'wasi', op: 'increment', store: 'default', key: 'counter', delta: 1, repeat: 5 });
+          assert.ok('ok' in r, JSON.stringify(r));
+        },
+      );
     } finally {
       await spin.stop();
     }
@@ -142,7 +160,10 @@ describe('key-value under load and across restarts', () => {
     try {
       const all = (await kv(spin.url, { api: 'v2', op: 'get-keys', store: 'default' })) as { ok: string[] };
       const present = new Set(all.ok);
-      assert.deepEqual(keys.filter((k) => !present.has(k)), []);
+      assert.deepEqual(
+        keys.filter((k) => !present.has(k)),
+        [],
+      );
       assert.deepEqual(await kv(spin.url, { api: 'v2', op: 'get', store: 'default', key: 'k999' }), { ok: 'value of k999' });
       assert.deepEqual(await kv(spin.url, { api: 'wasi', op: 'increment', store: 'default', key: 'counter', delta: 0 }), { ok: '200' });
     } finally {
@@ -157,7 +178,10 @@ describe('key-value start-up errors', () => {
     await writeFile(rc, '');
     const r = await runCli(['up', '-f', manifest, '--runtime-config-file', rc, '--listen', '127.0.0.1:0']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component\.main\.key_value_stores \(line 12, column 1\): component 'main' uses key-value store 'named', which no runtime config defines/);
+    assert.match(
+      r.stderr,
+      /component\.main\.key_value_stores \(line 12, column 1\): component 'main' uses key-value store 'named', which no runtime config defines/,
+    );
   });
 
   test('a bad runtime-config entry names its line; an unknown type suggests the right one', async () => {

@@ -29,7 +29,19 @@ component = "js"
 source = "${guest('js-llm')}"
 ai_models = ["long"]
 `);
-  spin = await startSpin(['-f', manifest, '--runtime-config-file', join(dir, 'rc.toml'), '--llm-threads', '1', '--llm-slots', '1', '--llm-queue', '1', '--preload-models']);
+  spin = await startSpin([
+    '-f',
+    manifest,
+    '--runtime-config-file',
+    join(dir, 'rc.toml'),
+    '--llm-threads',
+    '1',
+    '--llm-slots',
+    '1',
+    '--llm-queue',
+    '1',
+    '--preload-models',
+  ]);
 });
 after(async () => spin?.stop());
 

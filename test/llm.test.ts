@@ -24,7 +24,13 @@ interface InferReply {
   error?: { kind: string; message: string | null };
 }
 
-async function infer(prompt: string, params?: Partial<Record<string, number>>, model = 'llama2-chat', path = '/js/infer', signal?: AbortSignal): Promise<{ status: number; body: InferReply }> {
+async function infer(
+  prompt: string,
+  params?: Partial<Record<string, number>>,
+  model = 'llama2-chat',
+  path = '/js/infer',
+  signal?: AbortSignal,
+): Promise<{ status: number; body: InferReply }> {
   const res = await fetch(spin.url + path, { method: 'POST', body: JSON.stringify({ model, prompt, params }), signal });
   return { status: res.status, body: (await res.json()) as InferReply };
 }
@@ -37,7 +43,9 @@ before(async () => {
   await generateIntoStateDir('tiny-predictable', state, 'llama2-chat');
   const bert = await generate('tiny-bert', join(dir, 'models', 'bert.gguf'));
   const predictable = join(state, 'ai-models', 'llama', 'llama2-chat', 'model.gguf');
-  const digest = createHash('sha256').update(await readFile(predictable)).digest('hex');
+  const digest = createHash('sha256')
+    .update(await readFile(predictable))
+    .digest('hex');
   await writeFile(
     join(dir, 'runtime-config.toml'),
     `[llm_models.all-minilm-l6-v2]
@@ -127,7 +135,7 @@ describe('infer through a JS guest', () => {
     assert.equal(digits.body.usage.generatedTokenCount, 100, 'default max-tokens is 100');
   });
 
-  test('fields the guest leaves out of params take Spin\'s defaults (not NaN)', async () => {
+  test("fields the guest leaves out of params take Spin's defaults (not NaN)", async () => {
     const digits = await infer('0', { maxTokens: 24 });
     assert.equal(digits.status, 200, JSON.stringify(digits.body));
     assert.equal(digits.body.usage.generatedTokenCount, 24);
@@ -157,7 +165,7 @@ describe('infer through a JS guest', () => {
     assert.equal(shortWindow.body.text, 'cdefghijklmnopqrstuvwxyz', 'a window of 1 does not see the earlier "c"');
   });
 
-  test('a model not in ai_models is denied with Spin\'s exact message', async () => {
+  test("a model not in ai_models is denied with Spin's exact message", async () => {
     const r = await infer('a', GREEDY, 'llama2-chat', '/none/infer');
     assert.equal(r.status, 400);
     assert.deepEqual(r.body.error, { kind: 'invalid-input', message: DENIED('llama2-chat') });
@@ -198,7 +206,10 @@ describe('infer through a JS guest', () => {
 
 describe('embeddings through a JS guest', () => {
   test('one unit-norm vector per input, with the prompt token count', async () => {
-    const res = await fetch(`${spin.url}/js/embed`, { method: 'POST', body: JSON.stringify({ model: 'all-minilm-l6-v2', input: ['hello world', 'a b c', 'x'] }) });
+    const res = await fetch(`${spin.url}/js/embed`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'all-minilm-l6-v2', input: ['hello world', 'a b c', 'x'] }),
+    });
     assert.equal(res.status, 200);
     const j = (await res.json()) as { count: number; dimension: number; norms: number[]; embeddings: number[][]; usage: { promptTokenCount: number } };
     assert.equal(j.count, 3);

@@ -28,15 +28,13 @@ describe('manifest errors stop `spin-ts up`', () => {
 
   test('missing version', () => upFails(`[application]\nname = "x"\n`, /spin_manifest_version/, /invalid manifest version/));
 
-  test('missing application name (v2)', () =>
-    upFails(`spin_manifest_version = 2\n[application]\nversion = "1"\n`, /application\.name/, /missing|required/i));
+  test('missing application name (v2)', () => upFails(`spin_manifest_version = 2\n[application]\nversion = "1"\n`, /application\.name/, /missing|required/i));
 
   test('missing name (v1)', () => upFails(`spin_manifest_version = "1"\ntrigger = { type = "http" }\n`, /name/, /missing|required/i));
 
   test('unknown key', () => upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}colour = "red"\n`), /colour/, /unknown/i));
 
-  test('a trigger naming an unknown component', () =>
-    upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "helo"\n${component}`), /component/, /helo/));
+  test('a trigger naming an unknown component', () => upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "helo"\n${component}`), /component/, /helo/));
 
   test('duplicate component ids (v1)', () =>
     upFails(
@@ -48,11 +46,14 @@ describe('manifest errors stop `spin-ts up`', () => {
   test('a source file that does not exist', () =>
     upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "missing.wasm"\n`), /source/, /missing\.wasm/));
 
-  test('a malformed route', () =>
-    upFails(v2(`[[trigger.http]]\nroute = "/a/.../b"\ncomponent = "hello"\n${component}`), /route/, /\.\.\./));
+  test('a malformed route', () => upFails(v2(`[[trigger.http]]\nroute = "/a/.../b"\ncomponent = "hello"\n${component}`), /route/, /\.\.\./));
 
   test('a variable both required and defaulted', () =>
-    upFails(v2(`[variables]\nx = { required = true, default = "1" }\n[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`), /variables\.x/, /required|default/));
+    upFails(
+      v2(`[variables]\nx = { required = true, default = "1" }\n[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`),
+      /variables\.x/,
+      /required|default/,
+    ));
 
   test('a TOML syntax error gives its line', () => upFails(`spin_manifest_version = 2\n[application\nname = "x"\n`, /line 2/, /./));
 
@@ -65,10 +66,16 @@ describe('manifest errors stop `spin-ts up`', () => {
   });
 
   test('a required variable with no value', () =>
-    upFails(v2(`[variables]\nsecret_key = { required = true }\n[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`), /variables/, /SPIN_VARIABLE_SECRET_KEY/));
+    upFails(
+      v2(`[variables]\nsecret_key = { required = true }\n[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n${component}`),
+      /variables/,
+      /SPIN_VARIABLE_SECRET_KEY/,
+    ));
 
   test('a component that is not a WebAssembly component', async () => {
-    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "not.wasm"\n`), { 'not.wasm': 'hello' });
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "not.wasm"\n`), {
+      'not.wasm': 'hello',
+    });
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /component 'hello'/);
@@ -82,7 +89,10 @@ describe('manifest errors stop `spin-ts up`', () => {
     });
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'hello': old\.wasm is a WebAssembly core module that is neither a Spin 1\.x HTTP module \(no handle-http-request export\) nor a WASI command \(no _start export\)/);
+    assert.match(
+      r.stderr,
+      /component 'hello': old\.wasm is a WebAssembly core module that is neither a Spin 1\.x HTTP module \(no handle-http-request export\) nor a WASI command \(no _start export\)/,
+    );
     assert.match(r.stderr, /build it as a component/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });

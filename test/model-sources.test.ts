@@ -108,7 +108,10 @@ describe('models serve with a source model', () => {
       const t0 = performance.now();
       const models = (await (await fetch(`${s.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
       const listMs = performance.now() - t0;
-      assert.deepEqual(models.data.map((m) => m.id), ['p']);
+      assert.deepEqual(
+        models.data.map((m) => m.id),
+        ['p'],
+      );
       assert.ok(listMs < 2000, `/v1/models took ${listMs} ms`);
       assert.doesNotMatch(s.output(), /loaded model/, 'nothing is loaded at start');
       assert.match(s.output(), /llama\.cpp ready: CPU/, 'the probe ran at start');
@@ -127,7 +130,13 @@ describe('models serve with a source model', () => {
       assert.match(s.output(), /model 'p': downloaded .* sha256 verified/);
       assert.ok((await readFile(join(state, 'ai-models', 'p', 'p.gguf'))).equals(gguf));
       // a chat with its own system message keeps it
-      assert.notEqual(await chat([{ role: 'system', content: '0' }, { role: 'user', content: '' }]), 'bcdef');
+      assert.notEqual(
+        await chat([
+          { role: 'system', content: '0' },
+          { role: 'user', content: '' },
+        ]),
+        'bcdef',
+      );
 
       const deadline = Date.now() + 15_000;
       while (!/unloaded model 'p' after 1000 ms idle/.test(s.output())) {

@@ -41,7 +41,21 @@ component = "hello"
 source = "${guest('js-hello')}"
 `);
   spin = await startSpin(
-    ['-f', manifest, '--runtime-config-file', join(dir, 'runtime-config.toml'), '--openai-listen', '127.0.0.1:0', '--llm-threads', '1', '--llm-slots', '1', '--gpu', 'cpu', '-q'],
+    [
+      '-f',
+      manifest,
+      '--runtime-config-file',
+      join(dir, 'runtime-config.toml'),
+      '--openai-listen',
+      '127.0.0.1:0',
+      '--llm-threads',
+      '1',
+      '--llm-slots',
+      '1',
+      '--gpu',
+      'cpu',
+      '-q',
+    ],
     { env: { SPIN_TS_OPENAI_MAX_PROMPT_CHARS: String(MAX_PROMPT_CHARS) } },
   );
   for (let i = 0; i < 200 && !/OpenAI-compatible API: (\S+)\/v1/.test(spin.output()); i++) await new Promise((r) => setTimeout(r, 50));
@@ -51,7 +65,11 @@ source = "${guest('js-hello')}"
 after(async () => spin?.stop());
 
 function chat(messages: unknown[], extra: Record<string, unknown> = {}): Promise<Response> {
-  return fetch(`${api}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'p', messages, temperature: 0, ...extra }) });
+  return fetch(`${api}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'p', messages, temperature: 0, ...extra }),
+  });
 }
 
 async function running(): Promise<number> {
@@ -91,7 +109,8 @@ describe('request size limits', () => {
       }
     };
     // warm up: the guest's first requests instantiate its workers
-    for (let i = 0; i < 8; i++) await Promise.all([fetch(`${spin.url}/hello/ping`).then((r) => r.arrayBuffer()), fetch(`${api}/health`).then((r) => r.arrayBuffer())]);
+    for (let i = 0; i < 8; i++)
+      await Promise.all([fetch(`${spin.url}/hello/ping`).then((r) => r.arrayBuffer()), fetch(`${api}/health`).then((r) => r.arrayBuffer())]);
     const loops = [probe(`${api}/health`), probe(`${spin.url}/hello/ping`)];
     await new Promise((r) => setTimeout(r, 300));
 
@@ -110,13 +129,19 @@ describe('request size limits', () => {
     // refused on its size alone: no chat within the limits is that large, so it is not even parsed
     assert.equal(body.error.code, 'request_too_large');
     assert.equal(body.error.param, 'messages');
-    assert.match(body.error.message, /is \d+ bytes; a chat within this server's limits \(at most 2048 messages and 8000 characters of prompt\) is at most \d+ bytes/);
+    assert.match(
+      body.error.message,
+      /is \d+ bytes; a chat within this server's limits \(at most 2048 messages and 8000 characters of prompt\) is at most \d+ bytes/,
+    );
     // the server answers on the content-length; most of this is the client's upload
     assert.ok(ms < 5000, `the 400 took ${ms.toFixed(0)} ms`);
     for (const url of [`${api}/health`, `${spin.url}/hello/ping`]) {
       const mine = probes.filter((p) => p.url === url);
       assert.ok(mine.length >= 6, `only ${mine.length} probes of ${url}`);
-      assert.ok(mine.every((p) => p.status === 200), `${url}: ${JSON.stringify(mine)}`);
+      assert.ok(
+        mine.every((p) => p.status === 200),
+        `${url}: ${JSON.stringify(mine)}`,
+      );
       // before the fix this request blocked the process for minutes; on a loaded 2-core box a
       // single probe can take ~300 ms with no big request at all, so: median under 100 ms, none
       // over a second
@@ -149,16 +174,29 @@ describe('request size limits', () => {
 
   test('a prompt at the character limit is answered; one character more is refused (chat and completions)', async () => {
     const atLimit = '0'.repeat(MAX_PROMPT_CHARS - 1) + 'a';
-    const ok = await chat([{ role: 'user', content: atLimit.slice(0, 4000) }, { role: 'user', content: atLimit.slice(4000) }], { max_tokens: 2 });
+    const ok = await chat(
+      [
+        { role: 'user', content: atLimit.slice(0, 4000) },
+        { role: 'user', content: atLimit.slice(4000) },
+      ],
+      { max_tokens: 2 },
+    );
     assert.equal(ok.status, 200, await ok.clone().text());
-    const tooLong = await chat([{ role: 'user', content: atLimit.slice(0, 4000) }, { role: 'user', content: atLimit.slice(4000) + 'b' }], { max_tokens: 2 });
+    const tooLong = await chat(
+      [
+        { role: 'user', content: atLimit.slice(0, 4000) },
+        { role: 'user', content: atLimit.slice(4000) + 'b' },
+      ],
+      { max_tokens: 2 },
+    );
     assert.equal(tooLong.status, 400);
     const err = ((await tooLong.json()) as { error: { message: string; code: string; param: string } }).error;
     assert.equal(err.code, 'prompt_too_long');
     assert.equal(err.param, 'messages');
     assert.match(err.message, new RegExp(`at most ${MAX_PROMPT_CHARS} characters`));
 
-    const post = (prompt: string) => fetch(`${api}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'p', prompt, max_tokens: 2, temperature: 0 }) });
+    const post = (prompt: string) =>
+      fetch(`${api}/v1/completions`, { method: 'POST', body: JSON.stringify({ model: 'p', prompt, max_tokens: 2, temperature: 0 }) });
     assert.equal((await post(atLimit)).status, 200);
     const refused = await post(atLimit + 'b');
     assert.equal(refused.status, 400);
@@ -187,21 +225,39 @@ component = "hello"
 [component.hello]
 source = "${guest('js-hello')}"
 `);
-    big = await startSpin(['-f', manifest, '--runtime-config-file', join(dir, 'runtime-config.toml'), '--openai-listen', '127.0.0.1:0', '--llm-threads', '1', '--llm-slots', '1', '--gpu', 'cpu', '-q']);
+    big = await startSpin([
+      '-f',
+      manifest,
+      '--runtime-config-file',
+      join(dir, 'runtime-config.toml'),
+      '--openai-listen',
+      '127.0.0.1:0',
+      '--llm-threads',
+      '1',
+      '--llm-slots',
+      '1',
+      '--gpu',
+      'cpu',
+      '-q',
+    ]);
     for (let i = 0; i < 200 && !/OpenAI-compatible API: (\S+)\/v1/.test(big.output()); i++) await new Promise((r) => setTimeout(r, 50));
     bigApi = /OpenAI-compatible API: (\S+)\/v1/.exec(big.output())![1]!;
   });
   after(async () => big?.stop());
 
   test('health and an app route keep answering within 100 ms while it is rendered and tokenized', async () => {
-    const messages = Array.from({ length: 2048 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `message ${i}: ${'how are you today? '.repeat(7)}`.slice(0, 128) }));
+    const messages = Array.from({ length: 2048 }, (_, i) => ({
+      role: i % 2 ? 'assistant' : 'user',
+      content: `message ${i}: ${'how are you today? '.repeat(7)}`.slice(0, 128),
+    }));
     const body = JSON.stringify({ model: 't', messages, max_tokens: 1 });
     const send = async (): Promise<{ status: number; text: string }> => {
       const r = await fetch(`${bigApi}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
       return { status: r.status, text: await r.text() };
     };
     // warm up: model load, prompt worker start, the guest's workers
-    for (let i = 0; i < 8; i++) await Promise.all([fetch(`${big.url}/hello/ping`).then((r) => r.arrayBuffer()), fetch(`${bigApi}/health`).then((r) => r.arrayBuffer())]);
+    for (let i = 0; i < 8; i++)
+      await Promise.all([fetch(`${big.url}/hello/ping`).then((r) => r.arrayBuffer()), fetch(`${bigApi}/health`).then((r) => r.arrayBuffer())]);
     const first = await send();
     // ~117,000 prompt tokens: refused against the context, after rendering and tokenizing
     assert.equal(first.status, 400, first.text);
@@ -239,7 +295,10 @@ source = "${guest('js-hello')}"
       const shown = times.map((ms) => ms.toFixed(0)).join(' ');
       console.log(`${url}: idle ${base.map((ms) => ms.toFixed(0)).join(' ')}; while 3 maximal chats ran: ${shown}`);
       assert.ok(mine.length >= 6, `only ${mine.length} probes of ${url}`);
-      assert.ok(mine.every((p) => p.status === 200), `${url}: ${JSON.stringify(mine)}`);
+      assert.ok(
+        mine.every((p) => p.status === 200),
+        `${url}: ${JSON.stringify(mine)}`,
+      );
       // before the prompt worker, each of these chats stalled both listeners for ~350 ms. On this
       // loaded box a probe occasionally waits ~300 ms for a CPU with no big request at all, so:
       // the median within 100 ms (or within 50 ms of the idle median, where the idle machine is

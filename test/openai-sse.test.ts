@@ -113,14 +113,25 @@ describe('SSE framing, byte for byte', () => {
   });
 
   test('completions: text events, a finish event with empty text, usage, [DONE]', async () => {
-    const res = await rawPost(`${server.url}/v1/completions`, { model: 'p', prompt: 'a', temperature: 0, max_tokens: 2, stream: true, stream_options: { include_usage: true } });
+    const res = await rawPost(`${server.url}/v1/completions`, {
+      model: 'p',
+      prompt: 'a',
+      temperature: 0,
+      max_tokens: 2,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const { id, created } = idAndCreated(res.body);
     assert.match(id, /^cmpl-/);
     const head = `{"id":"${id}","object":"text_completion","created":${created},"model":"p","choices":[`;
     const ev = (text: string, finish: string) => `data: ${head}{"text":"${text}","index":0,"logprobs":null,"finish_reason":${finish}}],"usage":null}\n\n`;
     assert.equal(
       res.body,
-      ev('b', 'null') + ev('c', 'null') + ev('', '"length"') + `data: ${head}],"usage":{"prompt_tokens":2,"completion_tokens":2,"total_tokens":4}}\n\n` + 'data: [DONE]\n\n',
+      ev('b', 'null') +
+        ev('c', 'null') +
+        ev('', '"length"') +
+        `data: ${head}],"usage":{"prompt_tokens":2,"completion_tokens":2,"total_tokens":4}}\n\n` +
+        'data: [DONE]\n\n',
     );
   });
 
@@ -156,13 +167,17 @@ describe('open API', () => {
   });
 
   test('no key and a non-loopback listener: a warning at start', async () => {
-    const open = await startModelsServe(['--runtime-config-file', config, '--listen', '0.0.0.0:0', '--no-preload', '--gpu', 'cpu'], { env: { SPIN_TS_API_KEYS: '' } });
+    const open = await startModelsServe(['--runtime-config-file', config, '--listen', '0.0.0.0:0', '--no-preload', '--gpu', 'cpu'], {
+      env: { SPIN_TS_API_KEYS: '' },
+    });
     try {
       assert.match(open.output(), /warning: the OpenAI-compatible API on http:\/\/0\.0\.0\.0:\d+ accepts requests without an API key/);
     } finally {
       await open.stop();
     }
-    const closed = await startModelsServe(['--runtime-config-file', config, '--listen', '0.0.0.0:0', '--no-preload', '--gpu', 'cpu'], { env: { SPIN_TS_API_KEYS: 'k1,k2' } });
+    const closed = await startModelsServe(['--runtime-config-file', config, '--listen', '0.0.0.0:0', '--no-preload', '--gpu', 'cpu'], {
+      env: { SPIN_TS_API_KEYS: 'k1,k2' },
+    });
     try {
       assert.doesNotMatch(closed.output(), /warning/);
       assert.equal((await fetch(`${closed.url}/v1/models`, { headers: { authorization: 'Bearer k2' } })).status, 200);

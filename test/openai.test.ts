@@ -44,9 +44,18 @@ kind = "embedding"
 `,
   );
   server = await startModelsServe([
-    '--runtime-config-file', join(dir, 'runtime-config.toml'),
-    '--api-key', KEY,
-    '--llm-threads', '1', '--llm-slots', '1', '--llm-queue', '0', '--gpu', 'cpu',
+    '--runtime-config-file',
+    join(dir, 'runtime-config.toml'),
+    '--api-key',
+    KEY,
+    '--llm-threads',
+    '1',
+    '--llm-slots',
+    '1',
+    '--llm-queue',
+    '0',
+    '--gpu',
+    'cpu',
   ]);
   client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: KEY, maxRetries: 0 });
 });
@@ -90,7 +99,10 @@ describe('models', () => {
   test('retrieve, and 404 for an unknown id', async () => {
     const m = await client.models.retrieve('llama2-chat');
     assert.deepEqual([m.id, m.owned_by], ['llama2-chat', 'state-dir']);
-    await assert.rejects(client.models.retrieve('nope'), (err: unknown) => err instanceof NotFoundError && (err.error as { code?: string }).code === 'model_not_found');
+    await assert.rejects(
+      client.models.retrieve('nope'),
+      (err: unknown) => err instanceof NotFoundError && (err.error as { code?: string }).code === 'model_not_found',
+    );
   });
 });
 
@@ -120,7 +132,19 @@ describe('chat completions', () => {
 
   test('the GGUF chat template (tiny-llama, ChatML); seed makes sampling repeatable', async () => {
     const ask = () =>
-      client.chat.completions.create({ model: 'tiny', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }], temperature: 1, seed: 7, max_completion_tokens: 12, frequency_penalty: 0.5, presence_penalty: 0.2, top_p: 0.95 });
+      client.chat.completions.create({
+        model: 'tiny',
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hello' },
+        ],
+        temperature: 1,
+        seed: 7,
+        max_completion_tokens: 12,
+        frequency_penalty: 0.5,
+        presence_penalty: 0.2,
+        top_p: 0.95,
+      });
     const [r1, r2] = [await ask(), await ask()];
     assert.equal(r1.choices[0]!.message.content, r2.choices[0]!.message.content);
     // the ChatML rendering of two messages plus the assistant header is well over the raw text's length
@@ -129,7 +153,13 @@ describe('chat completions', () => {
   });
 
   test('streaming with include_usage: role first, text deltas, finish reason, then usage', async () => {
-    const stream = await client.chat.completions.create({ model: 'p', messages: [{ role: 'user', content: 'a' }], temperature: 0, stream: true, stream_options: { include_usage: true } });
+    const stream = await client.chat.completions.create({
+      model: 'p',
+      messages: [{ role: 'user', content: 'a' }],
+      temperature: 0,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     const ids = new Set(chunks.map((c) => c.id));
@@ -147,7 +177,13 @@ describe('chat completions', () => {
   });
 
   test('streaming without include_usage has no usage chunk', async () => {
-    const stream = await client.chat.completions.create({ model: 'p', messages: [{ role: 'user', content: 'a' }], temperature: 0, max_completion_tokens: 4, stream: true });
+    const stream = await client.chat.completions.create({
+      model: 'p',
+      messages: [{ role: 'user', content: 'a' }],
+      temperature: 0,
+      max_completion_tokens: 4,
+      stream: true,
+    });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     assert.ok(chunks.every((c) => c.choices.length === 1 && !c.usage));
@@ -187,14 +223,27 @@ describe('completions and embeddings', () => {
 
 describe('errors', () => {
   test('400 for a malformed body, with an OpenAI error body', async () => {
-    const res = await fetch(`${server.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' }, body: '{"model":"p",' });
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json' },
+      body: '{"model":"p",',
+    });
     assert.equal(res.status, 400);
     const body = (await res.json()) as { error: Record<string, unknown> };
     assert.equal(body.error.type, 'invalid_request_error');
     assert.equal(body.error.code, 'invalid_json');
-    await assert.rejects(client.chat.completions.create({ model: 'p', messages: [] }), (err: unknown) => err instanceof BadRequestError && err.param === 'messages');
-    await assert.rejects(client.chat.completions.create({ model: 'p', messages: [{ role: 'user', content: 'a' }], n: 2 }), (err: unknown) => err instanceof BadRequestError && /only n = 1/.test(err.message));
-    await assert.rejects(client.chat.completions.create({ model: 'bert', messages: [{ role: 'user', content: 'a' }] }), (err: unknown) => err instanceof BadRequestError && /embedding model/.test(err.message));
+    await assert.rejects(
+      client.chat.completions.create({ model: 'p', messages: [] }),
+      (err: unknown) => err instanceof BadRequestError && err.param === 'messages',
+    );
+    await assert.rejects(
+      client.chat.completions.create({ model: 'p', messages: [{ role: 'user', content: 'a' }], n: 2 }),
+      (err: unknown) => err instanceof BadRequestError && /only n = 1/.test(err.message),
+    );
+    await assert.rejects(
+      client.chat.completions.create({ model: 'bert', messages: [{ role: 'user', content: 'a' }] }),
+      (err: unknown) => err instanceof BadRequestError && /embedding model/.test(err.message),
+    );
   });
 
   test('401 with a wrong or missing key; /health needs none', async () => {
@@ -215,7 +264,10 @@ describe('errors', () => {
 
   test('503 with Retry-After while the only slot is busy; aborting the stream frees it', async () => {
     const ac = new AbortController();
-    const long = await client.chat.completions.create({ model: 'p', messages: [{ role: 'user', content: '0' }], temperature: 0, max_completion_tokens: 8000, stream: true }, { signal: ac.signal });
+    const long = await client.chat.completions.create(
+      { model: 'p', messages: [{ role: 'user', content: '0' }], temperature: 0, max_completion_tokens: 8000, stream: true },
+      { signal: ac.signal },
+    );
     const it = long[Symbol.asyncIterator]();
     await it.next();
     await it.next();

@@ -66,7 +66,12 @@ describe('outbound HTTP from a wasi:http guest', () => {
     const res = await fetch(`${spin.url}/closed/proxy?url=${encodeURIComponent(`${plain.origin}/hello`)}`);
     assert.equal(res.status, 502);
     assert.deepEqual(await res.json(), { error: 'HTTP-request-denied' });
-    assert.match(spin.output(), new RegExp(`component 'closed' may not send a request to http://127\\.0\\.0\\.1:${plain.port}/hello\\. To allow it, add "http://127\\.0\\.0\\.1:${plain.port}" to allowed_outbound_hosts`));
+    assert.match(
+      spin.output(),
+      new RegExp(
+        `component 'closed' may not send a request to http://127\\.0\\.0\\.1:${plain.port}/hello\\. To allow it, add "http://127\\.0\\.0\\.1:${plain.port}" to allowed_outbound_hosts`,
+      ),
+    );
   });
 
   test('a port outside the allowed range is denied; a port inside it with nothing listening is connection-refused', async () => {
@@ -115,7 +120,11 @@ describe('outbound HTTP from a wasi:http guest', () => {
   });
 
   test('an invalid URL is HTTP-request-URI-invalid', async () => {
-    for (const [authority, path] of [['bad host', '/'], ['127.0.0.1:99999', '/'], [`127.0.0.1:${plain.port}`, 'no-slash']]) {
+    for (const [authority, path] of [
+      ['bad host', '/'],
+      ['127.0.0.1:99999', '/'],
+      [`127.0.0.1:${plain.port}`, 'no-slash'],
+    ]) {
       const res = await fetch(`${spin.url}/out/raw?authority=${encodeURIComponent(authority)}&path=${encodeURIComponent(path)}`);
       assert.equal(res.status, 502);
       assert.deepEqual(await res.json(), { error: 'HTTP-request-URI-invalid' }, `${authority} ${path}`);
@@ -141,7 +150,9 @@ describe('outbound HTTP from a wasi:http guest', () => {
     for await (const chunk of res.body!) n += (chunk as Uint8Array).length;
     clearInterval(sampler);
     const secs = (Date.now() - started) / 1000;
-    console.log(`download 50 MiB: ${(50 / secs).toFixed(1)} MiB/s, host RSS ${(base / MIB).toFixed(1)} → peak ${(peak / MIB).toFixed(1)} MiB (+${((peak - base) / MIB).toFixed(1)})`);
+    console.log(
+      `download 50 MiB: ${(50 / secs).toFixed(1)} MiB/s, host RSS ${(base / MIB).toFixed(1)} → peak ${(peak / MIB).toFixed(1)} MiB (+${((peak - base) / MIB).toFixed(1)})`,
+    );
     assert.equal(n, 50 * MIB);
     // Where the growth goes (measured in the worker at the request's end, docs/outbound-http.md):
     // the JS guest's own linear memory grows to ~157 MiB relaying 50 MiB (StarlingMonkey
@@ -155,7 +166,16 @@ describe('outbound HTTP from a wasi:http guest', () => {
     const pid = spin.proc.pid!;
     const base = rssOf(pid);
     const logAt = spin.output().length;
-    const generated = () => Math.max(0, ...[...spin.output().slice(logAt).matchAll(/generated (\d+) MiB/g)].map((m) => Number(m[1])));
+    const generated = () =>
+      Math.max(
+        0,
+        ...[
+          ...spin
+            .output()
+            .slice(logAt)
+            .matchAll(/generated (\d+) MiB/g),
+        ].map((m) => Number(m[1])),
+      );
     const target = new URL(`${spin.url}/out/generate?mb=200`);
     const socket = connect(Number(target.port), target.hostname);
     socket.write(`GET ${target.pathname}${target.search} HTTP/1.1\r\nhost: ${target.host}\r\nconnection: close\r\n\r\n`);
@@ -174,7 +194,9 @@ describe('outbound HTTP from a wasi:http guest', () => {
     socket.resume();
     await done;
     clearInterval(sampler);
-    console.log(`paused client: the guest wrote ${producedWhilePaused} MiB in 3 s while the client read nothing; host RSS +${(paused / MIB).toFixed(1)} MiB then, +${((peak - base) / MIB).toFixed(1)} MiB peak; ${n} bytes received`);
+    console.log(
+      `paused client: the guest wrote ${producedWhilePaused} MiB in 3 s while the client read nothing; host RSS +${(paused / MIB).toFixed(1)} MiB then, +${((peak - base) / MIB).toFixed(1)} MiB peak; ${n} bytes received`,
+    );
     assert.ok(n > 200 * MIB, `received ${n} bytes`);
     assert.equal(generated(), 200);
     // The 4 MiB window, one 1 MiB flush in the queue, and what the sockets' kernel buffers took.
@@ -192,7 +214,9 @@ describe('outbound HTTP from a wasi:http guest', () => {
     const body = await res.text();
     clearInterval(sampler);
     const secs = (Date.now() - started) / 1000;
-    console.log(`upload 50 MiB: ${(50 / secs).toFixed(1)} MiB/s, host RSS ${(base / MIB).toFixed(1)} → peak ${(peak / MIB).toFixed(1)} MiB (+${((peak - base) / MIB).toFixed(1)})`);
+    console.log(
+      `upload 50 MiB: ${(50 / secs).toFixed(1)} MiB/s, host RSS ${(base / MIB).toFixed(1)} → peak ${(peak / MIB).toFixed(1)} MiB (+${((peak - base) / MIB).toFixed(1)})`,
+    );
     assert.equal(res.status, 200);
     assert.equal(body, String(50 * MIB));
     assert.ok(peak - base < 48 * MIB, `RSS grew by ${((peak - base) / MIB).toFixed(1)} MiB`);

@@ -86,7 +86,10 @@ before(async () => {
   ]);
   const manifest = await appManifest(['p', 'bert', 'ghost']);
   const startA = async (name: string, url: string, apiType: 'default' | 'open_ai', token: string) => {
-    a[name] = await startSpin(['-f', manifest, '--state-dir', emptyState, '--runtime-config-file', await remoteConfig(name, url, apiType, token), '--workers', '1'], { env: NO_KEYS });
+    a[name] = await startSpin(
+      ['-f', manifest, '--state-dir', emptyState, '--runtime-config-file', await remoteConfig(name, url, apiType, token), '--workers', '1'],
+      { env: NO_KEYS },
+    );
   };
   await Promise.all([
     startA('defaultAuth', `${b1.url}/ignored/path`, 'default', KEY),

@@ -95,7 +95,7 @@ describe('--max-request-body-size', () => {
   });
 });
 
-describe('response headers are the guest\'s own', () => {
+describe("response headers are the guest's own", () => {
   test('a response with no headers gets no content-type, only framing', async () => {
     const r = await rawGet(`${small.url}/body/bare`);
     assert.equal(r.status, 200);
@@ -131,7 +131,14 @@ describe('streaming uploads', () => {
     const pid = big.proc.pid!;
     const baseline = await rssOf(pid);
     let peak = baseline;
-    const sampler = setInterval(() => void rssOf(pid).then((r) => (peak = Math.max(peak, r)), () => {}), 25);
+    const sampler = setInterval(
+      () =>
+        void rssOf(pid).then(
+          (r) => (peak = Math.max(peak, r)),
+          () => {},
+        ),
+      25,
+    );
     const size = 100_000_000;
     const results = await Promise.all([
       upload(`${big.url}/body/discard`, size),

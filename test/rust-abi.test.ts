@@ -59,10 +59,7 @@ interface InferencingParams {
 
 type LlmError = { tag: 'model-not-supported' } | { tag: 'runtime-error'; val: string } | { tag: 'invalid-input'; val: string };
 type VariablesError =
-  | { tag: 'invalid-name'; val: string }
-  | { tag: 'undefined'; val: string }
-  | { tag: 'provider'; val: string }
-  | { tag: 'other'; val: string };
+  { tag: 'invalid-name'; val: string } | { tag: 'undefined'; val: string } | { tag: 'provider'; val: string } | { tag: 'other'; val: string };
 
 interface Guest {
   handleRequest(req: WitRequest): WitResponse;
@@ -107,10 +104,7 @@ type GuestName = keyof typeof GUESTS;
 const RUSTC = '/usr/bin/rustc';
 const allBuilt = () => Object.values(GUESTS).every((p) => existsSync(join(ROOT, p)));
 /** Set when the guests can be neither found nor built here. */
-const SKIP =
-  !existsSync(RUSTC) && !allBuilt()
-    ? `Rust guests not built and ${RUSTC} missing (apt-get install -y rustc libstd-rust-dev-wasm32)`
-    : false;
+const SKIP = !existsSync(RUSTC) && !allBuilt() ? `Rust guests not built and ${RUSTC} missing (apt-get install -y rustc libstd-rust-dev-wasm32)` : false;
 
 let workDir = '';
 const transpiled = new Map<GuestName, Transpiled>();
@@ -231,7 +225,10 @@ describe('rust guests: component surface', { skip: SKIP }, () => {
 
   test('exports fermyon:spin/inbound-http (as inboundHttp)', () => {
     for (const g of Object.keys(GUESTS) as GuestName[]) {
-      const names = transpiled.get(g)!.exports.map(([n]) => n).sort();
+      const names = transpiled
+        .get(g)!
+        .exports.map(([n]) => n)
+        .sort();
       assert.deepEqual(names, ['fermyon:spin/inbound-http', 'inboundHttp']);
     }
   });
@@ -320,7 +317,13 @@ describe('rust-abi-probe: handle-request lift/lower', { skip: SKIP }, () => {
 
   test('headers none and status u16 range', () => {
     const res = guest.handleRequest(
-      request('/echo', { headers: [['x-no-headers', '1'], ['x-status', '65535']], body: bytes('b') }),
+      request('/echo', {
+        headers: [
+          ['x-no-headers', '1'],
+          ['x-status', '65535'],
+        ],
+        body: bytes('b'),
+      }),
     );
     assert.equal(res.status, 65535);
     assert.equal(res.headers, undefined, 'option<headers> none lowers to undefined');
@@ -377,8 +380,7 @@ describe('rust-abi-probe: llm.infer lower/lift', { skip: SKIP }, () => {
     host = new MockHost();
     guest = instantiate('rust-abi-probe', host);
   });
-  const infer = (headers: [string, string][], prompt: string) =>
-    json(guest.handleRequest(request('/infer', { headers, body: bytes(prompt) })));
+  const infer = (headers: [string, string][], prompt: string) => json(guest.handleRequest(request('/infer', { headers, body: bytes(prompt) })));
 
   test('strings lower exactly; params none is undefined; ok result lifts', () => {
     for (const s of UTF8) {
@@ -458,11 +460,14 @@ describe('rust-abi-probe: llm.infer lower/lift', { skip: SKIP }, () => {
   });
 
   test('a thrown Error without payload escapes handleRequest', () => {
-    const g = instantiate('rust-abi-probe', Object.assign(new MockHost(), {
-      infer: () => {
-        throw new RangeError('host bug');
-      },
-    }));
+    const g = instantiate(
+      'rust-abi-probe',
+      Object.assign(new MockHost(), {
+        infer: () => {
+          throw new RangeError('host bug');
+        },
+      }),
+    );
     assert.throws(() => g.handleRequest(request('/infer', { body: bytes('p') })), RangeError);
   });
 
@@ -472,7 +477,13 @@ describe('rust-abi-probe: llm.infer lower/lift', { skip: SKIP }, () => {
       usage: { promptTokenCount: prompt.length, generatedTokenCount: 100 },
     });
     host.calls = [];
-    const out = infer([['x-repeat', '100'], ['x-model', 'llama2-chat']], 'ab🦙');
+    const out = infer(
+      [
+        ['x-repeat', '100'],
+        ['x-model', 'llama2-chat'],
+      ],
+      'ab🦙',
+    );
     assert.equal(host.calls.length, 100);
     assert.deepEqual(out, {
       ok: { text: 'ab🦙'.repeat(100), prompt_token_count: 4, generated_token_count: 100 },
@@ -492,11 +503,7 @@ describe('rust-abi-probe: llm.generate-embeddings lower/lift', { skip: SKIP }, (
     guest = instantiate('rust-abi-probe', host);
   });
   const embed = (model: string, texts: string[]) =>
-    json(
-      guest.handleRequest(
-        request('/embed', { headers: [['x-model', model], ...texts.map((t) => ['x-text', t] as [string, string])] }),
-      ),
-    );
+    json(guest.handleRequest(request('/embed', { headers: [['x-model', model], ...texts.map((t) => ['x-text', t] as [string, string])] })));
 
   test('list<string> lowers (including empty strings and an empty list)', () => {
     for (const texts of [UTF8, [], [''], ['🦙']]) {
@@ -526,11 +533,7 @@ describe('rust-abi-probe: llm.generate-embeddings lower/lift', { skip: SKIP }, (
   });
 
   test('every error variant case lifts', () => {
-    const errors: LlmError[] = [
-      { tag: 'model-not-supported' },
-      { tag: 'runtime-error', val: 'oom ⚠️' },
-      { tag: 'invalid-input', val: '' },
-    ];
+    const errors: LlmError[] = [{ tag: 'model-not-supported' }, { tag: 'runtime-error', val: 'oom ⚠️' }, { tag: 'invalid-input', val: '' }];
     for (const payload of errors) {
       host.generateEmbeddings = () => {
         throw resultError(payload);
@@ -776,11 +779,14 @@ describe('rust-llm', { skip: SKIP }, () => {
 describe('rust-trap', { skip: SKIP }, () => {
   test('traps with unreachable; a fresh instance serves again', () => {
     const guest = instantiate('rust-trap', new MockHost());
-    assert.throws(() => guest.handleRequest(request('/rust-trap')), (err: unknown) => {
-      assert.ok(err instanceof WebAssembly.RuntimeError);
-      assert.match(err.message, /unreachable/);
-      return true;
-    });
+    assert.throws(
+      () => guest.handleRequest(request('/rust-trap')),
+      (err: unknown) => {
+        assert.ok(err instanceof WebAssembly.RuntimeError);
+        assert.match(err.message, /unreachable/);
+        return true;
+      },
+    );
     const fresh = instantiate('rust-trap', new MockHost());
     const res = fresh.handleRequest(request('/rust-trap/no-trap'));
     assert.equal(res.status, 200);

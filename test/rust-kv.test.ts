@@ -17,7 +17,10 @@ describe('rust-kv: fermyon:spin/key-value (Spin 1.x) from the Rust SDK', { skip:
   before(async () => {
     const dir = await tempDir('spin-ts-rust-kv-');
     const runtimeConfig = join(dir, 'runtime-config.toml');
-    await writeFile(runtimeConfig, '[key_value_store.named]\ntype = "spin"\npath = "named.db"\n\n[key_value_store.secret]\ntype = "spin"\npath = "secret.db"\n');
+    await writeFile(
+      runtimeConfig,
+      '[key_value_store.named]\ntype = "spin"\npath = "named.db"\n\n[key_value_store.secret]\ntype = "spin"\npath = "secret.db"\n',
+    );
     const manifest = await writeApp(`spin_manifest_version = 2
 [application]
 name = "rust-kv"
@@ -34,7 +37,17 @@ key_value_stores = ["default", "named"]
 source = "${guest('rust-kv')}"
 key_value_stores = ["secret"]
 `);
-    spin = await startSpin(['-f', manifest, '--state-dir', join(dir, 'state'), '--runtime-config-file', runtimeConfig, '-q', '--key-value', 'seeded=by the flag']);
+    spin = await startSpin([
+      '-f',
+      manifest,
+      '--state-dir',
+      join(dir, 'state'),
+      '--runtime-config-file',
+      runtimeConfig,
+      '-q',
+      '--key-value',
+      'seeded=by the flag',
+    ]);
   });
   after(async () => spin?.stop());
 

@@ -58,7 +58,7 @@ describe('the Spin JS SDK app under spin-ts up', () => {
     });
   });
 
-  test('POST /infer runs the SDK\'s infer (its default params) through the real engine', async () => {
+  test("POST /infer runs the SDK's infer (its default params) through the real engine", async () => {
     const res = await fetch(`${spin.url}/infer`, { method: 'POST', body: 'a' });
     assert.equal(res.status, 200, await res.clone().text());
     // The SDK sends temperature 0.8, top-p 0.9, top-k 40, repeat penalty 1.1 and max 100
@@ -69,7 +69,7 @@ describe('the Spin JS SDK app under spin-ts up', () => {
     });
   });
 
-  test('an unknown route is itty-router\'s 404', async () => {
+  test("an unknown route is itty-router's 404", async () => {
     const res = await fetch(`${spin.url}/no/such/route`);
     assert.equal(res.status, 404);
     assert.deepEqual(await res.json(), { status: 404, error: 'Not Found' });

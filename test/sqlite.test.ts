@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { guest, runCli, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 
-type Value = { type: 'integer'; value: string } | { type: 'real'; value: number } | { type: 'text'; value: string } | { type: 'blob'; value: number[] } | { type: 'null' };
+type Value =
+  { type: 'integer'; value: string } | { type: 'real'; value: number } | { type: 'text'; value: string } | { type: 'blob'; value: number[] } | { type: 'null' };
 interface ExecReply {
   columns?: string[];
   rows?: Value[][];
@@ -68,7 +69,14 @@ describe('sqlite (fermyon:spin/sqlite@2.0.0, js-sqlite guest)', () => {
     manifest = await writeApp(MANIFEST, { 'runtime-config.toml': RUNTIME_CONFIG });
     dir = join(manifest, '..');
     await writeFile(join(dir, 'seed.sql'), "INSERT INTO seeded VALUES ('from-file');\n");
-    spin = await start(['--sqlite', 'CREATE TABLE seeded (v TEXT)', '--sqlite', `@${join(dir, 'seed.sql')}`, '--sqlite', "INSERT INTO seeded VALUES ('from-flag')"]);
+    spin = await start([
+      '--sqlite',
+      'CREATE TABLE seeded (v TEXT)',
+      '--sqlite',
+      `@${join(dir, 'seed.sql')}`,
+      '--sqlite',
+      "INSERT INTO seeded VALUES ('from-flag')",
+    ]);
   });
   after(async () => {
     await spin?.stop();
@@ -93,10 +101,26 @@ describe('sqlite (fermyon:spin/sqlite@2.0.0, js-sqlite guest)', () => {
     for (const v of values) assert.equal((await exec('web', 'INSERT INTO vals VALUES (?)', [v])).status, 200);
     const r = await exec('web', 'SELECT v, typeof(v) AS kind FROM vals ORDER BY rowid');
     assert.deepEqual(r.body.columns, ['v', 'kind']);
-    assert.deepEqual(r.body.rows!.map((row) => row[0]), values);
-    assert.deepEqual(r.body.rows!.map((row) => (row[1] as { value: string }).value), ['integer', 'integer', 'real', 'real', 'text', 'blob', 'null']);
-    const p = await exec('web', 'SELECT ? + ?, ? || ?', [{ type: 'integer', value: '40' }, { type: 'integer', value: '2' }, { type: 'text', value: 'a' }, { type: 'text', value: 'b' }]);
-    assert.deepEqual(p.body.rows, [[{ type: 'integer', value: '42' }, { type: 'text', value: 'ab' }]]);
+    assert.deepEqual(
+      r.body.rows!.map((row) => row[0]),
+      values,
+    );
+    assert.deepEqual(
+      r.body.rows!.map((row) => (row[1] as { value: string }).value),
+      ['integer', 'integer', 'real', 'real', 'text', 'blob', 'null'],
+    );
+    const p = await exec('web', 'SELECT ? + ?, ? || ?', [
+      { type: 'integer', value: '40' },
+      { type: 'integer', value: '2' },
+      { type: 'text', value: 'a' },
+      { type: 'text', value: 'b' },
+    ]);
+    assert.deepEqual(p.body.rows, [
+      [
+        { type: 'integer', value: '42' },
+        { type: 'text', value: 'ab' },
+      ],
+    ]);
   });
 
   test('access: a label declared only by another component is access-denied; an undeclared one is no-such-database', async () => {
@@ -108,16 +132,24 @@ describe('sqlite (fermyon:spin/sqlite@2.0.0, js-sqlite guest)', () => {
     assert.match((await exec('web', 'SELECT x FROM a')).body.error!.message!, /no such table: a/, 'audit is a different file from default');
   });
 
-  test('SQL errors and constraint violations come back as io() with SQLite\'s message; the host keeps serving', async () => {
+  test("SQL errors and constraint violations come back as io() with SQLite's message; the host keeps serving", async () => {
     await exec('web', 'CREATE TABLE uniq (k TEXT PRIMARY KEY)');
     await exec('web', 'INSERT INTO uniq VALUES (?)', [{ type: 'text', value: 'a' }]);
-    assert.deepEqual(await exec('web', 'INSERT INTO uniq VALUES (?)', [{ type: 'text', value: 'a' }]), { status: 400, body: { error: { kind: 'io', message: 'UNIQUE constraint failed: uniq.k' } } });
+    assert.deepEqual(await exec('web', 'INSERT INTO uniq VALUES (?)', [{ type: 'text', value: 'a' }]), {
+      status: 400,
+      body: { error: { kind: 'io', message: 'UNIQUE constraint failed: uniq.k' } },
+    });
     assert.deepEqual(await exec('web', 'SELEC 1'), { status: 400, body: { error: { kind: 'io', message: 'near "SELEC": syntax error' } } });
     assert.deepEqual((await exec('web', 'SELECT 1 AS one')).body.rows, [[{ type: 'integer', value: '1' }]]);
   });
 
   test('a full database is database-full', async () => {
-    const r = await exec('admin', ['PRAGMA max_page_count = 3', 'CREATE TABLE IF NOT EXISTS big (b BLOB)', 'INSERT INTO big VALUES (zeroblob(200000))'], [], 'tiny');
+    const r = await exec(
+      'admin',
+      ['PRAGMA max_page_count = 3', 'CREATE TABLE IF NOT EXISTS big (b BLOB)', 'INSERT INTO big VALUES (zeroblob(200000))'],
+      [],
+      'tiny',
+    );
     assert.deepEqual(r, { status: 500, body: { error: { kind: 'database-full', message: null } } });
   });
 
@@ -139,7 +171,12 @@ describe('sqlite (fermyon:spin/sqlite@2.0.0, js-sqlite guest)', () => {
     );
     const failed = replies.filter((r) => r.status !== 200);
     assert.deepEqual(failed, [], 'every write succeeded');
-    assert.deepEqual((await exec('web', 'SELECT count(*), count(DISTINCT worker) FROM hits')).body.rows, [[{ type: 'integer', value: String(N) }, { type: 'integer', value: String(N) }]]);
+    assert.deepEqual((await exec('web', 'SELECT count(*), count(DISTINCT worker) FROM hits')).body.rows, [
+      [
+        { type: 'integer', value: String(N) },
+        { type: 'integer', value: String(N) },
+      ],
+    ]);
     assert.deepEqual((await exec('web', 'SELECT n FROM counter')).body.rows, [[{ type: 'integer', value: String(N) }]]);
   });
 
@@ -148,12 +185,15 @@ describe('sqlite (fermyon:spin/sqlite@2.0.0, js-sqlite guest)', () => {
     const open = await exec('web', ['BEGIN IMMEDIATE', "INSERT INTO tx VALUES ('uncommitted')", 'SELECT count(*) FROM tx']);
     assert.deepEqual(open.body.rows, [[{ type: 'integer', value: '1' }]]);
     const writes = await Promise.all(Array.from({ length: 16 }, () => exec('web', "INSERT INTO tx VALUES ('later')")));
-    assert.deepEqual(writes.map((w) => w.status), Array(16).fill(200));
+    assert.deepEqual(
+      writes.map((w) => w.status),
+      Array(16).fill(200),
+    );
     assert.deepEqual((await exec('web', "SELECT count(*) FROM tx WHERE v = 'uncommitted'")).body.rows, [[{ type: 'integer', value: '0' }]]);
   });
 
   test('data survives a restart (default in <state_dir>/sqlite_db.db, named labels at their runtime-config paths)', async () => {
-    await exec('web', ["CREATE TABLE persisted (v)", "INSERT INTO persisted VALUES ('kept')"]);
+    await exec('web', ['CREATE TABLE persisted (v)', "INSERT INTO persisted VALUES ('kept')"]);
     await spin.stop();
     spin = await start();
     assert.deepEqual((await exec('web', 'SELECT v FROM persisted')).body.rows, [[{ type: 'text', value: 'kept' }]]);
@@ -216,7 +256,7 @@ sqlite_databases = ["default"]
     assert.deepEqual(((await js.json()) as ExecReply).rows, [[{ type: 'integer', value: '1' }]]);
   });
 
-  test('errors: access-denied, no-such-database, and SQLite\'s message in io', async () => {
+  test("errors: access-denied, no-such-database, and SQLite's message in io", async () => {
     assert.deepEqual(await rust('/locked-out/exec', 'SELECT 1'), { status: 403, text: '{"error":{"kind":"access-denied","message":null}}' });
     assert.deepEqual(await rust('/rust/exec?db=nope', 'SELECT 1'), { status: 404, text: '{"error":{"kind":"no-such-database","message":null}}' });
     assert.deepEqual(await rust('/rust/exec', 'SELEC 1'), { status: 400, text: '{"error":{"kind":"io","message":"near \\"SELEC\\": syntax error"}}' });
@@ -235,7 +275,10 @@ describe('sqlite start-up errors', () => {
 
     const missing = await up();
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /spin\.toml: component\.admin\.sqlite_databases \(line \d+, column 1\): no database is configured for the label "audit"\. Add \[sqlite_database\.audit\]/);
+    assert.match(
+      missing.stderr,
+      /spin\.toml: component\.admin\.sqlite_databases \(line \d+, column 1\): no database is configured for the label "audit"\. Add \[sqlite_database\.audit\]/,
+    );
 
     const libsql = await up('--runtime-config-file', join(appDir, 'bad-type.toml'));
     assert.equal(libsql.code, 1);

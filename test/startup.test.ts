@@ -35,7 +35,9 @@ route = "/hello/..."
   });
 
   test('-f accepts a directory holding spin.toml', async () => {
-    const manifest = await writeApp(`spin_manifest_version = 2\n[application]\nname = "d"\n[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\nsource = "${HELLO}"\n`);
+    const manifest = await writeApp(
+      `spin_manifest_version = 2\n[application]\nname = "d"\n[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\nsource = "${HELLO}"\n`,
+    );
     const spin = await startSpin(['-f', manifest.replace(/\/spin\.toml$/, '')]);
     try {
       assert.equal((await fetch(`${spin.url}/`)).status, 200);
@@ -48,7 +50,9 @@ route = "/hello/..."
 describe('transpile cache', () => {
   test('the second `up` finds the transpiled component on disk', async () => {
     const cache = await tempDir('spin-ts-cache-');
-    const manifest = await writeApp(`spin_manifest_version = 2\n[application]\nname = "c"\n[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\nsource = "${HELLO}"\n`);
+    const manifest = await writeApp(
+      `spin_manifest_version = 2\n[application]\nname = "c"\n[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\nsource = "${HELLO}"\n`,
+    );
     const startAndServe = async () => {
       const started = Date.now();
       const spin = await startSpin(['-f', manifest], { env: { SPIN_TS_CACHE_DIR: cache } });

@@ -25,7 +25,11 @@ const env = (text: string): Map<string, string> =>
         return [kv.slice(0, eq), kv.slice(eq + 1)];
       }),
   );
-const args = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('arg ')).map((l) => l.slice(4));
+const args = (text: string): string[] =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('arg '))
+    .map((l) => l.slice(4));
 
 describe('WAGI handlers', { skip }, () => {
   let spin: RunningSpin;
@@ -110,11 +114,14 @@ files = [{ source = "static", destination = "/" }]
     assert.equal(e.has('HTTP_AUTHORIZATION'), false);
     assert.equal(e.has('HTTP_CONNECTION'), false);
     // The spin-* request headers of the Spin executor are not passed as HTTP_SPIN_*.
-    assert.equal([...e.keys()].some((k) => k.startsWith('HTTP_SPIN_')), false);
+    assert.equal(
+      [...e.keys()].some((k) => k.startsWith('HTTP_SPIN_')),
+      false,
+    );
     assert.match(text, /\nbody héllo body$/);
   });
 
-  test('argv follows the trigger\'s argv template', async () => {
+  test("argv follows the trigger's argv template", async () => {
     const text = await (await fetch(`${spin.url}/argv?x=1&y=2`)).text();
     assert.deepEqual(args(text), ['prog', 'x=1', 'y=2', '--path=/argv']);
   });
@@ -150,7 +157,7 @@ files = [{ source = "static", destination = "/" }]
     assert.ok(text.endsWith(`body ${big}`));
   });
 
-  test('the component\'s files are preopened, read-only, under the files rule', async () => {
+  test("the component's files are preopened, read-only, under the files rule", async () => {
     const file = await fetch(`${spin.url}/files/a.txt`);
     assert.equal(file.status, 200);
     assert.equal(await file.text(), 'hello from a file\n');
@@ -173,29 +180,66 @@ describe('core modules and executors refused at start', { skip }, () => {
   test('a WASI command module without executor = { type = "wagi" } names the fix', async () => {
     const r = await runCli(['up', '-f', await writeApp(v2(ECHO)), '--listen', '127.0.0.1:0']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'c': .*wagi-echo\.wasm is a WASI preview1 command module \(it exports _start\): it runs as a WAGI handler\. Add executor = \{ type = "wagi" \}/);
+    assert.match(
+      r.stderr,
+      /component 'c': .*wagi-echo\.wasm is a WASI preview1 command module \(it exports _start\): it runs as a WAGI handler\. Add executor = \{ type = "wagi" \}/,
+    );
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
   test('a component under a wagi trigger must export wasi:cli/run', async () => {
-    const r = await runCli(['up', '-f', await writeApp(v2(guest('rust-hello'), 'executor = { type = "wagi" }')), '--listen', '127.0.0.1:0'], { timeoutMs: 120_000 });
+    const r = await runCli(['up', '-f', await writeApp(v2(guest('rust-hello'), 'executor = { type = "wagi" }')), '--listen', '127.0.0.1:0'], {
+      timeoutMs: 120_000,
+    });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'c': its trigger uses executor = \{ type = "wagi" \}, which runs a WASI command .* but it exports fermyon:spin\/inbound-http/);
+    assert.match(
+      r.stderr,
+      /component 'c': its trigger uses executor = \{ type = "wagi" \}, which runs a WASI command .* but it exports fermyon:spin\/inbound-http/,
+    );
   });
 
   test('a Spin 1.x HTTP module (exports handle-http-request) is named, with what to do', async () => {
     // A core module exporting one function named handle-http-request.
     const mod = Buffer.from([
-      0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-      1, 4, 1, 0x60, 0, 0, // type: () -> ()
-      3, 2, 1, 0, // func 0 : type 0
-      7, 23, 1, 19, ...Buffer.from('handle-http-request'), 0, 0, // export "handle-http-request" func 0
-      10, 4, 1, 2, 0, 0x0b, // code: empty body
+      0,
+      0x61,
+      0x73,
+      0x6d,
+      1,
+      0,
+      0,
+      0,
+      1,
+      4,
+      1,
+      0x60,
+      0,
+      0, // type: () -> ()
+      3,
+      2,
+      1,
+      0, // func 0 : type 0
+      7,
+      23,
+      1,
+      19,
+      ...Buffer.from('handle-http-request'),
+      0,
+      0, // export "handle-http-request" func 0
+      10,
+      4,
+      1,
+      2,
+      0,
+      0x0b, // code: empty body
     ]);
     const manifest = await writeApp(v2('old.wasm'), { 'old.wasm': mod.toString('latin1') });
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'c': old\.wasm is a Spin 1\.x HTTP module \(a core module exporting handle-http-request\), which spin-ts does not run yet/);
+    assert.match(
+      r.stderr,
+      /component 'c': old\.wasm is a Spin 1\.x HTTP module \(a core module exporting handle-http-request\), which spin-ts does not run yet/,
+    );
   });
 
   test('one component under both a wagi and a spin trigger is refused', async () => {

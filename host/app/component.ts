@@ -34,8 +34,15 @@ export function componentKeys(manifestVersion: 1 | 2, owners: readonly Component
 
 export function checkComponentId(r: FieldReader, id: string, field: string): void {
   if (!COMPONENT_ID.test(id)) {
-    const suggestion = id.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^[^a-z]+|-+$/g, '');
-    r.fail(field, `invalid component id "${id}": ids must be kebab-case`, `Use lowercase letters, digits and single "-" between words${suggestion ? `, e.g. "${suggestion}"` : ''}.`);
+    const suggestion = id
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^[^a-z]+|-+$/g, '');
+    r.fail(
+      field,
+      `invalid component id "${id}": ids must be kebab-case`,
+      `Use lowercase letters, digits and single "-" between words${suggestion ? `, e.g. "${suggestion}"` : ''}.`,
+    );
   }
 }
 
@@ -81,9 +88,17 @@ async function readSource(ctx: ComponentContext, t: Table, field: string): Promi
     const url = r.reqString(v, 'url', f, 'Add url = "https://..." or use a local path: source = "app.wasm".');
     const digest = r.reqString(v, 'digest', f, 'Add digest = "sha256:<64 hex digits>".');
     if (!/^sha256:[0-9a-fA-F]{64}$/.test(digest)) {
-      r.fail(joinField(f, 'digest'), `bad digest "${digest}": expected "sha256:" followed by 64 hex digits`, 'Compute it with `sha256sum <file>` and write digest = "sha256:<hex>".');
+      r.fail(
+        joinField(f, 'digest'),
+        `bad digest "${digest}": expected "sha256:" followed by 64 hex digits`,
+        'Compute it with `sha256sum <file>` and write digest = "sha256:<hex>".',
+      );
     }
-    r.fail(f, `remote sources are not supported (url ${url})`, 'Download the file, check its digest, and point source at the local path, e.g. source = "component.wasm".');
+    r.fail(
+      f,
+      `remote sources are not supported (url ${url})`,
+      'Download the file, check its digest, and point source at the local path, e.g. source = "component.wasm".',
+    );
   }
   if (typeof v !== 'string') {
     r.fail(f, `must be a path string or { url, digest }, not ${describeValue(v)}`, 'Write it as source = "app.wasm".');
@@ -92,9 +107,13 @@ async function readSource(ctx: ComponentContext, t: Table, field: string): Promi
   if (ctx.checkSources) {
     const s = await stat(source).catch(() => undefined);
     if (!s) {
-      r.fail(f, `source file "${v}" not found (looked for ${source})`, 'Build the component first (run `spin-ts build`), or fix the path (it is relative to the manifest directory).');
+      r.fail(
+        f,
+        `source file "${v}" not found (looked for ${source})`,
+        'Build the component first (run `spin-ts build`), or fix the path (it is relative to the manifest directory).',
+      );
     }
-    if (!s.isFile()) r.fail(f, `source "${v}" is not a file (${source})`, 'Point source at the component\'s .wasm file.');
+    if (!s.isFile()) r.fail(f, `source "${v}" is not a file (${source})`, "Point source at the component's .wasm file.");
   }
   return { source, sourceAsWritten: v };
 }

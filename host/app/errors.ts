@@ -41,9 +41,7 @@ export class ManifestError extends UserError {
 }
 
 function formatMessage(init: ManifestErrorInit): string {
-  const where = init.line !== undefined
-    ? ` (line ${init.line}${init.column !== undefined ? `, column ${init.column}` : ''})`
-    : '';
+  const where = init.line !== undefined ? ` (line ${init.line}${init.column !== undefined ? `, column ${init.column}` : ''})` : '';
   const head = init.field ? `${init.file}: ${init.field}${where}` : `${init.file}${where}`;
   let problem = init.problem.trimEnd();
   if (problem.endsWith('.') && !problem.endsWith('...')) problem = problem.slice(0, -1);

@@ -15,13 +15,7 @@ import { expandGlob, globBase, globToRegExp, hasGlobChars, isInside } from './gl
 import { describeValue, isTable, type FieldReader } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
 
-export async function readFiles(
-  r: FieldReader,
-  value: unknown,
-  field: string,
-  baseDir: string,
-  excludeFiles: string[],
-): Promise<FileMount[]> {
+export async function readFiles(r: FieldReader, value: unknown, field: string, baseDir: string, excludeFiles: string[]): Promise<FileMount[]> {
   if (value === undefined) return [];
   if (!Array.isArray(value)) {
     r.fail(field, `must be a list, not ${describeValue(value)}`, 'Write it as files = ["static/**/*"] or files = [{ source = "assets", destination = "/" }].');
@@ -36,7 +30,11 @@ export async function readFiles(
     } else if (isTable(entry)) {
       mounts.push(await readPlacement(r, entry, f, baseDir, appRoot));
     } else {
-      r.fail(f, `must be a string or a table, not ${describeValue(entry)}`, 'Use a glob pattern like "static/**/*" or { source = "assets", destination = "/" }.');
+      r.fail(
+        f,
+        `must be a string or a table, not ${describeValue(entry)}`,
+        'Use a glob pattern like "static/**/*" or { source = "assets", destination = "/" }.',
+      );
     }
   }
   return mounts;
@@ -49,7 +47,12 @@ function toPosix(p: string): string {
 /** The real path of an entry's source, refused unless it lies inside the application directory. */
 async function realInsideApp(r: FieldReader, field: string, what: string, written: string, source: string, appRoot: string): Promise<string> {
   const real = await realpath(source).catch(() => undefined);
-  if (real === undefined) r.fail(field, `${what} ${JSON.stringify(written)} does not exist (looked for ${source})`, 'Create it, or fix the path (it is relative to the manifest directory).');
+  if (real === undefined)
+    r.fail(
+      field,
+      `${what} ${JSON.stringify(written)} does not exist (looked for ${source})`,
+      'Create it, or fix the path (it is relative to the manifest directory).',
+    );
   if (!isInside(real, appRoot)) {
     r.fail(
       field,
@@ -63,7 +66,11 @@ async function realInsideApp(r: FieldReader, field: string, what: string, writte
 async function readPattern(r: FieldReader, written: string, field: string, baseDir: string, appRoot: string, excludes: RegExp[]): Promise<FileMount[]> {
   const pattern = toPosix(written);
   if (pattern === '' || path.isAbsolute(written) || pattern.split('/').includes('..')) {
-    r.fail(field, `files pattern ${JSON.stringify(written)} must be a relative path inside the application directory`, 'Write it relative to the manifest directory, without "..": files must lie inside the application directory (docs/files.md).');
+    r.fail(
+      field,
+      `files pattern ${JSON.stringify(written)} must be a relative path inside the application directory`,
+      'Write it relative to the manifest directory, without "..": files must lie inside the application directory (docs/files.md).',
+    );
   }
   if (!hasGlobChars(pattern)) {
     const source = await realInsideApp(r, field, 'files source', written, path.resolve(baseDir, pattern), appRoot);
@@ -75,15 +82,24 @@ async function readPattern(r: FieldReader, written: string, field: string, baseD
   if (base) {
     const s = await stat(path.resolve(baseDir, base)).catch(() => undefined);
     if (!s?.isDirectory()) {
-      r.fail(field, `the directory ${JSON.stringify(base)} of files pattern ${JSON.stringify(written)} does not exist`, 'Create it, or fix the pattern (it is relative to the manifest directory).');
+      r.fail(
+        field,
+        `the directory ${JSON.stringify(base)} of files pattern ${JSON.stringify(written)} does not exist`,
+        'Create it, or fix the pattern (it is relative to the manifest directory).',
+      );
     }
   }
   // Matches must stay inside the glob's own directory: the entry names nothing beyond it.
-  const globRoot = await realInsideApp(r, field, `the directory ${JSON.stringify(base || '.')} of files pattern`, written, path.resolve(baseDir, base), appRoot);
+  const globRoot = await realInsideApp(
+    r,
+    field,
+    `the directory ${JSON.stringify(base || '.')} of files pattern`,
+    written,
+    path.resolve(baseDir, base),
+    appRoot,
+  );
   const matches = await expandGlob(baseDir, pattern, globRoot);
-  return matches
-    .filter((m) => !excludes.some((re) => re.test(m.rel)))
-    .map((m) => ({ source: m.real, destination: `/${m.rel}`, isDirectory: false }));
+  return matches.filter((m) => !excludes.some((re) => re.test(m.rel))).map((m) => ({ source: m.real, destination: `/${m.rel}`, isDirectory: false }));
 }
 
 async function readPlacement(r: FieldReader, t: Record<string, unknown>, field: string, baseDir: string, appRoot: string): Promise<FileMount> {
@@ -91,7 +107,11 @@ async function readPlacement(r: FieldReader, t: Record<string, unknown>, field: 
   const sourceWritten = r.reqString(t, 'source', field, 'Add source = "<directory>" (relative to the manifest directory).');
   const destination = r.reqString(t, 'destination', field, 'Add destination = "/<guest path>".');
   if (!destination.startsWith('/')) {
-    r.fail(joinField(field, 'destination'), `destination ${JSON.stringify(destination)} must be an absolute guest path`, `Start it with "/", e.g. "/${destination}".`);
+    r.fail(
+      joinField(field, 'destination'),
+      `destination ${JSON.stringify(destination)} must be an absolute guest path`,
+      `Start it with "/", e.g. "/${destination}".`,
+    );
   }
   const source = await realInsideApp(r, joinField(field, 'source'), 'files source', sourceWritten, path.resolve(baseDir, sourceWritten), appRoot);
   const s = await stat(source);

@@ -82,7 +82,11 @@ function readTriggerTables(r: FieldReader, root: Table, components: Map<string, 
   const triggers = r.asTable(root['trigger'], 'trigger');
   for (const type of Object.keys(triggers)) {
     if (type !== 'http') {
-      r.fail(joinField('trigger', type), `trigger type "${type}" is not supported`, `spin-ts runs HTTP triggers only: remove [[trigger.${type}]] or use [[trigger.http]].`);
+      r.fail(
+        joinField('trigger', type),
+        `trigger type "${type}" is not supported`,
+        `spin-ts runs HTTP triggers only: remove [[trigger.${type}]] or use [[trigger.http]].`,
+      );
     }
   }
   const list = triggers['http'];
@@ -97,7 +101,8 @@ function readTriggerTables(r: FieldReader, root: Table, components: Map<string, 
     const id = r.optString(t, 'id', field);
     if (id !== undefined) {
       const earlier = seenIds.get(id);
-      if (earlier !== undefined) r.fail(joinField(field, 'id'), `duplicate trigger id "${id}" (also used by trigger.http[${earlier}])`, 'Give each trigger a unique id.');
+      if (earlier !== undefined)
+        r.fail(joinField(field, 'id'), `duplicate trigger id "${id}" (also used by trigger.http[${earlier}])`, 'Give each trigger a unique id.');
       seenIds.set(id, i);
     }
     const route = readRoute(r, t, field, true);

@@ -48,7 +48,12 @@ async function resolveManifestPath(given: string): Promise<string> {
     });
   }
   if (found.isDirectory()) {
-    throw new ManifestError({ file: displayPath(candidate), field: '', problem: 'is a directory, not a manifest file', fix: 'Pass the manifest file with -f <path>/spin.toml.' });
+    throw new ManifestError({
+      file: displayPath(candidate),
+      field: '',
+      problem: 'is a directory, not a manifest file',
+      fix: 'Pass the manifest file with -f <path>/spin.toml.',
+    });
   }
   return candidate;
 }
@@ -58,7 +63,12 @@ async function readText(abs: string, file: string): Promise<string> {
     return await readFile(abs, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    throw new ManifestError({ file, field: '', problem: `cannot read the manifest (${code})`, fix: 'Check the file permissions, or pass another manifest with -f <path>.' });
+    throw new ManifestError({
+      file,
+      field: '',
+      problem: `cannot read the manifest (${code})`,
+      fix: 'Check the file permissions, or pass another manifest with -f <path>.',
+    });
   }
 }
 

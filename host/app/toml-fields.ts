@@ -65,11 +65,7 @@ export class FieldReader {
       if (allowed.includes(key)) continue;
       const guess = closest(key, allowed);
       const list = allowed.length ? `Allowed keys here: ${allowed.join(', ')}.` : 'This table takes no keys.';
-      this.fail(
-        joinField(field, key),
-        `unknown key "${key}"`,
-        guess ? `Did you mean "${guess}"? ${list}` : `Remove it. ${list}`,
-      );
+      this.fail(joinField(field, key), `unknown key "${key}"`, guess ? `Did you mean "${guess}"? ${list}` : `Remove it. ${list}`);
     }
   }
 

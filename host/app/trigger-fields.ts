@@ -16,7 +16,11 @@ export function readRoute(r: FieldReader, t: Table, parent: string, allowPrivate
   if (allowPrivate && isTable(v)) {
     r.checkKeys(v, field, ['private']);
     if (v['private'] !== true) {
-      r.fail(joinField(field, 'private'), `must be true, not ${JSON.stringify(v['private']) ?? 'missing'}`, 'Use route = { private = true } for a component with no public route, or a route string.');
+      r.fail(
+        joinField(field, 'private'),
+        `must be true, not ${JSON.stringify(v['private']) ?? 'missing'}`,
+        'Use route = { private = true } for a component with no public route, or a route string.',
+      );
     }
     return { private: true };
   }

@@ -10,8 +10,15 @@ export const VARIABLE_NAME = /^[a-z][a-z0-9_]*$/;
 
 function checkName(r: FieldReader, name: string, field: string, what: string): void {
   if (!VARIABLE_NAME.test(name)) {
-    const suggestion = name.toLowerCase().replace(/[^a-z0-9_]+/g, '_').replace(/^[^a-z]+/, '');
-    r.fail(field, `invalid ${what} name "${name}": names must be lower_snake_case`, `Use lowercase letters, digits and "_", starting with a letter${suggestion ? `, e.g. "${suggestion}"` : ''}.`);
+    const suggestion = name
+      .toLowerCase()
+      .replace(/[^a-z0-9_]+/g, '_')
+      .replace(/^[^a-z]+/, '');
+    r.fail(
+      field,
+      `invalid ${what} name "${name}": names must be lower_snake_case`,
+      `Use lowercase letters, digits and "_", starting with a letter${suggestion ? `, e.g. "${suggestion}"` : ''}.`,
+    );
   }
 }
 
@@ -45,13 +52,7 @@ export function readAppVariables(r: FieldReader, root: Table): Record<string, Va
  * Reads a component's variable templates and checks that every `{{ name }}`
  * names an application variable.
  */
-export function readTemplates(
-  r: FieldReader,
-  t: Table,
-  key: string,
-  parent: string,
-  appVariables: Record<string, VariableDecl>,
-): Record<string, string> {
+export function readTemplates(r: FieldReader, t: Table, key: string, parent: string, appVariables: Record<string, VariableDecl>): Record<string, string> {
   const field = joinField(parent, key);
   const table = r.optTable(t, key, parent) ?? {};
   const out: Record<string, string> = {};
@@ -64,7 +65,11 @@ export function readTemplates(
     for (const ref of templateRefs(r, value, f)) {
       if (!(ref in appVariables)) {
         const known = Object.keys(appVariables);
-        r.fail(f, `refers to "{{ ${ref} }}" but there is no application variable "${ref}"`, `Declare it under [variables] (e.g. ${ref} = { default = "..." })${known.length ? `; declared variables: ${known.join(', ')}` : ''}.`);
+        r.fail(
+          f,
+          `refers to "{{ ${ref} }}" but there is no application variable "${ref}"`,
+          `Declare it under [variables] (e.g. ${ref} = { default = "..." })${known.length ? `; declared variables: ${known.join(', ')}` : ''}.`,
+        );
       }
     }
     out[name] = value;
@@ -82,7 +87,11 @@ function templateRefs(r: FieldReader, template: string, field: string): string[]
     if (close < 0) r.fail(field, `template ${JSON.stringify(template)} has "{{" without a closing "}}"`, 'Close the reference, e.g. "{{ api_host }}".');
     const name = rest.slice(open + 2, close).trim();
     if (!VARIABLE_NAME.test(name)) {
-      r.fail(field, `template ${JSON.stringify(template)} refers to "${name}", which is not a valid variable name`, 'Refer to an application variable by its lower_snake_case name, e.g. "{{ api_host }}".');
+      r.fail(
+        field,
+        `template ${JSON.stringify(template)} refers to "${name}", which is not a valid variable name`,
+        'Refer to an application variable by its lower_snake_case name, e.g. "{{ api_host }}".',
+      );
     }
     refs.push(name);
     rest = rest.slice(close + 2);

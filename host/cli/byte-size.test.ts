@@ -19,6 +19,10 @@ test('sizes in bytes, powers of 1024 and powers of 1000', () => {
 
 test('bad sizes are rejected with the flag and the value named', () => {
   for (const text of ['', 'big', '10x', '-1m', '0', '0.1b']) {
-    assert.throws(() => parseByteSize('--size', text), (err: Error) => err.message.includes('--size') && err.message.includes(`'${text}'`), text);
+    assert.throws(
+      () => parseByteSize('--size', text),
+      (err: Error) => err.message.includes('--size') && err.message.includes(`'${text}'`),
+      text,
+    );
   }
 });

@@ -22,7 +22,8 @@ const UNITS: Record<string, number> = {
 export function parseByteSize(flag: string, text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
   const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new InvalidArgumentError(`${flag}: '${text}' is not a size: use bytes, or e.g. 512k, 10m, 1g (powers of 1024) or 100MB (powers of 1000).`);
+  if (!m || unit === undefined)
+    throw new InvalidArgumentError(`${flag}: '${text}' is not a size: use bytes, or e.g. 512k, 10m, 1g (powers of 1024) or 100MB (powers of 1000).`);
   const bytes = Math.floor(Number(m[1]) * unit);
   if (bytes < 1) throw new InvalidArgumentError(`${flag}: '${text}' must be at least one byte.`);
   return bytes;

@@ -32,7 +32,7 @@ export function modelsCommand(): Command {
     .description('Write a generated GGUF model (fixed-seed weights) from a preset')
     .argument('<preset>', 'tiny-llama | tiny-predictable | tiny-bert | tinyllama-1.1b')
     .requiredOption('-o, --output <file.gguf>', 'where to write the model')
-    .option('--quant <type>', 'f32 | f16 | q8_0 | q4_0 (default: the preset\'s)')
+    .option('--quant <type>', "f32 | f16 | q8_0 | q4_0 (default: the preset's)")
     .option('--seed <n>', 'weight seed', (v) => Number(v))
     .option('--if-missing', 'do nothing when the file already exists', false)
     .action(async (preset: string, o) => {
@@ -54,7 +54,14 @@ export function modelsCommand(): Command {
     .action(async (names: string[], o) => {
       try {
         const { pullModels } = await import('../llm/local/pull.js');
-        const paths = await pullModels({ runtimeConfigFile: o.runtimeConfigFile, stateDir: o.stateDir, names, timeoutMs: o.timeout, attempts: o.attempts, log: (line) => console.error(line) });
+        const paths = await pullModels({
+          runtimeConfigFile: o.runtimeConfigFile,
+          stateDir: o.stateDir,
+          names,
+          timeoutMs: o.timeout,
+          attempts: o.attempts,
+          log: (line) => console.error(line),
+        });
         for (const p of paths) console.log(p);
       } catch (err) {
         reportAndExit(err);
@@ -66,8 +73,18 @@ export function modelsCommand(): Command {
     .option('--listen <address>', 'the address to serve on', '127.0.0.1:8080')
     .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir, [openai] api_keys')
     .option('--state-dir <dir>', 'where <state-dir>/ai-models holds GGUF models (default: state_dir from the runtime config, else ./.spin)')
-    .option('--api-key <key>', 'a key clients must send as "Authorization: Bearer <key>" (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
-    .option('--cors-origin <origin>', "a browser origin allowed to call the API, e.g. http://localhost:5173, or '*' for any (repeatable; default none)", collect, [])
+    .option(
+      '--api-key <key>',
+      'a key clients must send as "Authorization: Bearer <key>" (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)',
+      collect,
+      [],
+    )
+    .option(
+      '--cors-origin <origin>',
+      "a browser origin allowed to call the API, e.g. http://localhost:5173, or '*' for any (repeatable; default none)",
+      collect,
+      [],
+    )
     .option('--llm-threads <n>', 'CPU threads for llama.cpp (default: physical cores)', integerAtLeast('--llm-threads', 1))
     .option('--llm-slots <n>', 'requests decoded together per model', integerAtLeast('--llm-slots', 1), 4)
     .option('--llm-queue <n>', 'requests that may wait for a slot before 503 busy', integerAtLeast('--llm-queue', 0), 64)
@@ -75,7 +92,11 @@ export function modelsCommand(): Command {
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .option('--preload-models', 'load every model at start (/health answers 503 until then) instead of on first use', false)
     .option('--no-preload', 'load each model on its first request (the default; kept as a flag for older scripts)')
-    .option('--model-idle-timeout <duration>', 'unload a model no request has used for this long, e.g. 10m (default: keep models loaded)', duration('--model-idle-timeout'))
+    .option(
+      '--model-idle-timeout <duration>',
+      'unload a model no request has used for this long, e.g. 10m (default: keep models loaded)',
+      duration('--model-idle-timeout'),
+    )
     .action(async (o) => {
       try {
         const { serveModels } = await import('../openai/serve-models.js');

@@ -50,9 +50,21 @@ export function upCommand(): Command {
     .option('-q, --quiet', "hide the components' stdout and stderr", false)
     .option('--build', 'run `spin-ts build` first', false)
     .option('--workers <n>', 'guest worker threads (default: max(4, 2 × cores))', positiveInt('--workers'))
-    .addOption(new Option('--instance-mode <mode>', 'snapshot: restore one live instance per component between requests; fresh: instantiate anew per request (for debugging and comparison)').choices([...INSTANCE_MODES]).default('snapshot'))
+    .addOption(
+      new Option(
+        '--instance-mode <mode>',
+        'snapshot: restore one live instance per component between requests; fresh: instantiate anew per request (for debugging and comparison)',
+      )
+        .choices([...INSTANCE_MODES])
+        .default('snapshot'),
+    )
     .option('--guest-memory-mb <n>', "cap on each guest instance's linear memory and each worker's JS heap, in MiB", positiveInt('--guest-memory-mb'), 512)
-    .option('--max-request-body-size <size>', 'larger request bodies get 413 (bytes, or 512k, 10m, 1g: powers of 1024)', (v: string) => parseByteSize('--max-request-body-size', v), 100 * 1024 * 1024)
+    .option(
+      '--max-request-body-size <size>',
+      'larger request bodies get 413 (bytes, or 512k, 10m, 1g: powers of 1024)',
+      (v: string) => parseByteSize('--max-request-body-size', v),
+      100 * 1024 * 1024,
+    )
     .option('--preload-models', 'load the models components may use at start instead of on first use', false)
     .option('--llm-threads <n>', 'CPU threads for llama.cpp (default: physical cores)', positiveInt('--llm-threads'))
     .option('--llm-slots <n>', 'LLM calls decoded together per model', positiveInt('--llm-slots'), 4)
@@ -74,7 +86,12 @@ export function upCommand(): Command {
     .option('--sqlite <statement>', 'SQL to run on the default SQLite database at start, or @file.sql (repeatable)', collect, [])
     .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
     .option('--key-value <KEY=VALUE>', 'set a key in the default key-value store at start (repeatable)', collect, [])
-    .option('--cors-origin <origin>', "a browser origin allowed to call the OpenAI-compatible API, e.g. http://localhost:5173, or '*' for any (repeatable; default none)", collect, [])
+    .option(
+      '--cors-origin <origin>',
+      "a browser origin allowed to call the OpenAI-compatible API, e.g. http://localhost:5173, or '*' for any (repeatable; default none)",
+      collect,
+      [],
+    )
     .action(async (o) => {
       try {
         if (o.build) await buildApp(o.from);

@@ -25,7 +25,13 @@ export async function adaptCommandModule(module: Uint8Array, cacheRoot: string):
   const sha = createHash('sha256').update(module).update(adapter).digest('hex');
   const dir = join(cacheRoot, 'adapted');
   const path = join(dir, `${sha}.wasm`);
-  if (await stat(path).then(() => true, () => false)) return { path, cacheHit: true, adaptMs: performance.now() - started };
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return { path, cacheHit: true, adaptMs: performance.now() - started };
   const { componentNew } = await import('@bytecodealliance/jco');
   const component = await componentNew(module, [['wasi_snapshot_preview1', adapter]]);
   await mkdir(dir, { recursive: true });

@@ -44,7 +44,10 @@ const ANSWERED = 1;
 /** Worker end. */
 export class BridgeClient {
   private readonly flag: Int32Array;
-  constructor(private readonly port: MessagePort, shared: SharedArrayBuffer) {
+  constructor(
+    private readonly port: MessagePort,
+    shared: SharedArrayBuffer,
+  ) {
     this.flag = new Int32Array(shared);
   }
 

@@ -33,7 +33,11 @@ type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports
 const VERSION_SUFFIX = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const RUN_EXPORT = /^wasi:cli\/run@0\.2\.\d+$/;
 
-export function commandInstantiate(inner: Instantiate, getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>): Record<string, CommandInstance> {
+export function commandInstantiate(
+  inner: Instantiate,
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, object>,
+): Record<string, CommandInstance> {
   let io: CommandIo | undefined;
   const current = (): CommandIo => {
     if (!io) throw new Error('the command used its stdio outside a request');

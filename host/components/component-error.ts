@@ -2,7 +2,10 @@
 import { UserError } from '../user-error.js';
 
 export class ComponentError extends UserError {
-  constructor(readonly componentId: string, message: string) {
+  constructor(
+    readonly componentId: string,
+    message: string,
+  ) {
     super(`component '${componentId}': ${message}`);
   }
 }

@@ -34,16 +34,27 @@ export interface PrepareOptions<Kind extends string = string> {
 /** The executor type the app's triggers give this component: undefined for Spin's own; one component cannot be served by two. */
 function executorOf(app: App, component: Component): string | undefined {
   const types = new Set(app.httpTriggers.filter((t) => t.component === component.id).map((t) => t.executor?.type ?? 'spin'));
-  if (types.size > 1) throw new ComponentError(component.id, 'it is used by a "wagi" trigger and a "spin" trigger; a component runs under one executor. Give the WAGI trigger its own component.');
+  if (types.size > 1)
+    throw new ComponentError(
+      component.id,
+      'it is used by a "wagi" trigger and a "spin" trigger; a component runs under one executor. Give the WAGI trigger its own component.',
+    );
   const [type] = types;
   return type === 'spin' ? undefined : type;
 }
 
 /** A core module runs when it is a WASI command under a WAGI trigger (adapted into a component); anything else is refused, naming what it is. */
-async function componentSource(component: Component, executor: string | undefined, cacheDir: string): Promise<{ path: string; adaptMs: number; adapted: boolean }> {
+async function componentSource(
+  component: Component,
+  executor: string | undefined,
+  cacheDir: string,
+): Promise<{ path: string; adaptMs: number; adapted: boolean }> {
   const kind0 = await wasmKindOfFile(component.source);
   if (kind0 === 'not-wasm') {
-    throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: it is not WebAssembly at all (its first bytes are not \`\\0asm\`). Point source at the component's .wasm.`);
+    throw new ComponentError(
+      component.id,
+      `${component.sourceAsWritten} is not a valid WebAssembly component: it is not WebAssembly at all (its first bytes are not \`\\0asm\`). Point source at the component's .wasm.`,
+    );
   }
   if (kind0 === 'component') return { path: component.source, adaptMs: 0, adapted: false };
   const bytes = await readFile(component.source);
@@ -59,7 +70,10 @@ async function componentSource(component: Component, executor: string | undefine
       const adapted = await adaptCommandModule(bytes, cacheDir);
       return { path: adapted.path, adaptMs: adapted.adaptMs, adapted: true };
     } catch (err) {
-      throw new ComponentError(component.id, `${component.sourceAsWritten} is a WASI preview1 command module, but it cannot be adapted into a component: ${(err as Error).message}`);
+      throw new ComponentError(
+        component.id,
+        `${component.sourceAsWritten} is a WASI preview1 command module, but it cannot be adapted into a component: ${(err as Error).message}`,
+      );
     }
   }
   if (kind === 'wasi-command') {

@@ -23,7 +23,9 @@ test('defined memories and mutable globals are exported; imported and immutable 
   );
   assert.deepEqual(exportNames(bytes).sort(), ['bump', `${GLOBAL_EXPORT_PREFIX}1`, `${GLOBAL_EXPORT_PREFIX}3`].sort());
   const g = new WebAssembly.Global({ value: 'i32', mutable: true }, 0);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), { env: { g, m: new WebAssembly.Memory({ initial: 1 }) } });
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), {
+    env: { g, m: new WebAssembly.Memory({ initial: 1 }) },
+  });
   const sp = instance.exports[`${GLOBAL_EXPORT_PREFIX}1`] as WebAssembly.Global;
   assert.equal(sp.value, 12, 'the start function ran on the real global');
   (instance.exports.bump as () => void)();

@@ -16,7 +16,11 @@ import { GuestExit, LineSink } from '../wasi/cli.js';
 import { versionTolerant, wasiImports } from '../wasi/index.js';
 import { setBeforeBlocking } from '../wasi/io.js';
 
-type GlueInstantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: Record<string, object>, instantiateCore?: InstantiateCore) => Record<string, any>;
+type GlueInstantiate = (
+  getCoreModule: (name: string) => WebAssembly.Module,
+  imports: Record<string, object>,
+  instantiateCore?: InstantiateCore,
+) => Record<string, any>;
 
 /** An instance ready for one request, and the snapshot it runs on (none for a fresh one). */
 interface Ready {
@@ -178,7 +182,8 @@ async function main(): Promise<void> {
       trapped = false;
     } catch (err) {
       if (err instanceof GuestExit && err.ok && writer.hasHead) writer.flush(true);
-      else if (!writer.finished) post({ type: 'error', requestId: msg.requestId, message: err instanceof GuestExit ? 'the guest exited without a response' : describe(err) });
+      else if (!writer.finished)
+        post({ type: 'error', requestId: msg.requestId, message: err instanceof GuestExit ? 'the guest exited without a response' : describe(err) });
     } finally {
       setBeforeBlocking(() => {});
       for (const side of loaded?.sides ?? []) side.onRequestEnd?.();

@@ -8,9 +8,7 @@ import type { RuntimeConfigSectionOwner } from '../app/runtime-config.js';
 import type { FieldReader, Table } from '../app/toml-fields.js';
 import { joinField } from '../app/toml-locate.js';
 
-export type LlmCompute =
-  | { type: 'spin' }
-  | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
+export type LlmCompute = { type: 'spin' } | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
 
 export interface ModelTableEntry {
   /** Absolute path, resolved against the runtime config file's directory (also a local `source`). */
@@ -88,13 +86,22 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
     const sha256 = r.optString(t, 'sha256', field);
     if (sha256 !== undefined) {
       if (!/^[0-9a-fA-F]{64}$/.test(sha256)) {
-        r.fail(joinField(field, 'sha256'), `bad sha256 "${sha256}": expected 64 hex digits`, 'Compute it with `sha256sum <file>` and paste the hex digest (no "sha256:" prefix).');
+        r.fail(
+          joinField(field, 'sha256'),
+          `bad sha256 "${sha256}": expected 64 hex digits`,
+          'Compute it with `sha256sum <file>` and paste the hex digest (no "sha256:" prefix).',
+        );
       }
       entry.sha256 = sha256.toLowerCase();
     }
     const chatTemplate = r.optString(t, 'chat_template', field);
     if (chatTemplate !== undefined) {
-      if (chatTemplate.trim() === '') r.fail(joinField(field, 'chat_template'), 'must not be empty', 'Remove it to use the template in the GGUF file, or name one, e.g. chat_template = "llama2".');
+      if (chatTemplate.trim() === '')
+        r.fail(
+          joinField(field, 'chat_template'),
+          'must not be empty',
+          'Remove it to use the template in the GGUF file, or name one, e.g. chat_template = "llama2".',
+        );
       entry.chatTemplate = chatTemplate;
     }
     const contextSize = r.optInt(t, 'context_size', field, 1);
@@ -116,10 +123,18 @@ function readLocation(r: FieldReader, t: Table, field: string, baseDir: string):
   const file = r.optString(t, 'path', field);
   const source = r.optString(t, 'source', field);
   if (file !== undefined && source !== undefined) {
-    r.fail(field, 'gives both path and source', 'Keep one: path = "<model>.gguf" for a file you have, or source = "https://…" to download it once into the state dir.');
+    r.fail(
+      field,
+      'gives both path and source',
+      'Keep one: path = "<model>.gguf" for a file you have, or source = "https://…" to download it once into the state dir.',
+    );
   }
   if (file === undefined && source === undefined) {
-    r.fail(joinField(field, 'path'), 'missing required key "path" (or "source")', 'Add path = "<model>.gguf" (relative to the runtime config file) or source = "https://…/<model>.gguf".');
+    r.fail(
+      joinField(field, 'path'),
+      'missing required key "path" (or "source")',
+      'Add path = "<model>.gguf" (relative to the runtime config file) or source = "https://…/<model>.gguf".',
+    );
   }
   const value = (file ?? source)!;
   const key = file !== undefined ? 'path' : 'source';
@@ -132,7 +147,11 @@ function readLocation(r: FieldReader, t: Table, field: string, baseDir: string):
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-      r.fail(joinField(field, 'source'), `"${value}" is not an http(s) URL`, 'Use an https:// (or http://) URL, or a local path relative to the runtime config file.');
+      r.fail(
+        joinField(field, 'source'),
+        `"${value}" is not an http(s) URL`,
+        'Use an https:// (or http://) URL, or a local path relative to the runtime config file.',
+      );
     }
     return { sourceUrl: url.href };
   }

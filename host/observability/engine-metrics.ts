@@ -3,7 +3,17 @@
  * time to first token, tokens/s, outcomes. It forwards the local engine's extras (preload, stats)
  * so callers holding the wrapper lose nothing.
  */
-import { LlmError, type ChatMessage, type ChatParams, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo } from '../llm/engine.js';
+import {
+  LlmError,
+  type ChatMessage,
+  type ChatParams,
+  type EmbedResult,
+  type InferOptions,
+  type InferParams,
+  type InferResult,
+  type LlmEngine,
+  type ModelInfo,
+} from '../llm/engine.js';
 import type { ModelLoad, ServingMetrics } from './metrics.js';
 
 interface EngineExtras {

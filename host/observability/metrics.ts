@@ -30,7 +30,12 @@ export class ServingMetrics {
 
   constructor() {
     const registers = [this.registry];
-    this.httpRequests = new Counter({ name: 'spin_ts_http_requests_total', help: 'HTTP requests served, by route and status', labelNames: ['route', 'status'], registers });
+    this.httpRequests = new Counter({
+      name: 'spin_ts_http_requests_total',
+      help: 'HTTP requests served, by route and status',
+      labelNames: ['route', 'status'],
+      registers,
+    });
     this.httpDuration = new Histogram({
       name: 'spin_ts_http_request_duration_seconds',
       help: 'Time to the end of the response (the whole stream for streamed answers), by route',
@@ -38,14 +43,24 @@ export class ServingMetrics {
       buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers,
     });
-    this.httpInFlight = new Gauge({ name: 'spin_ts_http_requests_in_flight', help: 'HTTP requests being answered, by route', labelNames: ['route'], registers });
+    this.httpInFlight = new Gauge({
+      name: 'spin_ts_http_requests_in_flight',
+      help: 'HTTP requests being answered, by route',
+      labelNames: ['route'],
+      registers,
+    });
     this.llmCalls = new Counter({
       name: 'spin_ts_llm_requests_total',
       help: 'LLM calls by model, kind (infer, chat, embed) and outcome (ok, error, busy, cancelled)',
       labelNames: ['model', 'kind', 'outcome'],
       registers,
     });
-    this.promptTokens = new Counter({ name: 'spin_ts_llm_prompt_tokens_total', help: 'Prompt tokens processed (inference and embeddings)', labelNames: ['model'], registers });
+    this.promptTokens = new Counter({
+      name: 'spin_ts_llm_prompt_tokens_total',
+      help: 'Prompt tokens processed (inference and embeddings)',
+      labelNames: ['model'],
+      registers,
+    });
     this.generatedTokens = new Counter({ name: 'spin_ts_llm_generated_tokens_total', help: 'Tokens generated', labelNames: ['model'], registers });
     this.tokensPerSecond = new Histogram({
       name: 'spin_ts_llm_tokens_per_second',

@@ -8,7 +8,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 
 export function collectApiKeys(sources: { config?: readonly string[]; flags?: readonly string[]; env?: string | undefined }): string[] {
-  const fromEnv = (sources.env ?? '').split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+  const fromEnv = (sources.env ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k.length > 0);
   const all = [...(sources.config ?? []), ...(sources.flags ?? []), ...fromEnv];
   for (const k of all) {
     if (k.trim() === '') throw new Error('an API key must not be empty');

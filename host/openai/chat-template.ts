@@ -23,11 +23,17 @@ function contentText(content: unknown, param: string): string {
   if (Array.isArray(content)) {
     return content
       .map((part, j) => {
-        if (!isJsonObject(part)) throw ApiError.badRequest(`'${param}[${j}]': expected a content part object, got ${describeValue(part)}`, `${param}[${j}]`, 'invalid_value');
+        if (!isJsonObject(part))
+          throw ApiError.badRequest(`'${param}[${j}]': expected a content part object, got ${describeValue(part)}`, `${param}[${j}]`, 'invalid_value');
         if (part.type !== 'text') {
-          throw ApiError.badRequest(`'${param}[${j}].type': only "text" content parts are supported, got ${describeValue(part.type)}`, `${param}[${j}].type`, 'unsupported_content');
+          throw ApiError.badRequest(
+            `'${param}[${j}].type': only "text" content parts are supported, got ${describeValue(part.type)}`,
+            `${param}[${j}].type`,
+            'unsupported_content',
+          );
         }
-        if (typeof part.text !== 'string') throw ApiError.badRequest(`'${param}[${j}].text': expected a string, got ${describeValue(part.text)}`, `${param}[${j}].text`, 'invalid_value');
+        if (typeof part.text !== 'string')
+          throw ApiError.badRequest(`'${param}[${j}].text': expected a string, got ${describeValue(part.text)}`, `${param}[${j}].text`, 'invalid_value');
         return part.text;
       })
       .join('');
@@ -41,7 +47,8 @@ function contentText(content: unknown, param: string): string {
  * in one pass, before any rendering.
  */
 export function toChatMessages(messages: unknown, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): ChatMessage[] {
-  if (messages === undefined || messages === null) throw ApiError.badRequest("'messages' is required: a non-empty list of {role, content}", 'messages', 'missing_required_parameter');
+  if (messages === undefined || messages === null)
+    throw ApiError.badRequest("'messages' is required: a non-empty list of {role, content}", 'messages', 'missing_required_parameter');
   if (!Array.isArray(messages)) throw ApiError.badRequest(`'messages': expected a list, got ${describeValue(messages)}`, 'messages', 'invalid_value');
   if (messages.length === 0) throw ApiError.badRequest("'messages' must not be empty", 'messages', 'invalid_value');
   if (messages.length > limits.maxMessages) throw tooManyMessages(messages.length, limits);
@@ -49,13 +56,16 @@ export function toChatMessages(messages: unknown, limits: RequestLimits = DEFAUL
   return messages.map((m, i) => {
     const param = `messages[${i}]`;
     if (!isJsonObject(m)) throw ApiError.badRequest(`'${param}': expected an object with role and content, got ${describeValue(m)}`, param, 'invalid_value');
-    if (typeof m.role !== 'string') throw ApiError.badRequest(`'${param}.role': expected a string, got ${describeValue(m.role)}`, `${param}.role`, 'invalid_value');
+    if (typeof m.role !== 'string')
+      throw ApiError.badRequest(`'${param}.role': expected a string, got ${describeValue(m.role)}`, `${param}.role`, 'invalid_value');
     const role = ROLES[m.role];
     if (!role) {
       throw ApiError.badRequest(`'${param}.role': "${m.role}" is not supported; use system, developer, user or assistant`, `${param}.role`, 'invalid_value');
     }
-    if (m.tool_calls !== undefined && m.tool_calls !== null) throw ApiError.badRequest(`'${param}.tool_calls': tool calls are not supported`, `${param}.tool_calls`, 'unsupported_parameter');
-    if (m.content === undefined || m.content === null) throw ApiError.badRequest(`'${param}.content' is required`, `${param}.content`, 'missing_required_parameter');
+    if (m.tool_calls !== undefined && m.tool_calls !== null)
+      throw ApiError.badRequest(`'${param}.tool_calls': tool calls are not supported`, `${param}.tool_calls`, 'unsupported_parameter');
+    if (m.content === undefined || m.content === null)
+      throw ApiError.badRequest(`'${param}.content' is required`, `${param}.content`, 'missing_required_parameter');
     const content = contentText(m.content, `${param}.content`);
     chars += content.length;
     if (chars > limits.maxPromptChars) throw promptTooLong('messages', limits);

@@ -57,7 +57,10 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
       run: (signal, onText) => runChat(engine, model, messages, params, { signal, onText }),
       head: () => [chunk({ role: 'assistant', content: '' }, null)],
       chunk: (text) => chunk({ content: text }, null),
-      tail: (r) => [chunk({}, r.finishReason), ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : [])],
+      tail: (r) => [
+        chunk({}, r.finishReason),
+        ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : []),
+      ],
       onEnd: (outcome, detail) => {
         if (outcome === 'error') ctx.log(`chat completion on '${model}' failed mid-stream: ${(detail as Error)?.message ?? String(detail)}`);
       },

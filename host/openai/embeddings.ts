@@ -17,7 +17,8 @@ function readInput(v: unknown): string[] {
   if (v.length === 0) throw ApiError.badRequest("'input' must not be an empty list", 'input', 'invalid_value');
   if (v.length > MAX_EMBEDDING_INPUTS) throw ApiError.badRequest(`'input': at most ${MAX_EMBEDDING_INPUTS} inputs, got ${v.length}`, 'input', 'invalid_value');
   v.forEach((s, i) => {
-    if (typeof s !== 'string') throw ApiError.badRequest(`'input[${i}]': expected a string (token arrays are not supported), got ${describeValue(s)}`, `input[${i}]`, 'invalid_value');
+    if (typeof s !== 'string')
+      throw ApiError.badRequest(`'input[${i}]': expected a string (token arrays are not supported), got ${describeValue(s)}`, `input[${i}]`, 'invalid_value');
   });
   return v as string[];
 }

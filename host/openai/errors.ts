@@ -47,7 +47,13 @@ export class ApiError extends Error {
   }
 
   static modelNotFound(model: string, message?: string): ApiError {
-    return new ApiError(404, message ?? `The model '${model}' does not exist or you do not have access to it.`, 'invalid_request_error', 'model_not_found', 'model');
+    return new ApiError(
+      404,
+      message ?? `The model '${model}' does not exist or you do not have access to it.`,
+      'invalid_request_error',
+      'model_not_found',
+      'model',
+    );
   }
 
   static notFound(message: string, code = 'unknown_url'): ApiError {

@@ -6,7 +6,10 @@ import { DEFAULT_REQUEST_LIMITS, maxChatBodyBytes, requestLimitsFromEnv } from '
 
 test('defaults, and overrides from the environment', () => {
   assert.deepEqual(requestLimitsFromEnv({}), { maxMessages: 2048, maxPromptChars: 262144 });
-  assert.deepEqual(requestLimitsFromEnv({ SPIN_TS_OPENAI_MAX_MESSAGES: '10', SPIN_TS_OPENAI_MAX_PROMPT_CHARS: '500' }), { maxMessages: 10, maxPromptChars: 500 });
+  assert.deepEqual(requestLimitsFromEnv({ SPIN_TS_OPENAI_MAX_MESSAGES: '10', SPIN_TS_OPENAI_MAX_PROMPT_CHARS: '500' }), {
+    maxMessages: 10,
+    maxPromptChars: 500,
+  });
   assert.throws(() => requestLimitsFromEnv({ SPIN_TS_OPENAI_MAX_MESSAGES: '0' }), /SPIN_TS_OPENAI_MAX_MESSAGES must be a positive integer, got "0"/);
   assert.throws(() => requestLimitsFromEnv({ SPIN_TS_OPENAI_MAX_PROMPT_CHARS: '1e3x' }), /SPIN_TS_OPENAI_MAX_PROMPT_CHARS must be a positive integer/);
 });
@@ -29,8 +32,27 @@ test('the message count is checked before any message is read', () => {
 
 test('the prompt length counts every message (text parts included)', () => {
   const limits = { maxMessages: 10, maxPromptChars: 6 };
-  assert.equal(toChatMessages([{ role: 'user', content: 'abc' }, { role: 'user', content: [{ type: 'text', text: 'def' }] }], limits).length, 2);
-  assert.throws(() => toChatMessages([{ role: 'user', content: 'abc' }, { role: 'user', content: 'defg' }], limits), (e: ApiError) => e.code === 'prompt_too_long' && /at most 6 characters/.test(e.message));
+  assert.equal(
+    toChatMessages(
+      [
+        { role: 'user', content: 'abc' },
+        { role: 'user', content: [{ type: 'text', text: 'def' }] },
+      ],
+      limits,
+    ).length,
+    2,
+  );
+  assert.throws(
+    () =>
+      toChatMessages(
+        [
+          { role: 'user', content: 'abc' },
+          { role: 'user', content: 'defg' },
+        ],
+        limits,
+      ),
+    (e: ApiError) => e.code === 'prompt_too_long' && /at most 6 characters/.test(e.message),
+  );
 });
 
 test('the chat body bound leaves room for any request within the limits', () => {

@@ -19,7 +19,11 @@ function bodyTooLarge(bytes: number, limit: number): ApiError {
 }
 
 /** The request body as a JSON object, or a 400/413 (`tooLarge`'s error past `limit`) saying why not. */
-export async function readJsonObject(req: Request, limit = MAX_BODY_BYTES, tooLarge: (bytes: number, limit: number) => ApiError = bodyTooLarge): Promise<JsonObject> {
+export async function readJsonObject(
+  req: Request,
+  limit = MAX_BODY_BYTES,
+  tooLarge: (bytes: number, limit: number) => ApiError = bodyTooLarge,
+): Promise<JsonObject> {
   const declared = Number(req.headers.get('content-length') ?? NaN);
   if (Number.isFinite(declared) && declared > limit) throw tooLarge(declared, limit);
   let text: string;
@@ -100,7 +104,8 @@ export class Fields {
     const v = this.raw(field);
     if (v === undefined) return undefined;
     if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(this.name(field), `expected an integer, got ${describe(v)}`);
-    if (v < min || v > max) throw bad(this.name(field), max === Number.MAX_SAFE_INTEGER ? `must be ≥ ${min}, got ${v}` : `must be between ${min} and ${max}, got ${v}`);
+    if (v < min || v > max)
+      throw bad(this.name(field), max === Number.MAX_SAFE_INTEGER ? `must be ≥ ${min}, got ${v}` : `must be between ${min} and ${max}, got ${v}`);
     return v;
   }
 

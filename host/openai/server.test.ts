@@ -4,7 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { LlmError, type ChatMessage, type ChatParams, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo } from '../llm/engine.js';
+import {
+  LlmError,
+  type ChatMessage,
+  type ChatParams,
+  type EmbedResult,
+  type InferOptions,
+  type InferParams,
+  type InferResult,
+  type LlmEngine,
+  type ModelInfo,
+} from '../llm/engine.js';
 import { instrumentEngine } from '../observability/engine-metrics.js';
 import { ServingMetrics } from '../observability/metrics.js';
 import { createOpenAiApp, HealthState } from './server.js';
@@ -95,7 +105,9 @@ function setup(opts: { keys?: string[]; withChat?: boolean } = {}) {
     const { json, ...rest } = init;
     return hono.request(`http://test${path}`, {
       ...rest,
-      ...(json !== undefined ? { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json', ...(rest.headers as Record<string, string>) } } : {}),
+      ...(json !== undefined
+        ? { method: 'POST', body: JSON.stringify(json), headers: { 'content-type': 'application/json', ...(rest.headers as Record<string, string>) } }
+        : {}),
     });
   };
   return { engine, metrics, health, request };
@@ -190,9 +202,36 @@ describe('errors are OpenAI error bodies', () => {
 
   test('one rule: no-effect fields are accepted, no-op values pass, applied fields reach the engine', async () => {
     const { request, engine } = setup();
-    const noEffect = { user: 'u', metadata: { a: 'b' }, store: false, service_tier: 'auto', prompt_cache_key: 'k', safety_identifier: 's', cache_prompt: false, id_slot: 0, keep_alive: '5m', parallel_tool_calls: true };
-    const noOps = { logprobs: false, top_logprobs: 0, tools: [], tool_choice: 'none', typical_p: 1, mirostat: 0, ignore_eos: false, options: {}, modalities: ['text'], verbosity: 'medium' };
-    const applied = { min_p: 0.05, logit_bias: { 15: -100, 16: 0, 17: 2.5 }, response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: { type: 'object' } } }, n_predict: 9 };
+    const noEffect = {
+      user: 'u',
+      metadata: { a: 'b' },
+      store: false,
+      service_tier: 'auto',
+      prompt_cache_key: 'k',
+      safety_identifier: 's',
+      cache_prompt: false,
+      id_slot: 0,
+      keep_alive: '5m',
+      parallel_tool_calls: true,
+    };
+    const noOps = {
+      logprobs: false,
+      top_logprobs: 0,
+      tools: [],
+      tool_choice: 'none',
+      typical_p: 1,
+      mirostat: 0,
+      ignore_eos: false,
+      options: {},
+      modalities: ['text'],
+      verbosity: 'medium',
+    };
+    const applied = {
+      min_p: 0.05,
+      logit_bias: { 15: -100, 16: 0, 17: 2.5 },
+      response_format: { type: 'json_schema', json_schema: { name: 'x', strict: true, schema: { type: 'object' } } },
+      n_predict: 9,
+    };
     const res = await request('/v1/chat/completions', { json: { ...CHAT, ...noEffect, ...noOps, ...applied } });
     assert.equal(res.status, 200, await res.clone().text());
     const p = engine.calls[0]!.params!;
@@ -236,7 +275,11 @@ describe('errors are OpenAI error bodies', () => {
 
   test('a streamed request refused before any text gets its real status, not a 200 stream', async () => {
     const { request } = setup();
-    for (const [model, status] of [['busy', 503], ['ghost', 404], ['invalid', 400]] as const) {
+    for (const [model, status] of [
+      ['busy', 503],
+      ['ghost', 404],
+      ['invalid', 400],
+    ] as const) {
       const res = await request('/v1/chat/completions', { json: { ...CHAT, model, stream: true } });
       assert.equal(res.status, status);
       assert.match(res.headers.get('content-type') ?? '', /application\/json/);
@@ -288,7 +331,13 @@ describe('chat and completions', () => {
         model: 'ok',
         messages: [
           { role: 'developer', content: 'be brief' },
-          { role: 'user', content: [{ type: 'text', text: 'hel' }, { type: 'text', text: 'lo' }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'hel' },
+              { type: 'text', text: 'lo' },
+            ],
+          },
           { role: 'assistant', content: 'hi' },
           { role: 'user', content: 'again', name: 'bob' },
         ],
@@ -338,7 +387,20 @@ describe('chat and completions', () => {
 
   test('an engine without chat gets a plain rendering of the messages', async () => {
     const { request, engine } = setup({ withChat: false });
-    assert.equal((await request('/v1/chat/completions', { json: { model: 'ok', messages: [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }] } })).status, 200);
+    assert.equal(
+      (
+        await request('/v1/chat/completions', {
+          json: {
+            model: 'ok',
+            messages: [
+              { role: 'system', content: 'S' },
+              { role: 'user', content: 'U' },
+            ],
+          },
+        })
+      ).status,
+      200,
+    );
     const call = engine.calls[0]!;
     assert.equal(call.method, 'infer');
     assert.equal(call.prompt, 'system: S\nuser: U\nassistant:');
@@ -410,9 +472,17 @@ describe('SSE framing', () => {
     const text = await (await request('/v1/completions', { json: { model: 'ok', prompt: 'x', stream: true } })).text();
     const events = frames(text);
     assert.equal(events.length, 4);
-    const parsed = events.slice(0, 3).map((e) => JSON.parse(e.slice(6)) as { object: string; usage?: unknown; choices: Array<{ text: string; finish_reason: string | null }> });
-    assert.deepEqual(parsed.map((p) => p.choices[0]!.text), ['Hel', 'lo', '']);
-    assert.deepEqual(parsed.map((p) => p.choices[0]!.finish_reason), [null, null, 'stop']);
+    const parsed = events
+      .slice(0, 3)
+      .map((e) => JSON.parse(e.slice(6)) as { object: string; usage?: unknown; choices: Array<{ text: string; finish_reason: string | null }> });
+    assert.deepEqual(
+      parsed.map((p) => p.choices[0]!.text),
+      ['Hel', 'lo', ''],
+    );
+    assert.deepEqual(
+      parsed.map((p) => p.choices[0]!.finish_reason),
+      [null, null, 'stop'],
+    );
     assert.ok(parsed.every((p) => p.object === 'text_completion' && !('usage' in p)));
     assert.equal(events[3], 'data: [DONE]');
   });
@@ -459,7 +529,9 @@ describe('embeddings, Spin protocol, models, metrics', () => {
     assert.equal(floats.model, 'bert');
     assert.deepEqual(floats.data[1], { object: 'embedding', index: 1, embedding: [0.5, -0.25, 1, 1 / 3] });
     assert.deepEqual(floats.usage, { prompt_tokens: 6, total_tokens: 6 });
-    const b64 = (await (await request('/v1/embeddings', { json: { model: 'bert', input: 'a', encoding_format: 'base64' } })).json()) as { data: Array<{ embedding: string }> };
+    const b64 = (await (await request('/v1/embeddings', { json: { model: 'bert', input: 'a', encoding_format: 'base64' } })).json()) as {
+      data: Array<{ embedding: string }>;
+    };
     const bytes = Buffer.from(b64.data[0]!.embedding, 'base64');
     const decoded = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4));
     assert.deepEqual(decoded, [0.5, -0.25, 0, Math.fround(1 / 3)]);
@@ -477,7 +549,7 @@ describe('embeddings, Spin protocol, models, metrics', () => {
     assert.equal((await request('/v1/embeddings', { json: { model: 'ghost', input: 'a' } })).status, 404);
   });
 
-  test('POST /infer and /embed in Spin\'s camelCase shapes', async () => {
+  test("POST /infer and /embed in Spin's camelCase shapes", async () => {
     const { request, engine } = setup();
     const options = { maxTokens: 7, repeatPenalty: 1.2, repeatPenaltyLastNTokenCount: 8, temperature: 0.5, topK: 4, topP: 0.7 };
     const res = await request('/infer', { json: { model: 'ok', prompt: 'Say', options } });
@@ -507,10 +579,13 @@ describe('embeddings, Spin protocol, models, metrics', () => {
     const { request } = setup();
     const list = (await (await request('/v1/models')).json()) as { object: string; data: Array<Record<string, unknown>> };
     assert.equal(list.object, 'list');
-    assert.deepEqual(list.data.map((m) => [m.id, m.object, m.owned_by, typeof m.created]), [
-      ['ok', 'model', 'model-table', 'number'],
-      ['bert', 'model', 'state-dir', 'number'],
-    ]);
+    assert.deepEqual(
+      list.data.map((m) => [m.id, m.object, m.owned_by, typeof m.created]),
+      [
+        ['ok', 'model', 'model-table', 'number'],
+        ['bert', 'model', 'state-dir', 'number'],
+      ],
+    );
     const one = await request('/v1/models/bert');
     assert.equal(one.status, 200);
     assert.equal(((await one.json()) as { id: string }).id, 'bert');

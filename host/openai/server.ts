@@ -28,7 +28,7 @@ import { requestLimitsFromEnv, type RequestLimits } from './limits.js';
 import { getModel, listModels } from './models.js';
 import { spinEmbed, spinInfer } from './spin-remote.js';
 
-/** `host:port` (IPv6 in brackets; port 0 picks a free one), or an error naming the flag. *//** 503 on /health while any tracked load is pending. */
+/** `host:port` (IPv6 in brackets; port 0 picks a free one), or an error naming the flag. */ /** 503 on /health while any tracked load is pending. */
 export class HealthState {
   private pending = 0;
 
@@ -61,7 +61,17 @@ export interface OpenAiAppOptions {
 }
 
 const NO_AUTH = new Set(['/health', '/.well-known/spin/health']);
-const ROUTES = new Set(['/health', '/.well-known/spin/health', '/metrics', '/v1/models', '/v1/chat/completions', '/v1/completions', '/v1/embeddings', '/infer', '/embed']);
+const ROUTES = new Set([
+  '/health',
+  '/.well-known/spin/health',
+  '/metrics',
+  '/v1/models',
+  '/v1/chat/completions',
+  '/v1/completions',
+  '/v1/embeddings',
+  '/infer',
+  '/embed',
+]);
 
 function routeLabel(path: string): string {
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
@@ -146,10 +156,14 @@ export async function startOpenAiServer(opts: OpenAiAppOptions & { host: string;
     throw new Error(`cannot listen on ${opts.host}:${opts.port} for the OpenAI-compatible API: ${(err as Error).message}`);
   }
   if (opts.apiKeys.length === 0 && !isLoopbackHost(opts.host)) {
-    opts.log(`warning: the OpenAI-compatible API on ${origin} accepts requests without an API key from beyond this machine; set --api-key, SPIN_TS_API_KEYS or [openai] api_keys`);
+    opts.log(
+      `warning: the OpenAI-compatible API on ${origin} accepts requests without an API key from beyond this machine; set --api-key, SPIN_TS_API_KEYS or [openai] api_keys`,
+    );
   }
   if (opts.corsOrigins?.includes('*')) {
-    opts.log(`warning: --cors-origin '*': any web page a browser opens may call the OpenAI-compatible API on ${origin}${opts.apiKeys.length === 0 ? ' (and no API key is set)' : ''}`);
+    opts.log(
+      `warning: --cors-origin '*': any web page a browser opens may call the OpenAI-compatible API on ${origin}${opts.apiKeys.length === 0 ? ' (and no API key is set)' : ''}`,
+    );
   }
   return {
     origin,

@@ -33,7 +33,11 @@ export async function spinInfer(req: Request, ctx: ApiContext): Promise<Response
   const model = f.requiredString('model', 'a model name');
   const prompt = f.raw('prompt');
   if (typeof prompt !== 'string') {
-    throw ApiError.badRequest(prompt === undefined ? "'prompt' is required: a string" : `'prompt': expected a string, got ${describeValue(prompt)}`, 'prompt', 'invalid_value');
+    throw ApiError.badRequest(
+      prompt === undefined ? "'prompt' is required: a string" : `'prompt': expected a string, got ${describeValue(prompt)}`,
+      'prompt',
+      'invalid_value',
+    );
   }
   const params = readOptions(f);
   const engine = await ctx.engine();
@@ -50,7 +54,11 @@ export async function spinEmbed(req: Request, ctx: ApiContext): Promise<Response
   const model = f.requiredString('model', 'a model name');
   const input = f.raw('input');
   if (!Array.isArray(input) || input.some((s) => typeof s !== 'string')) {
-    throw ApiError.badRequest(input === undefined ? "'input' is required: a list of strings" : `'input': expected a list of strings, got ${describeValue(input)}`, 'input', 'invalid_value');
+    throw ApiError.badRequest(
+      input === undefined ? "'input' is required: a list of strings" : `'input': expected a list of strings, got ${describeValue(input)}`,
+      'input',
+      'invalid_value',
+    );
   }
   const engine = await ctx.engine();
   try {

@@ -60,14 +60,39 @@ test('files read through streams and positional reads', async () => {
 
 test('nothing outside the mounts is reachable, and nothing can be written', async () => {
   const { dir } = await fixture();
-  assert.equal(errorCode(() => dir.openAt({}, '../secret.txt', {}, { read: true })), 'not-permitted');
-  assert.equal(errorCode(() => dir.openAt({}, 'assets/../../secret.txt', {}, { read: true })), 'not-permitted');
-  assert.equal(errorCode(() => dir.openAt({}, '/etc/passwd', {}, { read: true })), 'not-permitted');
-  assert.equal(errorCode(() => dir.openAt({}, 'assets/escape.txt', {}, { read: true })), 'not-permitted', 'a symlink out of the mount');
-  assert.equal(errorCode(() => dir.openAt({}, 'secret.txt', {}, { read: true })), 'no-entry');
-  assert.equal(errorCode(() => dir.openAt({}, 'assets/new.txt', { create: true }, { write: true })), 'read-only');
-  assert.equal(errorCode(() => dir.openAt({}, 'assets/index.html', {}, { write: true })), 'read-only');
-  assert.equal(errorCode(() => dir.unlinkFileAt()), 'read-only');
+  assert.equal(
+    errorCode(() => dir.openAt({}, '../secret.txt', {}, { read: true })),
+    'not-permitted',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'assets/../../secret.txt', {}, { read: true })),
+    'not-permitted',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, '/etc/passwd', {}, { read: true })),
+    'not-permitted',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'assets/escape.txt', {}, { read: true })),
+    'not-permitted',
+    'a symlink out of the mount',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'secret.txt', {}, { read: true })),
+    'no-entry',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'assets/new.txt', { create: true }, { write: true })),
+    'read-only',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'assets/index.html', {}, { write: true })),
+    'read-only',
+  );
+  assert.equal(
+    errorCode(() => dir.unlinkFileAt()),
+    'read-only',
+  );
 });
 
 test('a component without files gets no preopen at all', () => {
@@ -85,18 +110,30 @@ test('a directory mounted at "/" confines its top-level symlinks to the director
   await symlink('ok.txt', join(root, 'assets', 'alias.txt'));
   const fs = filesystemImports([{ source: join(root, 'assets'), destination: '/', isDirectory: true }]);
   const [[dir]] = (fs['wasi:filesystem/preopens'] as { getDirectories(): Array<[Descriptor, string]> }).getDirectories();
-  assert.equal(errorCode(() => dir.openAt({}, 'pw', {}, { read: true })), 'not-permitted');
-  assert.equal(errorCode(() => dir.openAt({}, 'up', { directory: true }, { read: true })), 'not-permitted');
-  assert.equal(errorCode(() => dir.statAt({}, 'pw')), 'not-permitted');
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'pw', {}, { read: true })),
+    'not-permitted',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'up', { directory: true }, { read: true })),
+    'not-permitted',
+  );
+  assert.equal(
+    errorCode(() => dir.statAt({}, 'pw')),
+    'not-permitted',
+  );
   assert.equal(new TextDecoder().decode(dir.openAt({}, 'alias.txt', {}, { read: true }).read(10n, 0n)[0]), 'ok');
   const listed: Array<{ name: string; type: string }> = [];
   const s = dir.readDirectory();
   for (let e = s.readDirectoryEntry(); e; e = s.readDirectoryEntry()) listed.push(e);
-  assert.deepEqual(listed.sort((a, b) => a.name.localeCompare(b.name)), [
-    { name: 'alias.txt', type: 'regular-file' },
-    { name: 'ok.txt', type: 'regular-file' },
-    { name: 'sub', type: 'directory' },
-  ]);
+  assert.deepEqual(
+    listed.sort((a, b) => a.name.localeCompare(b.name)),
+    [
+      { name: 'alias.txt', type: 'regular-file' },
+      { name: 'ok.txt', type: 'regular-file' },
+      { name: 'sub', type: 'directory' },
+    ],
+  );
 });
 
 test('a file swapped for a symlink after it was opened is refused at the next read', async () => {
@@ -110,6 +147,12 @@ test('a file swapped for a symlink after it was opened is refused at the next re
   assert.equal(new TextDecoder().decode(f.read(10n, 0n)[0]), 'inside');
   await symlink(join(root, 'outside.txt'), join(root, 'assets', 'swap'));
   await rename(join(root, 'assets', 'swap'), join(root, 'assets', 'a.txt'));
-  assert.equal(errorCode(() => f.read(10n, 0n)), 'not-permitted');
-  assert.equal(errorCode(() => dir.openAt({}, 'a.txt', {}, { read: true })), 'not-permitted');
+  assert.equal(
+    errorCode(() => f.read(10n, 0n)),
+    'not-permitted',
+  );
+  assert.equal(
+    errorCode(() => dir.openAt({}, 'a.txt', {}, { read: true })),
+    'not-permitted',
+  );
 });

@@ -134,7 +134,15 @@ export class Descriptor {
   }
   stat() {
     const st = this.stats();
-    if (!st) return { type: 'directory', linkCount: 1n, size: 0n, dataAccessTimestamp: undefined, dataModificationTimestamp: undefined, statusChangeTimestamp: undefined };
+    if (!st)
+      return {
+        type: 'directory',
+        linkCount: 1n,
+        size: 0n,
+        dataAccessTimestamp: undefined,
+        dataModificationTimestamp: undefined,
+        statusChangeTimestamp: undefined,
+      };
     return {
       type: hostType(st),
       linkCount: BigInt(st.nlink),

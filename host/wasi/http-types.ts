@@ -168,7 +168,10 @@ class BodyPipe implements ByteSink {
 export class OutgoingBody {
   private stream: OutputStream | undefined;
   finished = false;
-  constructor(readonly pipe: ByteSink, private readonly onFinish: () => void) {}
+  constructor(
+    readonly pipe: ByteSink,
+    private readonly onFinish: () => void,
+  ) {}
   write(): OutputStream {
     if (this.stream) throw new WasiResultError(undefined);
     this.stream = new OutputStream(this.pipe);

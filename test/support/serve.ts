@@ -22,7 +22,12 @@ export async function waitHealthy(url: string, timeoutMs = 60_000): Promise<void
 
 /** `spin-ts models serve --listen 127.0.0.1:0 <args>`; resolves once /health is 200. */
 export async function startModelsServe(args: string[], opts: SpinOptions = {}): Promise<RunningServer> {
-  const server = await spawnUntilServing(['models', 'serve', '--listen', '127.0.0.1:0', ...args], /OpenAI-compatible API: (http:\/\/\S+)\/v1/, 'models serve', opts);
+  const server = await spawnUntilServing(
+    ['models', 'serve', '--listen', '127.0.0.1:0', ...args],
+    /OpenAI-compatible API: (http:\/\/\S+)\/v1/,
+    'models serve',
+    opts,
+  );
   try {
     await waitHealthy(server.url);
   } catch (err) {

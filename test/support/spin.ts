@@ -95,7 +95,10 @@ export function startSpin(args: string[], opts: SpinOptions = {}): Promise<Runni
 }
 
 /** Runs the CLI to completion (for commands expected to fail, or short ones). */
-export async function runCli(args: string[], opts: SpinOptions & { timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runCli(
+  args: string[],
+  opts: SpinOptions & { timeoutMs?: number } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const proc = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? REPO, env: baseEnv(opts.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -57,7 +57,8 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   }
 
   function openLabel(label: string, mapError: (err: unknown) => Variant): void {
-    if (open >= STORE_TABLE_CAPACITY) throw new GuestResultError(mapError({ data: { kind: 'store-table-full' }, message: `more than ${STORE_TABLE_CAPACITY} stores open at once` }));
+    if (open >= STORE_TABLE_CAPACITY)
+      throw new GuestResultError(mapError({ data: { kind: 'store-table-full' }, message: `more than ${STORE_TABLE_CAPACITY} stores open at once` }));
     call(mapError, () => service.open(label));
     open++;
   }
@@ -169,7 +170,11 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
       readonly seen: Uint8Array | undefined,
     ) {}
     static new(bucket: Bucket, key: string): Cas {
-      return new Cas(bucket, key, call(wasiError, () => service.get(bucket.label, key)));
+      return new Cas(
+        bucket,
+        key,
+        call(wasiError, () => service.get(bucket.label, key)),
+      );
     }
     current(): Uint8Array | undefined {
       return call(wasiError, () => service.get(this.bucket.label, this.key));
@@ -182,7 +187,10 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
       return call(wasiError, () => service.increment(bucket.label, key, delta));
     },
     swap(cas: Cas, value: Uint8Array): void {
-      const swapped = call((e) => ({ tag: 'store-error', val: wasiError(e) }), () => service.compareAndSwap(cas.bucket.label, cas.key, cas.seen, value));
+      const swapped = call(
+        (e) => ({ tag: 'store-error', val: wasiError(e) }),
+        () => service.compareAndSwap(cas.bucket.label, cas.key, cas.seen, value),
+      );
       if (!swapped) throw new GuestResultError({ tag: 'cas-failed', val: Cas.new(cas.bucket, cas.key) });
     },
   };

@@ -79,9 +79,18 @@ test('key-value: every operation of the service on SQLite', async () => {
     await service.set(web, 'cache', 'a', bytes('2'));
     assert.equal(text(await service.get(web, 'cache', 'a')), '2');
     assert.equal(await service.exists(web, 'cache', 'a'), true);
-    await service.setMany(web, 'cache', [['b', bytes('B')], ['c', bytes('C')]]);
+    await service.setMany(web, 'cache', [
+      ['b', bytes('B')],
+      ['c', bytes('C')],
+    ]);
     assert.deepEqual((await service.keys(web, 'cache')).sort(), ['a', 'b', 'c']);
-    assert.deepEqual((await service.getMany(web, 'cache', ['b', 'zz'])).map(([k, v]) => [k, text(v)]), [['b', 'B'], ['zz', undefined]]);
+    assert.deepEqual(
+      (await service.getMany(web, 'cache', ['b', 'zz'])).map(([k, v]) => [k, text(v)]),
+      [
+        ['b', 'B'],
+        ['zz', undefined],
+      ],
+    );
     await service.deleteMany(web, 'cache', ['b', 'c', 'never']);
     await service.delete(web, 'cache', 'a');
     await service.delete(web, 'cache', 'a');
@@ -94,7 +103,7 @@ test('key-value: every operation of the service on SQLite', async () => {
   }
 });
 
-test('key-value: increment is Spin\'s 8-byte little-endian counter; compare-and-swap sees changes', async () => {
+test("key-value: increment is Spin's 8-byte little-endian counter; compare-and-swap sees changes", async () => {
   const { h, service, as } = await harness();
   const web = as('web');
   try {
@@ -124,7 +133,7 @@ test('key-value: a label the app declares but the component does not is access-d
   }
 });
 
-test('key-value: the guest side maps errors onto each interface\'s WIT variant', async () => {
+test("key-value: the guest side maps errors onto each interface's WIT variant", async () => {
   const { h } = await harness();
   try {
     // Spin 1.x (unversioned): u32 handles.
@@ -147,7 +156,10 @@ test('key-value: the guest side maps errors onto each interface\'s WIT variant',
 test('key-value: a key or value over the bound is other(...) with the limit in it', async () => {
   const { h, service, as } = await harness();
   try {
-    await assert.rejects(service.set(as('web'), 'default', 'k'.repeat(MAX_KEY_BYTES + 1), bytes('v')), { kind: 'other', message: /key is 65537 bytes; the limit is 64 KiB/ });
+    await assert.rejects(service.set(as('web'), 'default', 'k'.repeat(MAX_KEY_BYTES + 1), bytes('v')), {
+      kind: 'other',
+      message: /key is 65537 bytes; the limit is 64 KiB/,
+    });
     await assert.rejects(service.set(as('web'), 'default', 'k', new Uint8Array(MAX_VALUE_BYTES + 1)), { kind: 'other', message: /the limit is 16 MiB/ });
   } finally {
     await h.close();
@@ -155,7 +167,12 @@ test('key-value: a key or value over the bound is other(...) with the limit in i
 });
 
 test('key-value: --key-value seeds land in the default store and survive a restart', async () => {
-  const first = await harness({ seeds: [['greeting', 'hello'], ['empty', '']] });
+  const first = await harness({
+    seeds: [
+      ['greeting', 'hello'],
+      ['empty', ''],
+    ],
+  });
   await first.h.close();
   const again = await harness({ stateDir: first.stateDir });
   try {
@@ -167,7 +184,10 @@ test('key-value: --key-value seeds land in the default store and survive a resta
 });
 
 test('key-value: a label with no backend is a start-up error naming the manifest line', async () => {
-  await assert.rejects(harness({ runtimeConfig: '' }), /component\.web\.key_value_stores \(line 12, column 1\): component 'web' uses key-value store 'cache', which no runtime config defines/);
+  await assert.rejects(
+    harness({ runtimeConfig: '' }),
+    /component\.web\.key_value_stores \(line 12, column 1\): component 'web' uses key-value store 'cache', which no runtime config defines/,
+  );
 });
 
 test('key-value: bad runtime-config entries are errors with their line', async () => {
@@ -175,7 +195,10 @@ test('key-value: bad runtime-config entries are errors with their line', async (
     ['[key_value_store.cache]\ntype = "mongo"\n', /key_value_store\.cache\.type \(line 2, column 1\): unknown key-value store type "mongo"/],
     ['[key_value_store.cache]\ntype = "redis"\n', /key_value_store\.cache\.url .*missing required key "url"/],
     ['[key_value_store.cache]\npath = "x.db"\n', /key_value_store\.cache\.type .*missing required key "type"/],
-    ['[key_value_store.cache]\ntype = "redis"\nurl = "http://x"\n', /key_value_store\.cache\.url \(line 3, column 1\): "http:\/\/x" is not a redis:\/\/ or rediss:\/\/ URL/],
+    [
+      '[key_value_store.cache]\ntype = "redis"\nurl = "http://x"\n',
+      /key_value_store\.cache\.url \(line 3, column 1\): "http:\/\/x" is not a redis:\/\/ or rediss:\/\/ URL/,
+    ],
     ['[key_value_store.cache]\ntype = "spin"\npth = "x.db"\n', /key_value_store\.cache\.pth \(line 3, column 1\): unknown key "pth". Did you mean "path"\?/],
     ['[key_value_store.cache]\ntype = "azure_cosmos"\n', /spin-ts does not support Azure Cosmos DB key-value stores/],
     ['key_value_store = 3\n', /key_value_store \(line 1, column 1\): must be a table/],

@@ -101,7 +101,8 @@ export class RedisClients {
           return out;
         }),
       getMany: (keys) => run(async (c) => (keys.length ? (await c.mGet(keys)).map(asBytes) : [])),
-      setMany: (entries) => run(async (c) => void (entries.length ? await c.mSet(entries.map(([k, v]) => [k, Buffer.from(v)] as [string, Buffer])) : undefined)),
+      setMany: (entries) =>
+        run(async (c) => void (entries.length ? await c.mSet(entries.map(([k, v]) => [k, Buffer.from(v)] as [string, Buffer])) : undefined)),
       deleteMany: (keys) => run(async (c) => void (keys.length ? await c.del(keys) : undefined)),
       increment: (key, delta) => run(async (c) => BigInt(String(await c.sendCommand(['INCRBY', key, delta.toString()])))),
       compareAndSwap: (key, expected, value) =>

@@ -29,7 +29,8 @@ export function readKeyValueRuntimeConfig(r: FieldReader, raw: Table, baseDir: s
     if (type === 'spin') {
       r.checkKeys(t, field, ['type', 'path']);
       const p = r.optString(t, 'path', field);
-      if (p !== undefined && p.trim() === '') r.fail(`${field}.path`, 'must not be empty', 'Give a file, e.g. path = "data.db", or remove path for an in-memory store.');
+      if (p !== undefined && p.trim() === '')
+        r.fail(`${field}.path`, 'must not be empty', 'Give a file, e.g. path = "data.db", or remove path for an in-memory store.');
       out[label] = p === undefined ? { type } : { type, path: path.resolve(baseDir, p) };
     } else if (type === 'redis') {
       r.checkKeys(t, field, ['type', 'url']);
@@ -40,13 +41,18 @@ export function readKeyValueRuntimeConfig(r: FieldReader, raw: Table, baseDir: s
       } catch {
         // handled below
       }
-      if (scheme !== 'redis:' && scheme !== 'rediss:') r.fail(`${field}.url`, `"${url}" is not a redis:// or rediss:// URL`, 'Write it as url = "redis://host:port" (optionally /db).');
+      if (scheme !== 'redis:' && scheme !== 'rediss:')
+        r.fail(`${field}.url`, `"${url}" is not a redis:// or rediss:// URL`, 'Write it as url = "redis://host:port" (optionally /db).');
       out[label] = { type, url };
     } else {
       const spinOnly = SPIN_ONLY_TYPES[type];
       if (spinOnly) r.fail(`${field}.type`, `spin-ts does not support ${spinOnly} key-value stores`, 'Use type = "spin" (a SQLite file) or type = "redis".');
       const guess = closest(type, TYPES);
-      r.fail(`${field}.type`, `unknown key-value store type "${type}"`, `${guess ? `Did you mean "${guess}"? ` : ''}Use type = "spin" (a SQLite file) or type = "redis".`);
+      r.fail(
+        `${field}.type`,
+        `unknown key-value store type "${type}"`,
+        `${guess ? `Did you mean "${guess}"? ` : ''}Use type = "spin" (a SQLite file) or type = "redis".`,
+      );
     }
   }
   return out;

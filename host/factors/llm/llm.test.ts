@@ -40,7 +40,10 @@ class RecordingEngine implements LlmEngine {
 
 async function withHarness(fn: (h: Awaited<ReturnType<typeof factorHarness>>, engine: RecordingEngine) => Promise<void>): Promise<void> {
   const engine = new RecordingEngine();
-  const h = await factorHarness(llmFactor(async () => engine), { manifest: MANIFEST, component: 'web' });
+  const h = await factorHarness(
+    llmFactor(async () => engine),
+    { manifest: MANIFEST, component: 'web' },
+  );
   try {
     await fn(h, engine);
   } finally {
@@ -65,7 +68,7 @@ test("llm: params none means Spin's defaults", async () => {
   });
 });
 
-test('llm: a model outside ai_models is invalid-input with Spin\'s message, and the engine never sees it', async () => {
+test("llm: a model outside ai_models is invalid-input with Spin's message, and the engine never sees it", async () => {
   await withHarness(async (h, engine) => {
     for (const fn of ['infer', 'generateEmbeddings']) {
       const r = await h.call('fermyon:spin/llm', fn, fn === 'infer' ? ['gpt-4', 'hi', PARAMS] : ['gpt-4', ['a']]);
@@ -99,7 +102,13 @@ test('llm: embeddings come back as f32 vectors with usage', async () => {
     const r = await h.call('fermyon:spin/llm', 'generateEmbeddings', ['llama2-chat', ['abc', 'de']]);
     assert.ok(r.ok);
     const v = r.value as { embeddings: Float32Array[]; usage: { promptTokenCount: number } };
-    assert.deepEqual(v.embeddings.map((e) => [...e]), [[3, 0.5], [2, 0.5]]);
+    assert.deepEqual(
+      v.embeddings.map((e) => [...e]),
+      [
+        [3, 0.5],
+        [2, 0.5],
+      ],
+    );
     assert.ok(v.embeddings[0] instanceof Float32Array);
     assert.deepEqual(v.usage, { promptTokenCount: 2 });
   });
@@ -107,7 +116,10 @@ test('llm: embeddings come back as f32 vectors with usage', async () => {
 
 test('llm: ai_models must be a list of strings (a manifest error with its line)', async () => {
   await assert.rejects(
-    factorHarness(llmFactor(async () => new RecordingEngine()), { manifest: MANIFEST.replace('ai_models = ["llama2-chat", "missing", "broken"]', 'ai_models = "llama2-chat"'), component: 'web' }),
+    factorHarness(
+      llmFactor(async () => new RecordingEngine()),
+      { manifest: MANIFEST.replace('ai_models = ["llama2-chat", "missing", "broken"]', 'ai_models = "llama2-chat"'), component: 'web' },
+    ),
     /component\.web\.ai_models \(line 9, column 1\): must be a list of strings/,
   );
 });

@@ -9,11 +9,16 @@ import { decide } from './guest.js';
 
 function allows(entries: string[], url: string): boolean | string {
   const u = new URL(url);
-  const d = decide(entries.map((e) => parseAllowedHost(e)), u.protocol.slice(0, -1), u.host, `${u.pathname}${u.search}`);
+  const d = decide(
+    entries.map((e) => parseAllowedHost(e)),
+    u.protocol.slice(0, -1),
+    u.host,
+    `${u.pathname}${u.search}`,
+  );
   return d.ok ? true : d.code.tag === 'HTTP-request-denied' ? false : d.code.tag;
 }
 
-test('rule: scheme://host without a port means the scheme\'s well-known port', () => {
+test("rule: scheme://host without a port means the scheme's well-known port", () => {
   assert.equal(allows(['http://example.com'], 'http://example.com/x'), true);
   assert.equal(allows(['http://example.com'], 'http://example.com:80/x'), true);
   assert.equal(allows(['http://example.com'], 'http://example.com:8080/x'), false);

@@ -116,7 +116,9 @@ export function parseAllowedHost(entry: string): AllowedHost {
   const sep = url.indexOf('://');
   if (sep < 0) {
     if (['*', ':', '', '?'].includes(url)) {
-      throw new AllowedHostError(`"${url}" is not an allowed outbound host: write <scheme>://<host>[:<port>], with '*' wildcards allowed for each ('*://*:*' allows everything)`);
+      throw new AllowedHostError(
+        `"${url}" is not an allowed outbound host: write <scheme>://<host>[:<port>], with '*' wildcards allowed for each ('*://*:*' allows everything)`,
+      );
     }
     throw new AllowedHostError(`"${url}" has no scheme (e.g. 'http://' or '*://')`);
   }
@@ -176,7 +178,9 @@ function portAllows(rule: PortRule, port: number | undefined, scheme: string): b
 
 /** The entry that allows `target`, if any. */
 export function findAllowing(hosts: readonly AllowedHost[], target: OutboundTarget): AllowedHost | undefined {
-  return hosts.find((h) => (h.scheme === '*' || h.scheme === target.scheme) && hostAllows(h.host, target.host) && portAllows(h.port, target.port, target.scheme));
+  return hosts.find(
+    (h) => (h.scheme === '*' || h.scheme === target.scheme) && hostAllows(h.host, target.host) && portAllows(h.port, target.port, target.scheme),
+  );
 }
 
 /** Whether a request to the app itself ("self", a relative URL) with this scheme is allowed. */
@@ -186,7 +190,9 @@ export function allowsSelf(hosts: readonly AllowedHost[], scheme: string): boole
 
 /** Whether an entry names service chaining (`<id>.spin.internal` or `*.spin.internal`). */
 export function isServiceChaining(h: AllowedHost): boolean {
-  return (h.host.kind === 'literal' && h.host.host.endsWith(SERVICE_CHAINING_SUFFIX)) || (h.host.kind === 'subdomain' && h.host.suffix === SERVICE_CHAINING_SUFFIX);
+  return (
+    (h.host.kind === 'literal' && h.host.host.endsWith(SERVICE_CHAINING_SUFFIX)) || (h.host.kind === 'subdomain' && h.host.suffix === SERVICE_CHAINING_SUFFIX)
+  );
 }
 
 /** The component a `<id>.spin.internal` host names, if it is one. */
@@ -211,7 +217,11 @@ export function checkOutboundHosts(r: FieldReader, hosts: string[], field: strin
     try {
       parseAllowedHost(host);
     } catch (err) {
-      r.fail(joinField(field, i), (err as Error).message, 'Write it as "scheme://host[:port]", e.g. "https://example.com", "https://*.example.com" or "*://localhost:*".');
+      r.fail(
+        joinField(field, i),
+        (err as Error).message,
+        'Write it as "scheme://host[:port]", e.g. "https://example.com", "https://*.example.com" or "*://localhost:*".',
+      );
     }
   }
 }

@@ -4,14 +4,7 @@
  * accept them, and reach the transport through the factor's service: request body
  * chunks go out as the guest writes them, response bytes come in as the guest reads them.
  */
-import {
-  Fields,
-  FutureIncomingResponse,
-  IncomingBody,
-  IncomingResponse,
-  OutgoingBody,
-  OutgoingRequest,
-} from '../../wasi/http-types.js';
+import { Fields, FutureIncomingResponse, IncomingBody, IncomingResponse, OutgoingBody, OutgoingRequest } from '../../wasi/http-types.js';
 import { EMPTY_SOURCE, InputStream, IoError, Pollable, WasiResultError, type ByteSink } from '../../wasi/io.js';
 import type { ErrorCode, OutboundHttpService, ResponseHead, Waited } from './api.js';
 

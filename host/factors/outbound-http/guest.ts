@@ -10,7 +10,16 @@ import { Fields, httpTypesImports, type RequestOptions } from '../../wasi/http-t
 import { WasiResultError } from '../../wasi/io.js';
 import type { GuestImportsFactory } from '../factor.js';
 import { typedService } from '../service.js';
-import { allowsSelf, chainingTarget, findAllowing, isServiceChaining, parseAllowedHost, suggestedEntry, type AllowedHost, type OutboundTarget } from './allowed-hosts.js';
+import {
+  allowsSelf,
+  chainingTarget,
+  findAllowing,
+  isServiceChaining,
+  parseAllowedHost,
+  suggestedEntry,
+  type AllowedHost,
+  type OutboundTarget,
+} from './allowed-hosts.js';
 import type { ErrorCode, OutboundHttpGuestConfig, OutboundHttpService, SendRequest } from './api.js';
 import { describeErrorCode, OutboundFutureResponse, OutboundRequest } from './guest-resources.js';
 

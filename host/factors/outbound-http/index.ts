@@ -37,7 +37,9 @@ export const outboundHttpFactor: Factor = {
   guestModule: new URL('./guest.js', import.meta.url).href,
   interfaces: ['wasi:http/outgoing-handler@0.2', 'fermyon:spin/http'],
   async configure(ctx) {
-    const templated = [...ctx.app.components.keys()].some((id) => (componentData<OutboundHttpComponentData>(ctx.app, id, 'outbound-http')?.allowedOutboundHosts ?? []).some((h) => h.includes('{{')));
+    const templated = [...ctx.app.components.keys()].some((id) =>
+      (componentData<OutboundHttpComponentData>(ctx.app, id, 'outbound-http')?.allowedOutboundHosts ?? []).some((h) => h.includes('{{')),
+    );
     const values = templated ? resolveAppVariables(ctx.app, ctx.env) : new Map<string, string>();
     const configs = new Map<string, OutboundHttpGuestConfig>();
     for (const id of ctx.app.components.keys()) {

@@ -33,7 +33,11 @@ async function withServer(fn: (port: number) => Promise<void>): Promise<void> {
   }
 }
 
-const get = (uri: string): [string, string, unknown[]] => ['fermyon:spin/http', 'sendRequest', [{ method: 'post', uri, headers: [['x-a', 'b']], params: [], body: new TextEncoder().encode('hi') }]];
+const get = (uri: string): [string, string, unknown[]] => [
+  'fermyon:spin/http',
+  'sendRequest',
+  [{ method: 'post', uri, headers: [['x-a', 'b']], params: [], body: new TextEncoder().encode('hi') }],
+];
 
 test('outbound-http: an allowed request goes out and its whole response comes back', async () => {
   await withServer(async (port) => {
@@ -57,7 +61,10 @@ test('outbound-http: a denied request is destination-not-allowed and one host lo
     const r = await h.call(...get('http://127.0.0.1:9/secret'));
     assert.deepEqual(!r.ok && r.error, 'destination-not-allowed');
     assert.equal(h.logs.length, 1);
-    assert.match(h.logs[0]!, /component 'web' may not send a request to http:\/\/127\.0\.0\.1:9\/secret\. To allow it, add "http:\/\/127\.0\.0\.1:9" to allowed_outbound_hosts/);
+    assert.match(
+      h.logs[0]!,
+      /component 'web' may not send a request to http:\/\/127\.0\.0\.1:9\/secret\. To allow it, add "http:\/\/127\.0\.0\.1:9" to allowed_outbound_hosts/,
+    );
   } finally {
     await h.close();
   }
@@ -93,11 +100,18 @@ test('outbound-http: {{ variable }} entries are rendered at start and checked wi
 });
 
 test('outbound-http: a bad entry is a manifest error with its line', async () => {
-  await assert.rejects(factorHarness(outboundHttpFactor, { manifest: manifest('["http://example.com/path"]'), component: 'web' }), /allowed_outbound_hosts\[0\] \(line 10, column 1\).*has a path/);
+  await assert.rejects(
+    factorHarness(outboundHttpFactor, { manifest: manifest('["http://example.com/path"]'), component: 'web' }),
+    /allowed_outbound_hosts\[0\] \(line 10, column 1\).*has a path/,
+  );
 });
 
 test('outbound-http: [outbound_http] is read (connection_pooling, max_concurrent_requests) and checked', async () => {
-  const h = await factorHarness(outboundHttpFactor, { manifest: manifest('[]'), component: 'web', runtimeConfig: '[outbound_http]\nconnection_pooling = false\nmax_concurrent_requests = 4\n' });
+  const h = await factorHarness(outboundHttpFactor, {
+    manifest: manifest('[]'),
+    component: 'web',
+    runtimeConfig: '[outbound_http]\nconnection_pooling = false\nmax_concurrent_requests = 4\n',
+  });
   await h.close();
   await assert.rejects(
     factorHarness(outboundHttpFactor, { manifest: manifest('[]'), component: 'web', runtimeConfig: '[outbound_http]\nmax_concurent_requests = 4\n' }),

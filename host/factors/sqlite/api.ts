@@ -2,11 +2,7 @@
 
 /** fermyon:spin/sqlite `value` (both interfaces), as jco hands it over and takes it back. */
 export type WitValue =
-  | { tag: 'integer'; val: bigint }
-  | { tag: 'real'; val: number }
-  | { tag: 'text'; val: string }
-  | { tag: 'blob'; val: Uint8Array }
-  | { tag: 'null' };
+  { tag: 'integer'; val: bigint } | { tag: 'real'; val: number } | { tag: 'text'; val: string } | { tag: 'blob'; val: Uint8Array } | { tag: 'null' };
 
 /** fermyon:spin/sqlite `query-result`. */
 export interface WitQueryResult {
@@ -16,11 +12,7 @@ export interface WitQueryResult {
 
 /** fermyon:spin/sqlite `error`. */
 export type WitSqliteError =
-  | { tag: 'no-such-database' }
-  | { tag: 'access-denied' }
-  | { tag: 'invalid-connection' }
-  | { tag: 'database-full' }
-  | { tag: 'io'; val: string };
+  { tag: 'no-such-database' } | { tag: 'access-denied' } | { tag: 'invalid-connection' } | { tag: 'database-full' } | { tag: 'io'; val: string };
 
 /** Bounds on one statement's result, so a huge query cannot take the host's memory. */
 export interface ResultLimits {

@@ -49,14 +49,26 @@ test('sqlite database: every value type round-trips through parameters (integer 
   );
 });
 
-test('sqlite database: SQL errors and constraint violations are io() with SQLite\'s message', () => {
+test("sqlite database: SQL errors and constraint violations are io() with SQLite's message", () => {
   const db = fresh();
   execute(db, 'CREATE TABLE u (k TEXT PRIMARY KEY NOT NULL)', [], LIMITS);
   execute(db, 'INSERT INTO u VALUES (?)', [{ tag: 'text', val: 'a' }], LIMITS);
-  assert.deepEqual(failure(() => execute(db, 'INSERT INTO u VALUES (?)', [{ tag: 'text', val: 'a' }], LIMITS)), { tag: 'io', val: 'UNIQUE constraint failed: u.k' });
-  assert.deepEqual(failure(() => execute(db, 'INSERT INTO u VALUES (NULL)', [], LIMITS)), { tag: 'io', val: 'NOT NULL constraint failed: u.k' });
-  assert.deepEqual(failure(() => execute(db, 'SELEC 1', [], LIMITS)), { tag: 'io', val: 'near "SELEC": syntax error' });
-  assert.deepEqual(failure(() => execute(db, 'SELECT * FROM nope', [], LIMITS)), { tag: 'io', val: 'no such table: nope' });
+  assert.deepEqual(
+    failure(() => execute(db, 'INSERT INTO u VALUES (?)', [{ tag: 'text', val: 'a' }], LIMITS)),
+    { tag: 'io', val: 'UNIQUE constraint failed: u.k' },
+  );
+  assert.deepEqual(
+    failure(() => execute(db, 'INSERT INTO u VALUES (NULL)', [], LIMITS)),
+    { tag: 'io', val: 'NOT NULL constraint failed: u.k' },
+  );
+  assert.deepEqual(
+    failure(() => execute(db, 'SELEC 1', [], LIMITS)),
+    { tag: 'io', val: 'near "SELEC": syntax error' },
+  );
+  assert.deepEqual(
+    failure(() => execute(db, 'SELECT * FROM nope', [], LIMITS)),
+    { tag: 'io', val: 'no such table: nope' },
+  );
   assert.match((failure(() => execute(db, 'SELECT ?', [{ tag: 'bogus' } as never], LIMITS)) as { val: string }).val, /parameter 1 is not a sqlite value/);
 });
 
@@ -64,7 +76,10 @@ test('sqlite database: a full database is database-full', () => {
   const db = fresh();
   execute(db, 'CREATE TABLE b (x BLOB)', [], LIMITS);
   execute(db, 'PRAGMA max_page_count = 3', [], LIMITS);
-  assert.deepEqual(failure(() => execute(db, 'INSERT INTO b VALUES (zeroblob(100000))', [], LIMITS)), { tag: 'database-full' });
+  assert.deepEqual(
+    failure(() => execute(db, 'INSERT INTO b VALUES (zeroblob(100000))', [], LIMITS)),
+    { tag: 'database-full' },
+  );
 });
 
 test('sqlite database: a database locked past the busy timeout is io() saying so', () => {

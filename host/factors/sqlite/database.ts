@@ -71,7 +71,13 @@ function toValue(x: unknown): [WitValue, number] {
 }
 
 /** Runs one statement with positional parameters; past `limits` it stops and fails with io(...). */
-export function execute(db: Connection, statement: string, parameters: readonly WitValue[], limits: ResultLimits, busyTimeoutMs = BUSY_TIMEOUT_MS): WitQueryResult {
+export function execute(
+  db: Connection,
+  statement: string,
+  parameters: readonly WitValue[],
+  limits: ResultLimits,
+  busyTimeoutMs = BUSY_TIMEOUT_MS,
+): WitQueryResult {
   try {
     const params = parameters.map(toParam);
     const stmt = db.prepare(statement);

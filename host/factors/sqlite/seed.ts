@@ -35,7 +35,9 @@ export function runSeedStatements(file: string, values: readonly string[]): void
       } catch (err) {
         const v = toVariant(err);
         const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
-        throw new UserError(`--sqlite ${JSON.stringify(shown)} failed on the default database: ${v.tag === 'io' ? v.val : v.tag}. Fix the statement and start again.`);
+        throw new UserError(
+          `--sqlite ${JSON.stringify(shown)} failed on the default database: ${v.tag === 'io' ? v.val : v.tag}. Fix the statement and start again.`,
+        );
       }
     }
   } finally {

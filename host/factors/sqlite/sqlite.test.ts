@@ -36,7 +36,10 @@ type = "spin"
 path = "audit.db"
 `;
 
-async function withHarness(opts: { component?: string; runtimeConfig?: string; manifest?: string; factor?: SqliteFactorOptions; stateDir?: string }, fn: (h: Awaited<ReturnType<typeof factorHarness>>) => Promise<void>) {
+async function withHarness(
+  opts: { component?: string; runtimeConfig?: string; manifest?: string; factor?: SqliteFactorOptions; stateDir?: string },
+  fn: (h: Awaited<ReturnType<typeof factorHarness>>) => Promise<void>,
+) {
   const h = await factorHarness(sqliteFactor(opts.factor), {
     manifest: opts.manifest ?? MANIFEST,
     component: opts.component ?? 'web',
@@ -92,7 +95,9 @@ test('sqlite factor: default is <state_dir>/sqlite_db.db and a named label is th
     assert.deepEqual((h.configured.componentConfig('web') as { elsewhere: string[] }).elsewhere, ['audit']);
   });
   const db = openDatabase(join(stateDir, 'sqlite_db.db'));
-  assert.deepEqual(execute(db, "SELECT name FROM sqlite_master WHERE type = 'table'", [], { maxRows: 10, maxBytes: 1e6 }).rows, [{ values: [{ tag: 'text', val: 'seeded' }] }]);
+  assert.deepEqual(execute(db, "SELECT name FROM sqlite_master WHERE type = 'table'", [], { maxRows: 10, maxBytes: 1e6 }).rows, [
+    { values: [{ tag: 'text', val: 'seeded' }] },
+  ]);
   db.close();
 });
 
@@ -106,9 +111,18 @@ test('sqlite factor: --sqlite runs statements and @files in order on default; a 
   assert.equal(execute(db, 'SELECT count(*) FROM kv', [], { maxRows: 10, maxBytes: 1e6 }).rows[0]!.values[0]!.tag, 'integer');
   assert.deepEqual(execute(db, 'SELECT count(*) FROM kv', [], { maxRows: 10, maxBytes: 1e6 }).rows[0]!.values, [{ tag: 'integer', val: 2n }]);
   db.close();
-  await assert.rejects(withHarness({ stateDir, factor: { seed: [`@${sql}`] } }, async () => {}), /--sqlite "@.*seed\.sql" failed on the default database: UNIQUE constraint failed: kv\.k/);
-  await assert.rejects(withHarness({ stateDir, factor: { seed: ['CREATE TABLE oops ('] } }, async () => {}), /--sqlite "CREATE TABLE oops \(" failed on the default database: incomplete input\. Fix the statement/);
-  await assert.rejects(withHarness({ stateDir, factor: { seed: ['@/nonexistent/seed.sql'] } }, async () => {}), /--sqlite @\/nonexistent\/seed\.sql: cannot read \/nonexistent\/seed\.sql \(ENOENT\)/);
+  await assert.rejects(
+    withHarness({ stateDir, factor: { seed: [`@${sql}`] } }, async () => {}),
+    /--sqlite "@.*seed\.sql" failed on the default database: UNIQUE constraint failed: kv\.k/,
+  );
+  await assert.rejects(
+    withHarness({ stateDir, factor: { seed: ['CREATE TABLE oops ('] } }, async () => {}),
+    /--sqlite "CREATE TABLE oops \(" failed on the default database: incomplete input\. Fix the statement/,
+  );
+  await assert.rejects(
+    withHarness({ stateDir, factor: { seed: ['@/nonexistent/seed.sql'] } }, async () => {}),
+    /--sqlite @\/nonexistent\/seed\.sql: cannot read \/nonexistent\/seed\.sql \(ENOENT\)/,
+  );
 });
 
 test('sqlite factor: a label with no backend is a start-up error naming the component, the line and the fix', async () => {
@@ -120,15 +134,26 @@ test('sqlite factor: a label with no backend is a start-up error naming the comp
 
 test('sqlite factor: bad [sqlite_database] entries are runtime-config errors with line numbers', async () => {
   const cases: Array<[string, RegExp]> = [
-    ['[sqlite_database.audit]\ntype = "libsql"\nurl = "https://x"\ntoken = "t"\n', /sqlite_database\.audit\.type \(line 2, column 1\): spin-ts does not support remote libSQL databases yet/],
+    [
+      '[sqlite_database.audit]\ntype = "libsql"\nurl = "https://x"\ntoken = "t"\n',
+      /sqlite_database\.audit\.type \(line 2, column 1\): spin-ts does not support remote libSQL databases yet/,
+    ],
     ['[sqlite_database.audit]\ntype = "postgres"\n', /sqlite_database\.audit\.type \(line 2, column 1\): unknown sqlite_database type "postgres"/],
     ['[sqlite_database.audit]\ntype = "spin"\n', /sqlite_database\.audit\.path \(line 1, column 18\): missing required key "path"\. Add path = "<file>\.db"/],
-    ['[sqlite_database.audit]\ntype = "spin"\npath = "a.db"\npaht = "b"\n', /sqlite_database\.audit\.paht \(line 4, column 1\): unknown key "paht"\. Remove it\. Allowed keys here: type, path/],
+    [
+      '[sqlite_database.audit]\ntype = "spin"\npath = "a.db"\npaht = "b"\n',
+      /sqlite_database\.audit\.paht \(line 4, column 1\): unknown key "paht"\. Remove it\. Allowed keys here: type, path/,
+    ],
     ['[sqlite_database.audit]\npath = "a.db"\n', /sqlite_database\.audit\.type \(line 1, column 18\): missing required key "type"/],
     ['[sqlite_database.audit]\ntype = "spin"\npath = 3\n', /sqlite_database\.audit\.path \(line 3, column 1\): must be a string, not an integer/],
     ['[sqlite_database]\naudit = "a.db"\n', /sqlite_database\.audit \(line 2, column 1\): must be a table, not a string/],
   ];
-  for (const [rc, expected] of cases) await assert.rejects(withHarness({ runtimeConfig: rc }, async () => {}), expected, rc);
+  for (const [rc, expected] of cases)
+    await assert.rejects(
+      withHarness({ runtimeConfig: rc }, async () => {}),
+      expected,
+      rc,
+    );
 });
 
 test('sqlite factor: sqlite_databases must be a list of strings (a manifest error with its line)', async () => {

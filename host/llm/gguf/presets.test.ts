@@ -57,7 +57,7 @@ describe('presets', () => {
     assert.equal(llamaMd.attention['head_count'], 4);
     assert.equal(llamaMd.attention['head_count_kv'], 2);
     assert.equal(llamaMd.rope['dimension_count'], 64 / 4);
-    const tok = (md['tokenizer'] as { ggml: Record<string, unknown>; chat_template: string });
+    const tok = md['tokenizer'] as { ggml: Record<string, unknown>; chat_template: string };
     assert.equal(tok.ggml['model'], 'llama');
     const tokens = tok.ggml['tokens'] as string[];
     const types = tok.ggml['token_type'] as number[];

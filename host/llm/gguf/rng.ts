@@ -76,7 +76,11 @@ export function constantRows(rowLength: number, rows: number, value: number): ()
  * Wrap a row source so column 0 of row r is set to `column0(r)` (when that returns a number).
  * Lets random presets carry a constant "bias" feature in their embeddings.
  */
-export function withColumn0(source: () => Iterable<Float32Array>, rowLength: number, column0: (row: number) => number | undefined): () => Iterable<Float32Array> {
+export function withColumn0(
+  source: () => Iterable<Float32Array>,
+  rowLength: number,
+  column0: (row: number) => number | undefined,
+): () => Iterable<Float32Array> {
   return function* () {
     let row = 0;
     for (const chunk of source()) {

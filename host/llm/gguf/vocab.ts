@@ -135,9 +135,11 @@ export function largeSpmVocab(size: number): Vocab {
     }
   }
   outer2: for (const prefix of ['', SPACE]) {
-    for (const a of lower) for (const b of lower) for (const c of lower) {
-      if (!fill(prefix + a + b + c, -700)) break outer2;
-    }
+    for (const a of lower)
+      for (const b of lower)
+        for (const c of lower) {
+          if (!fill(prefix + a + b + c, -700)) break outer2;
+        }
   }
   if (v.size !== size) throw new Error(`could not fill a vocab of ${size} tokens (got ${v.size})`);
   return v.build();

@@ -134,14 +134,20 @@ describe('GgufWriter', () => {
     assert.deepEqual(t['f32s'], [0.25, -1.5]);
 
     const tensors = info.fullTensorInfo ?? info.tensorInfo ?? [];
-    assert.deepEqual(tensors.map((x) => [x.name, x.dimensions.map(Number), x.ggmlType]), [
-      ['a.f32', [64], GgmlType.F32],
-      ['b.f16', [32, 3], GgmlType.F16],
-      ['c.q8', [32, 3], GgmlType.Q8_0],
-      ['d.q4', [32, 3], GgmlType.Q4_0],
-    ]);
+    assert.deepEqual(
+      tensors.map((x) => [x.name, x.dimensions.map(Number), x.ggmlType]),
+      [
+        ['a.f32', [64], GgmlType.F32],
+        ['b.f16', [32, 3], GgmlType.F16],
+        ['c.q8', [32, 3], GgmlType.Q8_0],
+        ['d.q4', [32, 3], GgmlType.Q4_0],
+      ],
+    );
     // offsets are contiguous with each tensor padded to 32 bytes
-    assert.deepEqual(tensors.map((x) => Number(x.offset)), [0, 256, 448, 448 + 128]);
+    assert.deepEqual(
+      tensors.map((x) => Number(x.offset)),
+      [0, 256, 448, 448 + 128],
+    );
 
     // the bytes at each tensor's file offset are the encoded data
     const fh = await open(path, 'r');
@@ -172,7 +178,10 @@ describe('GgufWriter', () => {
     const info = await readGgufFileInfo(path, { logWarnings: false });
     assert.equal((info.metadata as unknown as { general: { alignment: number } }).general.alignment, 64);
     const tensors = info.fullTensorInfo ?? info.tensorInfo ?? [];
-    assert.deepEqual(tensors.map((x) => Number(x.offset)), [0, 64]);
+    assert.deepEqual(
+      tensors.map((x) => Number(x.offset)),
+      [0, 64],
+    );
     assert.equal(Number(tensors[0]!.fileOffset) % 64, 0);
   });
 

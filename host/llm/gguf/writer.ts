@@ -36,9 +36,7 @@ export enum GgufValueType {
 export type GgufScalarType = Exclude<GgufValueType, GgufValueType.ARRAY>;
 export type GgufScalar = number | bigint | boolean | string;
 
-export type GgufMetaValue =
-  | { type: GgufScalarType; value: GgufScalar }
-  | { type: GgufValueType.ARRAY; itemType: GgufScalarType; value: readonly GgufScalar[] };
+export type GgufMetaValue = { type: GgufScalarType; value: GgufScalar } | { type: GgufValueType.ARRAY; itemType: GgufScalarType; value: readonly GgufScalar[] };
 
 /** Float32 values of a tensor, in row-major order (ne0 fastest). A function is called once, when the data is written. */
 export type TensorSource = Float32Array | (() => Iterable<Float32Array>);
@@ -68,17 +66,61 @@ class ByteSink {
     this.buf.copy(next, 0, 0, this.length);
     this.buf = next;
   }
-  u8(v: number): void { this.reserve(1); this.buf.writeUInt8(v, this.length); this.length += 1; }
-  i8(v: number): void { this.reserve(1); this.buf.writeInt8(v, this.length); this.length += 1; }
-  u16(v: number): void { this.reserve(2); this.buf.writeUInt16LE(v, this.length); this.length += 2; }
-  i16(v: number): void { this.reserve(2); this.buf.writeInt16LE(v, this.length); this.length += 2; }
-  u32(v: number): void { this.reserve(4); this.buf.writeUInt32LE(v, this.length); this.length += 4; }
-  i32(v: number): void { this.reserve(4); this.buf.writeInt32LE(v, this.length); this.length += 4; }
-  f32(v: number): void { this.reserve(4); this.buf.writeFloatLE(v, this.length); this.length += 4; }
-  f64(v: number): void { this.reserve(8); this.buf.writeDoubleLE(v, this.length); this.length += 8; }
-  u64(v: number | bigint): void { this.reserve(8); this.buf.writeBigUInt64LE(BigInt(v), this.length); this.length += 8; }
-  i64(v: number | bigint): void { this.reserve(8); this.buf.writeBigInt64LE(BigInt(v), this.length); this.length += 8; }
-  bytes(b: Uint8Array): void { this.reserve(b.length); this.buf.set(b, this.length); this.length += b.length; }
+  u8(v: number): void {
+    this.reserve(1);
+    this.buf.writeUInt8(v, this.length);
+    this.length += 1;
+  }
+  i8(v: number): void {
+    this.reserve(1);
+    this.buf.writeInt8(v, this.length);
+    this.length += 1;
+  }
+  u16(v: number): void {
+    this.reserve(2);
+    this.buf.writeUInt16LE(v, this.length);
+    this.length += 2;
+  }
+  i16(v: number): void {
+    this.reserve(2);
+    this.buf.writeInt16LE(v, this.length);
+    this.length += 2;
+  }
+  u32(v: number): void {
+    this.reserve(4);
+    this.buf.writeUInt32LE(v, this.length);
+    this.length += 4;
+  }
+  i32(v: number): void {
+    this.reserve(4);
+    this.buf.writeInt32LE(v, this.length);
+    this.length += 4;
+  }
+  f32(v: number): void {
+    this.reserve(4);
+    this.buf.writeFloatLE(v, this.length);
+    this.length += 4;
+  }
+  f64(v: number): void {
+    this.reserve(8);
+    this.buf.writeDoubleLE(v, this.length);
+    this.length += 8;
+  }
+  u64(v: number | bigint): void {
+    this.reserve(8);
+    this.buf.writeBigUInt64LE(BigInt(v), this.length);
+    this.length += 8;
+  }
+  i64(v: number | bigint): void {
+    this.reserve(8);
+    this.buf.writeBigInt64LE(BigInt(v), this.length);
+    this.length += 8;
+  }
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length);
+    this.buf.set(b, this.length);
+    this.length += b.length;
+  }
   string(s: string): void {
     const b = Buffer.from(s, 'utf8');
     this.u64(b.length);
@@ -101,16 +143,36 @@ function writeScalar(sink: ByteSink, type: GgufScalarType, value: GgufScalar, ke
     return Number(value);
   };
   switch (type) {
-    case GgufValueType.UINT8: sink.u8(num()); break;
-    case GgufValueType.INT8: sink.i8(num()); break;
-    case GgufValueType.UINT16: sink.u16(num()); break;
-    case GgufValueType.INT16: sink.i16(num()); break;
-    case GgufValueType.UINT32: sink.u32(num()); break;
-    case GgufValueType.INT32: sink.i32(num()); break;
-    case GgufValueType.FLOAT32: sink.f32(num()); break;
-    case GgufValueType.FLOAT64: sink.f64(num()); break;
-    case GgufValueType.UINT64: sink.u64(typeof value === 'bigint' ? value : num()); break;
-    case GgufValueType.INT64: sink.i64(typeof value === 'bigint' ? value : num()); break;
+    case GgufValueType.UINT8:
+      sink.u8(num());
+      break;
+    case GgufValueType.INT8:
+      sink.i8(num());
+      break;
+    case GgufValueType.UINT16:
+      sink.u16(num());
+      break;
+    case GgufValueType.INT16:
+      sink.i16(num());
+      break;
+    case GgufValueType.UINT32:
+      sink.u32(num());
+      break;
+    case GgufValueType.INT32:
+      sink.i32(num());
+      break;
+    case GgufValueType.FLOAT32:
+      sink.f32(num());
+      break;
+    case GgufValueType.FLOAT64:
+      sink.f64(num());
+      break;
+    case GgufValueType.UINT64:
+      sink.u64(typeof value === 'bigint' ? value : num());
+      break;
+    case GgufValueType.INT64:
+      sink.i64(typeof value === 'bigint' ? value : num());
+      break;
     case GgufValueType.BOOL:
       if (typeof value !== 'boolean') throw new TypeError(`${key}: expected a boolean`);
       sink.u8(value ? 1 : 0);
@@ -143,13 +205,27 @@ export class GgufWriter {
     this.kv.set(key, value);
     return this;
   }
-  setU8(key: string, v: number): this { return this.set(key, { type: GgufValueType.UINT8, value: v }); }
-  setU32(key: string, v: number): this { return this.set(key, { type: GgufValueType.UINT32, value: v }); }
-  setI32(key: string, v: number): this { return this.set(key, { type: GgufValueType.INT32, value: v }); }
-  setU64(key: string, v: number | bigint): this { return this.set(key, { type: GgufValueType.UINT64, value: v }); }
-  setF32(key: string, v: number): this { return this.set(key, { type: GgufValueType.FLOAT32, value: v }); }
-  setBool(key: string, v: boolean): this { return this.set(key, { type: GgufValueType.BOOL, value: v }); }
-  setString(key: string, v: string): this { return this.set(key, { type: GgufValueType.STRING, value: v }); }
+  setU8(key: string, v: number): this {
+    return this.set(key, { type: GgufValueType.UINT8, value: v });
+  }
+  setU32(key: string, v: number): this {
+    return this.set(key, { type: GgufValueType.UINT32, value: v });
+  }
+  setI32(key: string, v: number): this {
+    return this.set(key, { type: GgufValueType.INT32, value: v });
+  }
+  setU64(key: string, v: number | bigint): this {
+    return this.set(key, { type: GgufValueType.UINT64, value: v });
+  }
+  setF32(key: string, v: number): this {
+    return this.set(key, { type: GgufValueType.FLOAT32, value: v });
+  }
+  setBool(key: string, v: boolean): this {
+    return this.set(key, { type: GgufValueType.BOOL, value: v });
+  }
+  setString(key: string, v: string): this {
+    return this.set(key, { type: GgufValueType.STRING, value: v });
+  }
   setArray(key: string, itemType: GgufScalarType, values: readonly GgufScalar[]): this {
     return this.set(key, { type: GgufValueType.ARRAY, itemType, value: values });
   }

@@ -24,6 +24,9 @@ test('generating sequences always get their token; one prompt per batch, oldest 
 test('a prompt larger than the batch is split; the batch is never overfilled', () => {
   const big = item(1000);
   const out = decodeFirstThenPromptsInOrder({ items: [item(1), big], size: 512 });
-  assert.equal(out.reduce((s, o) => s + o.processAmount, 0), 512);
+  assert.equal(
+    out.reduce((s, o) => s + o.processAmount, 0),
+    512,
+  );
   assert.equal(out[1].processAmount, 511);
 });

@@ -71,7 +71,13 @@ describe('rendering', () => {
     const { prompt, stops } = formatChat(tiny, undefined, messages);
     assert.equal(prompt, '<s><|im_start|>system\nS<|im_end|>\n<|im_start|>user\nhello there<|im_end|>\n<|im_start|>assistant\n');
     assert.ok(stops.includes('<|im_end|>'), JSON.stringify(stops));
-    const state = chatWrapperFor(tiny, undefined).generateContextState({ chatHistory: [{ type: 'system', text: 'S' }, { type: 'user', text: 'hello there' }, { type: 'model', response: [] }] });
+    const state = chatWrapperFor(tiny, undefined).generateContextState({
+      chatHistory: [
+        { type: 'system', text: 'S' },
+        { type: 'user', text: 'hello there' },
+        { type: 'model', response: [] },
+      ],
+    });
     assert.deepEqual(tiny.tokenize(prompt, true), state.contextText.tokenize(tiny.tokenizer));
   });
 
@@ -83,16 +89,23 @@ describe('rendering', () => {
   });
 
   test('a Jinja template from the model table; multi-turn history keeps the assistant turns', () => {
-    const { prompt } = formatChat(tiny, "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}", [
-      { role: 'user', content: 'a' },
-      { role: 'assistant', content: 'b' },
-      { role: 'user', content: 'c' },
-    ]);
+    const { prompt } = formatChat(
+      tiny,
+      '{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}{% if add_generation_prompt %}[assistant]{% endif %}',
+      [
+        { role: 'user', content: 'a' },
+        { role: 'assistant', content: 'b' },
+        { role: 'user', content: 'c' },
+      ],
+    );
     assert.equal(prompt, '[user]a[assistant]b[user]c[assistant]');
   });
 
   test('a broken Jinja template is invalid input', () => {
-    assert.throws(() => formatChat(tiny, '{% for m in %}', messages), (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input');
+    assert.throws(
+      () => formatChat(tiny, '{% for m in %}', messages),
+      (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input',
+    );
   });
 
   test('special tokens become their text', () => {
@@ -122,7 +135,13 @@ describe('LocalLlamaEngine.chat', () => {
   });
 
   test('embedding models and unknown models are refused', async () => {
-    await assert.rejects(engine.chat('bert', [{ role: 'user', content: 'a' }], GREEDY), (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input' && /embedding model/.test(err.message));
-    await assert.rejects(engine.chat('ghost', [{ role: 'user', content: 'a' }], GREEDY), (err: unknown) => err instanceof LlmError && err.kind === 'model-not-supported');
+    await assert.rejects(
+      engine.chat('bert', [{ role: 'user', content: 'a' }], GREEDY),
+      (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input' && /embedding model/.test(err.message),
+    );
+    await assert.rejects(
+      engine.chat('ghost', [{ role: 'user', content: 'a' }], GREEDY),
+      (err: unknown) => err instanceof LlmError && err.kind === 'model-not-supported',
+    );
   });
 });

@@ -63,7 +63,11 @@ export function chatWrapperFor(model: LlamaModel, chatTemplate: string | undefin
 
 function history(messages: readonly ChatMessage[]): ChatHistoryItem[] {
   const items: ChatHistoryItem[] = messages.map((m) =>
-    m.role === 'system' ? { type: 'system', text: m.content } : m.role === 'user' ? { type: 'user', text: m.content } : { type: 'model', response: [m.content] },
+    m.role === 'system'
+      ? { type: 'system', text: m.content }
+      : m.role === 'user'
+        ? { type: 'user', text: m.content }
+        : { type: 'model', response: [m.content] },
   );
   // the response to generate: an empty model turn at the end
   items.push({ type: 'model', response: [] });

@@ -27,10 +27,11 @@ async function serve(handler: Handler): Promise<{ url: string; ranges: Array<str
   return {
     url: `http://127.0.0.1:${port}/models/tiny.gguf`,
     ranges,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -55,7 +56,10 @@ after(async () => {
 function fast(name: string, url: string, extra: Partial<Parameters<typeof ensureDownloaded>[0]> = {}) {
   const lines: string[] = [];
   const stream = { isTTY: false } as NodeJS.WriteStream;
-  return { lines, opts: { name, url, dest: join(dir, name, 'model.gguf'), sha256: SHA, log: (l: string) => lines.push(l), retryDelayMs: 10, stream, ...extra } };
+  return {
+    lines,
+    opts: { name, url, dest: join(dir, name, 'model.gguf'), sha256: SHA, log: (l: string) => lines.push(l), retryDelayMs: 10, stream, ...extra },
+  };
 }
 
 describe('ensureDownloaded', () => {
@@ -67,7 +71,10 @@ describe('ensureDownloaded', () => {
       assert.deepEqual(r, { path: opts.dest, downloaded: true });
       assert.ok((await readFile(opts.dest)).equals(BODY));
       assert.ok(!existsSync(`${opts.dest}.part`));
-      const pct = lines.map((l) => /downloaded (\d+)%/.exec(l)?.[1]).filter(Boolean).map(Number);
+      const pct = lines
+        .map((l) => /downloaded (\d+)%/.exec(l)?.[1])
+        .filter(Boolean)
+        .map(Number);
       assert.deepEqual(pct, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
       assert.match(lines.at(-1)!, /sha256 verified/);
       assert.deepEqual(await ensureDownloaded(opts), { path: opts.dest, downloaded: false });
@@ -90,7 +97,10 @@ describe('ensureDownloaded', () => {
       assert.equal(s.ranges[0], undefined);
       assert.match(s.ranges[1] ?? '', /^bytes=\d+-$/);
       assert.ok(Number(/\d+/.exec(s.ranges[1]!)![0]) > 0, 'the second request asks for the rest only');
-      assert.ok(lines.some((l) => /download interrupted at .*resuming \(try 2 of 5\)/.test(l)), lines.join('\n'));
+      assert.ok(
+        lines.some((l) => /download interrupted at .*resuming \(try 2 of 5\)/.test(l)),
+        lines.join('\n'),
+      );
       assert.ok(lines.some((l) => /resuming at/.test(l)));
     } finally {
       await s.close();
@@ -117,8 +127,10 @@ describe('ensureDownloaded', () => {
     try {
       const wrong = '0'.repeat(64);
       const { opts } = fast('wrong-hash', s.url, { sha256: wrong });
-      await assert.rejects(ensureDownloaded(opts), (err: unknown) =>
-        err instanceof LlmError && err.message.includes(`expected ${wrong}, got ${SHA}`) && err.message.includes("model 'wrong-hash'"));
+      await assert.rejects(
+        ensureDownloaded(opts),
+        (err: unknown) => err instanceof LlmError && err.message.includes(`expected ${wrong}, got ${SHA}`) && err.message.includes("model 'wrong-hash'"),
+      );
       assert.ok(!existsSync(opts.dest) && !existsSync(`${opts.dest}.part`));
     } finally {
       await s.close();

@@ -93,17 +93,25 @@ export async function ensureDownloaded(opts: DownloadOptions): Promise<DownloadR
     }
   }
   if (lastError) {
-    throw new LlmError('runtime-error', `cannot download model '${opts.name}' from ${where}: ${lastError} (gave up after ${attempts} tries; ${mib(await sizeOf(part))} kept in ${part}, resumed next time)`);
+    throw new LlmError(
+      'runtime-error',
+      `cannot download model '${opts.name}' from ${where}: ${lastError} (gave up after ${attempts} tries; ${mib(await sizeOf(part))} kept in ${part}, resumed next time)`,
+    );
   }
   if (opts.sha256) {
     const actual = await sha256File(part);
     if (actual !== opts.sha256.toLowerCase()) {
       await rm(part, { force: true });
-      throw new LlmError('runtime-error', `sha256 mismatch for model '${opts.name}' downloaded from ${where}: expected ${opts.sha256.toLowerCase()}, got ${actual}; the file was deleted`);
+      throw new LlmError(
+        'runtime-error',
+        `sha256 mismatch for model '${opts.name}' downloaded from ${where}: expected ${opts.sha256.toLowerCase()}, got ${actual}; the file was deleted`,
+      );
     }
   }
   await rename(part, opts.dest);
-  opts.log(`model '${opts.name}': downloaded ${mib(await sizeOf(opts.dest))} from ${where} to ${opts.dest} in ${((performance.now() - started) / 1000).toFixed(1)} s${opts.sha256 ? ', sha256 verified' : ''}`);
+  opts.log(
+    `model '${opts.name}': downloaded ${mib(await sizeOf(opts.dest))} from ${where} to ${opts.dest} in ${((performance.now() - started) / 1000).toFixed(1)} s${opts.sha256 ? ', sha256 verified' : ''}`,
+  );
   return { path: opts.dest, downloaded: true };
 }
 

@@ -59,7 +59,9 @@ before(async () => {
   // a state-dir model (no table entry): discovered by name
   await mkdir(join(stateDir, 'ai-models', 'llama', 'llama2-chat'), { recursive: true });
   await generateModel('tiny-predictable', join(stateDir, 'ai-models', 'llama', 'llama2-chat', 'model.gguf'));
-  const digest = createHash('sha256').update(await readFile(predictable)).digest('hex');
+  const digest = createHash('sha256')
+    .update(await readFile(predictable))
+    .digest('hex');
   table = {
     p: { path: predictable, kind: 'completion' },
     'p-small': { path: predictable, kind: 'completion', contextSize: 256 },
@@ -156,7 +158,14 @@ describe('tiny-predictable: exact greedy output and counts', () => {
 
   test('an error thrown by onText ends the call with that same error', async () => {
     const boom = new Error('client went away');
-    await assert.rejects(engine().infer('p', 'a', GREEDY, { onText: () => { throw boom; } }), (err: unknown) => err === boom);
+    await assert.rejects(
+      engine().infer('p', 'a', GREEDY, {
+        onText: () => {
+          throw boom;
+        },
+      }),
+      (err: unknown) => err === boom,
+    );
     assert.equal((await engine().infer('p', 'y', GREEDY)).text, 'z');
   });
 
@@ -191,7 +200,10 @@ describe('validation and errors', () => {
   test('sha256: a match loads, a mismatch is refused naming the file and both digests', async () => {
     const e = engine();
     assert.equal((await e.infer('p-hashed', 'y', GREEDY)).text, 'z');
-    await assert.rejects(e.infer('p-bad-hash', 'a', GREEDY), isLlmError('runtime-error', /sha256 mismatch for model file .*predictable\.gguf: expected f{64}, got [0-9a-f]{64}/));
+    await assert.rejects(
+      e.infer('p-bad-hash', 'a', GREEDY),
+      isLlmError('runtime-error', /sha256 mismatch for model file .*predictable\.gguf: expected f{64}, got [0-9a-f]{64}/),
+    );
   });
 
   test('an embedding model cannot generate text', async () => {
@@ -248,7 +260,10 @@ describe('models', () => {
     const e = newEngine({ log: (l) => logs.push(l) });
     await e.preload(['p']);
     assert.equal(logs.filter((l) => l.startsWith("loaded model 'p'")).length, 1);
-    assert.match(logs.find((l) => l.startsWith("loaded model 'p'"))!, /in \d+ ms; weights .* MiB, RSS [+-]?\d/);
+    assert.match(
+      logs.find((l) => l.startsWith("loaded model 'p'"))!,
+      /in \d+ ms; weights .* MiB, RSS [+-]?\d/,
+    );
     const e2 = e;
     await Promise.all(Array.from({ length: 5 }, (_, i) => e2.infer('tiny', `w${i}`, { ...GREEDY, maxTokens: 2 })));
     assert.equal(logs.filter((l) => l.startsWith("loaded model 'tiny'")).length, 1);
@@ -283,12 +298,17 @@ describe('concurrency', () => {
     await e.preload(['p']);
     const ac = new AbortController();
     let chunks = 0;
-    const long = e.infer('p', '0', { ...GREEDY, maxTokens: 1000 }, {
-      signal: ac.signal,
-      onText: () => {
-        if (++chunks === 3) ac.abort();
+    const long = e.infer(
+      'p',
+      '0',
+      { ...GREEDY, maxTokens: 1000 },
+      {
+        signal: ac.signal,
+        onText: () => {
+          if (++chunks === 3) ac.abort();
+        },
       },
-    });
+    );
     await assert.rejects(long, { name: 'AbortError' });
     assert.deepEqual(e.stats()['p'], { running: 0, queued: 0, slots: 1 });
     assert.ok(chunks < 10, `generation went on after the abort (${chunks} chunks)`);

@@ -19,8 +19,30 @@
  */
 
 import { decodeFirstThenPromptsInOrder } from './batching.js';
-import { getLlama, LlamaLogLevel, TokenBias, type Llama, type LlamaGrammar, type Token, type LlamaContext, type LlamaContextSequence, type LlamaEmbeddingContext, type LlamaModel } from 'node-llama-cpp';
-import { LlmError, type ChatMessage, type ChatParams, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo, type OutputConstraint } from '../engine.js';
+import {
+  getLlama,
+  LlamaLogLevel,
+  TokenBias,
+  type Llama,
+  type LlamaGrammar,
+  type Token,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaEmbeddingContext,
+  type LlamaModel,
+} from 'node-llama-cpp';
+import {
+  LlmError,
+  type ChatMessage,
+  type ChatParams,
+  type EmbedResult,
+  type InferOptions,
+  type InferParams,
+  type InferResult,
+  type LlmEngine,
+  type ModelInfo,
+  type OutputConstraint,
+} from '../engine.js';
 import { chatOnModel } from './chat.js';
 import { physicalCores } from './cpu.js';
 import { generate, type ExtraSampling } from './generate.js';
@@ -137,7 +159,8 @@ export class LocalLlamaEngine implements LlmEngine {
     this.gpu = opts.gpu ?? 'auto';
     this.log = opts.log ?? ((line: string) => process.stderr.write(`[llm] ${line}\n`));
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`LocalLlamaEngine: seed must be an integer, got ${opts.seed}`);
-    if (opts.idleTimeoutMs !== undefined && !(opts.idleTimeoutMs > 0)) throw new Error(`LocalLlamaEngine: idleTimeoutMs must be > 0, got ${opts.idleTimeoutMs}`);
+    if (opts.idleTimeoutMs !== undefined && !(opts.idleTimeoutMs > 0))
+      throw new Error(`LocalLlamaEngine: idleTimeoutMs must be > 0, got ${opts.idleTimeoutMs}`);
     this.promptWorker = new PromptWorkerClient(async () => (await this.llama()).gpu, this.log);
   }
 
@@ -209,12 +232,24 @@ export class LocalLlamaEngine implements LlmEngine {
     if (!runtime) throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
     const systemPrompt = state.resolved.systemPrompt;
     // the model table's system_prompt stands in for a system message the chat does not have
-    const messages = systemPrompt !== undefined && !chatMessages.some((m) => m.role === 'system') ? [{ role: 'system' as const, content: systemPrompt }, ...chatMessages] : chatMessages;
+    const messages =
+      systemPrompt !== undefined && !chatMessages.some((m) => m.role === 'system')
+        ? [{ role: 'system' as const, content: systemPrompt }, ...chatMessages]
+        : chatMessages;
     return chatOnModel(
       { model: state.model, contextSize: runtime.context.contextSize },
       params,
       () => chatTokens(this.promptSource(state), messages, this.promptWorker, signal),
-      (tokens, p) => this.generateFrom(modelName, state.model, runtime, tokens, p, planSampling(p, () => this.opts.seed ?? randomSeed()), options),
+      (tokens, p) =>
+        this.generateFrom(
+          modelName,
+          state.model,
+          runtime,
+          tokens,
+          p,
+          planSampling(p, () => this.opts.seed ?? randomSeed()),
+          options,
+        ),
     );
   }
 
@@ -421,7 +456,11 @@ export class LocalLlamaEngine implements LlmEngine {
   }
 
   /** Await the model (and a runtime of it), counting the caller as queued meanwhile; abortable. */
-  private async waitFor<R>(name: string, signal: AbortSignal | undefined, runtime: (state: ModelState) => Promise<R>): Promise<{ state: ModelState; runtime: R }> {
+  private async waitFor<R>(
+    name: string,
+    signal: AbortSignal | undefined,
+    runtime: (state: ModelState) => Promise<R>,
+  ): Promise<{ state: ModelState; runtime: R }> {
     this.loading.set(name, (this.loading.get(name) ?? 0) + 1);
     try {
       return await raceAbort(
@@ -484,7 +523,11 @@ export class LocalLlamaEngine implements LlmEngine {
 
   private async loadModel(name: string): Promise<ModelState> {
     const resolved = await resolveModel(name, { modelTable: this.opts.modelTable, stateDir: this.opts.stateDir });
-    if (!resolved) throw new LlmError('model-not-supported', `model '${name}' is not available: it is not in the model table and no GGUF file was found for it under ${this.opts.stateDir}/ai-models`);
+    if (!resolved)
+      throw new LlmError(
+        'model-not-supported',
+        `model '${name}' is not available: it is not in the model table and no GGUF file was found for it under ${this.opts.stateDir}/ai-models`,
+      );
     let verified = false;
     if (resolved.downloadUrl !== undefined) {
       const d = await ensureDownloaded({
@@ -507,7 +550,7 @@ export class LocalLlamaEngine implements LlmEngine {
     try {
       model = await llama.loadModel({
         modelPath: resolved.path,
-        gpuLayers: llama.gpu === false ? 0 : resolved.gpuLayers ?? 'max',
+        gpuLayers: llama.gpu === false ? 0 : (resolved.gpuLayers ?? 'max'),
         onLoadProgress: (p) => progress.update(p),
       });
     } catch (err) {

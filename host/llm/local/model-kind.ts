@@ -4,7 +4,15 @@ import { readGgufFileInfo } from 'node-llama-cpp';
 import type { ModelKind } from './registry.js';
 
 const EMBEDDING_ARCHITECTURES = new Set([
-  'bert', 'nomic-bert', 'nomic-bert-moe', 'jina-bert-v2', 'jina-bert-v3', 'modern-bert', 'neo-bert', 'eurobert', 't5encoder',
+  'bert',
+  'nomic-bert',
+  'nomic-bert-moe',
+  'jina-bert-v2',
+  'jina-bert-v3',
+  'modern-bert',
+  'neo-bert',
+  'eurobert',
+  't5encoder',
 ]);
 
 export function kindOfArchitecture(architecture: string | undefined): ModelKind {

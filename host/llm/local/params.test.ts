@@ -7,7 +7,11 @@ const base: InferParams = { ...DEFAULT_INFER_PARAMS };
 const seed = (): number => 99;
 
 function invalid(p: Partial<InferParams>): void {
-  assert.throws(() => planSampling({ ...base, ...p }, seed), (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input', JSON.stringify(p));
+  assert.throws(
+    () => planSampling({ ...base, ...p }, seed),
+    (err: unknown) => err instanceof LlmError && err.kind === 'invalid-input',
+    JSON.stringify(p),
+  );
 }
 
 describe('planSampling', () => {

@@ -28,7 +28,9 @@ export async function pullModels(opts: PullOptions): Promise<string[]> {
   const withSource = Object.keys(table).filter((n) => table[n]!.sourceUrl !== undefined);
   const names = opts.names.length > 0 ? opts.names : withSource;
   if (names.length === 0) {
-    throw new UserError(`${config.path ?? 'no runtime config file'}: no [llm_models.<name>] entry has a source URL; add source = "https://…/<model>.gguf" (and sha256 = "…")`);
+    throw new UserError(
+      `${config.path ?? 'no runtime config file'}: no [llm_models.<name>] entry has a source URL; add source = "https://…/<model>.gguf" (and sha256 = "…")`,
+    );
   }
   const paths: string[] = [];
   for (const name of names) {
@@ -37,7 +39,15 @@ export async function pullModels(opts: PullOptions): Promise<string[]> {
     }
     const model = (await resolveModel(name, { modelTable: table, stateDir }))!;
     if (model.downloadUrl !== undefined) {
-      const d = await ensureDownloaded({ name, url: model.downloadUrl, dest: model.path, sha256: model.sha256, log: opts.log, timeoutMs: opts.timeoutMs, attempts: opts.attempts });
+      const d = await ensureDownloaded({
+        name,
+        url: model.downloadUrl,
+        dest: model.path,
+        sha256: model.sha256,
+        log: opts.log,
+        timeoutMs: opts.timeoutMs,
+        attempts: opts.attempts,
+      });
       if (!d.downloaded) {
         if (model.sha256) await verifySha256(model.path, model.sha256);
         opts.log(`model '${name}': already in ${model.path}${model.sha256 ? ', sha256 verified' : ''}`);

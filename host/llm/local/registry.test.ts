@@ -39,8 +39,14 @@ describe('resolveModel lookup order', () => {
       modelTable: { order: { path: table, kind: 'embedding', sha256: 'AB'.repeat(32), contextSize: 512, gpuLayers: 3, chatTemplate: 'llama2' } },
     });
     assert.deepEqual(r, {
-      name: 'order', path: table, kind: 'embedding', source: 'model-table',
-      sha256: 'ab'.repeat(32), chatTemplate: 'llama2', contextSize: 512, gpuLayers: 3,
+      name: 'order',
+      path: table,
+      kind: 'embedding',
+      source: 'model-table',
+      sha256: 'ab'.repeat(32),
+      chatTemplate: 'llama2',
+      contextSize: 512,
+      gpuLayers: 3,
     });
     assert.equal((await resolveModel('order', opts))?.source, 'state-dir');
   });
@@ -54,8 +60,10 @@ describe('resolveModel lookup order', () => {
   test('several .gguf files in a model dir is an error naming them', async () => {
     await put(join(stateDir, 'ai-models', 'two', 'a.gguf'));
     await put(join(stateDir, 'ai-models', 'two', 'b.gguf'));
-    await assert.rejects(resolveModel('two', { modelTable: {}, stateDir }), (err: unknown) =>
-      err instanceof LlmError && err.kind === 'runtime-error' && /a\.gguf, b\.gguf/.test(err.message));
+    await assert.rejects(
+      resolveModel('two', { modelTable: {}, stateDir }),
+      (err: unknown) => err instanceof LlmError && err.kind === 'runtime-error' && /a\.gguf, b\.gguf/.test(err.message),
+    );
   });
 
   test('names that are not plain path components never reach the file system', async () => {

@@ -67,10 +67,16 @@ async function isFile(path: string): Promise<boolean> {
 async function singleGguf(dir: string): Promise<string | undefined> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => undefined);
   if (!entries) return undefined;
-  const files = entries.filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.gguf')).map((e) => e.name).sort();
+  const files = entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && e.name.toLowerCase().endsWith('.gguf'))
+    .map((e) => e.name)
+    .sort();
   if (files.length === 0) return undefined;
   if (files.length > 1) {
-    throw new LlmError('runtime-error', `model directory ${dir} holds ${files.length} .gguf files (${files.join(', ')}); keep one, or name the file in the runtime config's [llm_models] table`);
+    throw new LlmError(
+      'runtime-error',
+      `model directory ${dir} holds ${files.length} .gguf files (${files.join(', ')}); keep one, or name the file in the runtime config's [llm_models] table`,
+    );
   }
   return join(dir, files[0]!);
 }

@@ -5,7 +5,11 @@ import { parseTemplateSetting } from './template-setting.js';
 
 test('Go templates (aikit/LocalAI) are refused with the reason and a Jinja rewrite', () => {
   for (const t of ['{{.Input}}', 'Q: {{ .Input }}\nA:', '{{- .SystemPrompt}}', '{{if .System}}x{{end}}', '{{range .Messages}}{{.Content}}{{end}}']) {
-    assert.throws(() => parseTemplateSetting(t), (err: unknown) => err instanceof LlmError && /Go template .*no maintained Go-template engine.*Rewrite it in Jinja/s.test(err.message), t);
+    assert.throws(
+      () => parseTemplateSetting(t),
+      (err: unknown) => err instanceof LlmError && /Go template .*no maintained Go-template engine.*Rewrite it in Jinja/s.test(err.message),
+      t,
+    );
   }
 });
 

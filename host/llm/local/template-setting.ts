@@ -42,11 +42,7 @@ export function parseTemplateSetting(value: string | undefined): TemplateSetting
   if (value.includes('{{') || value.includes('{%')) return { type: 'jinja', template: value };
   const name = NAMED_TEMPLATES[value.trim().toLowerCase()];
   if (!name) {
-    throw new LlmError(
-      'invalid-input',
-      `unknown chat_template "${value}": use a Jinja template string or one of ${Object.keys(NAMED_TEMPLATES).join(', ')}`,
-    );
+    throw new LlmError('invalid-input', `unknown chat_template "${value}": use a Jinja template string or one of ${Object.keys(NAMED_TEMPLATES).join(', ')}`);
   }
   return { type: 'named', name };
 }
-

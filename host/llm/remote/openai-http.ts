@@ -8,7 +8,17 @@
  * `{"error":{"message"}}` becomes runtime-error naming the remote and carrying the message.
  * Answers are not streamed (onText gets the whole text at the end).
  */
-import { LlmError, type ChatMessage, type ChatParams, type EmbedResult, type InferOptions, type InferParams, type InferResult, type LlmEngine, type ModelInfo } from '../engine.js';
+import {
+  LlmError,
+  type ChatMessage,
+  type ChatParams,
+  type EmbedResult,
+  type InferOptions,
+  type InferParams,
+  type InferResult,
+  type LlmEngine,
+  type ModelInfo,
+} from '../engine.js';
 import { BadBody, count, obj, RemoteHttp, str, type RemoteOptions } from './http.js';
 
 function requestBody(model: string, messages: ChatMessage[], params: ChatParams): Record<string, unknown> {
@@ -68,7 +78,8 @@ export class OpenAiHttpEngine implements LlmEngine {
       const rows = o.data.map((d, i) => {
         const row = obj(d, `"data[${i}]"`);
         const e = row.embedding;
-        if (!Array.isArray(e) || e.some((x) => typeof x !== 'number' || !Number.isFinite(x))) throw new BadBody(`"data[${i}].embedding" is not a list of numbers`);
+        if (!Array.isArray(e) || e.some((x) => typeof x !== 'number' || !Number.isFinite(x)))
+          throw new BadBody(`"data[${i}].embedding" is not a list of numbers`);
         return { index: typeof row.index === 'number' ? row.index : i, embedding: e as number[] };
       });
       rows.sort((a, b) => a.index - b.index);
@@ -76,7 +87,10 @@ export class OpenAiHttpEngine implements LlmEngine {
       return { embeddings: rows.map((r) => r.embedding), promptTokens: count(usage.prompt_tokens, '"usage.prompt_tokens"') };
     });
     if (r.embeddings.length !== inputs.length) {
-      throw new LlmError('runtime-error', `remote LLM at ${this.origin} (POST /v1/embeddings) returned ${r.embeddings.length} embeddings for ${inputs.length} inputs`);
+      throw new LlmError(
+        'runtime-error',
+        `remote LLM at ${this.origin} (POST /v1/embeddings) returned ${r.embeddings.length} embeddings for ${inputs.length} inputs`,
+      );
     }
     return r;
   }

@@ -94,9 +94,24 @@ describe('Spin protocol (api_type default)', () => {
   });
 
   test('POST /embed', async () => {
-    fresh({ status: 200, body: { embeddings: [[0.1, 0.2], [0.3, 0.4]], usage: { promptTokenCount: 4 } } });
+    fresh({
+      status: 200,
+      body: {
+        embeddings: [
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ],
+        usage: { promptTokenCount: 4 },
+      },
+    });
     const r = await new SpinHttpEngine({ url: origin, authToken: 't' }).embed('all-minilm-l6-v2', ['a', 'b']);
-    assert.deepEqual(r, { embeddings: [[0.1, 0.2], [0.3, 0.4]], promptTokens: 4 });
+    assert.deepEqual(r, {
+      embeddings: [
+        [0.1, 0.2],
+        [0.3, 0.4],
+      ],
+      promptTokens: 4,
+    });
     assert.deepEqual(seen[0]!.body, { model: 'all-minilm-l6-v2', input: ['a', 'b'] });
     assert.equal(seen[0]!.url, '/embed');
   });
@@ -132,11 +147,17 @@ describe('Spin protocol (api_type default)', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    await assert.rejects(new SpinHttpEngine({ url: `http://127.0.0.1:${port}`, authToken: 't' }).infer('m', 'p', PARAMS), runtimeError(/request failed: ECONNREFUSED/));
+    await assert.rejects(
+      new SpinHttpEngine({ url: `http://127.0.0.1:${port}`, authToken: 't' }).infer('m', 'p', PARAMS),
+      runtimeError(/request failed: ECONNREFUSED/),
+    );
 
     fresh('hang');
     const started = Date.now();
-    await assert.rejects(new SpinHttpEngine({ url: origin, authToken: 't', timeoutMs: 150 }).infer('m', 'p', PARAMS), runtimeError(/no answer within 0\.1 s|no answer within 0\.2 s/));
+    await assert.rejects(
+      new SpinHttpEngine({ url: origin, authToken: 't', timeoutMs: 150 }).infer('m', 'p', PARAMS),
+      runtimeError(/no answer within 0\.1 s|no answer within 0\.2 s/),
+    );
     assert.ok(Date.now() - started < 2000);
   });
 
@@ -159,7 +180,14 @@ describe('Spin protocol (api_type default)', () => {
 });
 
 describe('OpenAI protocol (api_type open_ai)', () => {
-  const completion = { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'yo' }, finish_reason: 'length' }], usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 } };
+  const completion = {
+    id: 'c',
+    object: 'chat.completion',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'yo' }, finish_reason: 'length' }],
+    usage: { prompt_tokens: 4, completion_tokens: 1, total_tokens: 5 },
+  };
 
   test('infer is a chat completion with one user message', async () => {
     fresh({ status: 200, body: completion });
@@ -178,14 +206,35 @@ describe('OpenAI protocol (api_type open_ai)', () => {
     fresh({ status: 200, body: completion });
     const { maxTokens: _omit, ...rest } = PARAMS;
     void _omit;
-    await new OpenAiHttpEngine({ url: origin, authToken: 'sk' }).chat('gpt', [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }], rest);
+    await new OpenAiHttpEngine({ url: origin, authToken: 'sk' }).chat(
+      'gpt',
+      [
+        { role: 'system', content: 'S' },
+        { role: 'user', content: 'U' },
+      ],
+      rest,
+    );
     const body = seen[0]!.body as Record<string, unknown>;
-    assert.deepEqual(body.messages, [{ role: 'system', content: 'S' }, { role: 'user', content: 'U' }]);
+    assert.deepEqual(body.messages, [
+      { role: 'system', content: 'S' },
+      { role: 'user', content: 'U' },
+    ]);
     assert.equal('max_completion_tokens' in body, false);
   });
 
   test('embeddings in index order, floats requested', async () => {
-    fresh({ status: 200, body: { object: 'list', data: [{ object: 'embedding', index: 1, embedding: [2] }, { object: 'embedding', index: 0, embedding: [1] }], model: 'e', usage: { prompt_tokens: 2, total_tokens: 2 } } });
+    fresh({
+      status: 200,
+      body: {
+        object: 'list',
+        data: [
+          { object: 'embedding', index: 1, embedding: [2] },
+          { object: 'embedding', index: 0, embedding: [1] },
+        ],
+        model: 'e',
+        usage: { prompt_tokens: 2, total_tokens: 2 },
+      },
+    });
     const r = await new OpenAiHttpEngine({ url: origin, authToken: 'sk' }).embed('e', ['a', 'b']);
     assert.deepEqual(r, { embeddings: [[1], [2]], promptTokens: 2 });
     assert.deepEqual(seen[0]!.body, { model: 'e', input: ['a', 'b'], encoding_format: 'float' });
@@ -193,9 +242,24 @@ describe('OpenAI protocol (api_type open_ai)', () => {
   });
 
   test('models from GET /v1/models', async () => {
-    fresh({ status: 200, body: { object: 'list', data: [{ id: 'a', object: 'model' }, { id: 'b', object: 'model' }] } });
+    fresh({
+      status: 200,
+      body: {
+        object: 'list',
+        data: [
+          { id: 'a', object: 'model' },
+          { id: 'b', object: 'model' },
+        ],
+      },
+    });
     const models = await new OpenAiHttpEngine({ url: origin, authToken: 'sk' }).listModels();
-    assert.deepEqual(models.map((m) => [m.id, m.source]), [['a', origin], ['b', origin]]);
+    assert.deepEqual(
+      models.map((m) => [m.id, m.source]),
+      [
+        ['a', origin],
+        ['b', origin],
+      ],
+    );
     assert.equal(seen[0]!.method, 'GET');
   });
 

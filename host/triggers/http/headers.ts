@@ -18,7 +18,7 @@
  *                             the undecoded path), which also keeps it a valid header value.
  */
 
-import type { RouteMatch } from "./routes.js";
+import type { RouteMatch } from './routes.js';
 
 export interface SpinHeaderArgs {
   match: RouteMatch;
@@ -32,37 +32,37 @@ export interface SpinHeaderArgs {
 
 /** The route with one trailing "/..." removed (`/...` → ""). */
 export function componentRoute(route: string): string {
-  return route.endsWith("/...") ? route.slice(0, -"/...".length) : route;
+  return route.endsWith('/...') ? route.slice(0, -'/...'.length) : route;
 }
 
 /** `spin-path-match-<name>` for a `:name` segment. */
 export function pathMatchHeaderName(name: string): string {
-  return `spin-path-match-${name.toLowerCase().replace(/_/g, "-")}`;
+  return `spin-path-match-${name.toLowerCase().replace(/_/g, '-')}`;
 }
 
 /** `http://host/path?query`: `pathAndQuery` is the request target as received. */
 export function spinFullUrl(args: { host?: string; pathAndQuery: string; scheme?: string }): string {
-  const host = args.host || "localhost";
-  const target = args.pathAndQuery.startsWith("/") ? args.pathAndQuery : `/${args.pathAndQuery}`;
-  return `${args.scheme ?? "http"}://${host}${target}`;
+  const host = args.host || 'localhost';
+  const target = args.pathAndQuery.startsWith('/') ? args.pathAndQuery : `/${args.pathAndQuery}`;
+  return `${args.scheme ?? 'http'}://${host}${target}`;
 }
 
 /** `127.0.0.1:5000`, `[::1]:5000`. */
 export function formatClientAddr(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** The headers to add to the guest's request, in Spin's order. */
 export function spinRequestHeaders(args: SpinHeaderArgs): Array<[string, string]> {
   const { match } = args;
   const headers: Array<[string, string]> = [
-    ["spin-path-info", match.pathInfo],
-    ["spin-full-url", args.fullUrl],
-    ["spin-matched-route", match.matchedRoute],
-    ["spin-base-path", args.basePath ?? "/"],
-    ["spin-raw-component-route", match.route],
-    ["spin-component-route", componentRoute(match.route)],
-    ["spin-client-addr", args.clientAddr],
+    ['spin-path-info', match.pathInfo],
+    ['spin-full-url', args.fullUrl],
+    ['spin-matched-route', match.matchedRoute],
+    ['spin-base-path', args.basePath ?? '/'],
+    ['spin-raw-component-route', match.route],
+    ['spin-component-route', componentRoute(match.route)],
+    ['spin-client-addr', args.clientAddr],
   ];
   for (const [name, value] of Object.entries(match.rawParams)) {
     headers.push([pathMatchHeaderName(name), value]);

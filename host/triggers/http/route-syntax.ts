@@ -22,7 +22,10 @@ export function normaliseRoute(route: string): string {
 export function checkRoute(written: string): RouteCheck {
   const bad = (problem: string, fix: string): RouteCheck => ({ ok: false, problem, fix });
   const shown = JSON.stringify(written);
-  for (const [ch, name] of [['?', 'a query string'], ['#', 'a fragment']] as const) {
+  for (const [ch, name] of [
+    ['?', 'a query string'],
+    ['#', 'a fragment'],
+  ] as const) {
     if (written.includes(ch)) {
       return bad(`route ${shown} contains "${ch}" (${name})`, 'Routes match paths only: remove everything from the "' + ch + '" on.');
     }
@@ -48,7 +51,10 @@ export function checkRoute(written: string): RouteCheck {
       const name = seg.slice(1);
       if (name === '') return bad(`route ${shown} has an empty ":" parameter`, 'Name the parameter, e.g. "/users/:id".');
       if (!PARAM_NAME.test(name)) {
-        return bad(`route ${shown} has an invalid parameter name "${name}"`, 'Parameter names use letters, digits, "_" and "-" and start with a letter or "_", e.g. ":user_id".');
+        return bad(
+          `route ${shown} has an invalid parameter name "${name}"`,
+          'Parameter names use letters, digits, "_" and "-" and start with a letter or "_", e.g. ":user_id".',
+        );
       }
       if (params.has(name)) return bad(`route ${shown} uses the parameter ":${name}" twice`, 'Give each parameter a distinct name.');
       params.add(name);
@@ -56,7 +62,10 @@ export function checkRoute(written: string): RouteCheck {
     }
     for (const ch of seg) {
       if (!PATH_CHAR.test(ch)) {
-        return bad(`route ${shown} contains the character ${JSON.stringify(ch)}, which is not valid in a URL path`, 'Percent-encode it (e.g. %20 for a space) or remove it.');
+        return bad(
+          `route ${shown} contains the character ${JSON.stringify(ch)}, which is not valid in a URL path`,
+          'Percent-encode it (e.g. %20 for a space) or remove it.',
+        );
       }
     }
     if (/%(?![0-9A-Fa-f]{2})/.test(seg)) {

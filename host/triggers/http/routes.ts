@@ -35,19 +35,19 @@
  */
 
 import { UserError } from '../../user-error.js';
-import { normaliseRoute } from "./route-syntax.js";
+import { normaliseRoute } from './route-syntax.js';
 
 /** Paths under this prefix are served by the host and never reach app routes. */
-export const WELL_KNOWN_PREFIX = "/.well-known/spin/";
+export const WELL_KNOWN_PREFIX = '/.well-known/spin/';
 
 /** The suffix that marks a trailing-wildcard route. */
-const WILDCARD_SUFFIX = "/...";
+const WILDCARD_SUFFIX = '/...';
 
 export type RouteSegment =
-  | { kind: "exact"; value: string }
-  | { kind: "param"; name: string }
+  | { kind: 'exact'; value: string }
+  | { kind: 'param'; name: string }
   /** Only ever the last segment. */
-  | { kind: "wildcard" };
+  | { kind: 'wildcard' };
 
 export interface ParsedRoute {
   /** Normalised route: leading "/" added, one trailing "/" removed, "/..." kept. */
@@ -111,17 +111,17 @@ export class RouteError extends UserError {}
 /** Parses (and normalises) a route. Throws RouteError for a `:` segment with no name. */
 export function parseRoute(route: string): ParsedRoute {
   const normalised = normaliseRoute(route);
-  const parts = normalised === "/" ? [] : normalised.slice(1).split("/");
+  const parts = normalised === '/' ? [] : normalised.slice(1).split('/');
   const segments: RouteSegment[] = parts.map((part, i): RouteSegment => {
-    if (part === "..." && i === parts.length - 1) return { kind: "wildcard" };
-    if (part.startsWith(":")) {
+    if (part === '...' && i === parts.length - 1) return { kind: 'wildcard' };
+    if (part.startsWith(':')) {
       const name = part.slice(1);
-      if (name === "") throw new RouteError(`route '${normalised}' has a ':' segment with no name`);
-      return { kind: "param", name };
+      if (name === '') throw new RouteError(`route '${normalised}' has a ':' segment with no name`);
+      return { kind: 'param', name };
     }
-    return { kind: "exact", value: part };
+    return { kind: 'exact', value: part };
   });
-  const wildcard = segments.length > 0 && segments[segments.length - 1]!.kind === "wildcard";
+  const wildcard = segments.length > 0 && segments[segments.length - 1]!.kind === 'wildcard';
   const prefix = wildcard ? normalised.slice(0, -WILDCARD_SUFFIX.length) : normalised;
   return { route: normalised, segments, wildcard, prefix };
 }
@@ -133,7 +133,7 @@ export function stripQuery(path: string): string {
 }
 
 /** What the host does with a path under `/.well-known/spin/` (undefined: not reserved). */
-export type ReservedPathAction = "health" | "info" | "not-found";
+export type ReservedPathAction = 'health' | 'info' | 'not-found';
 
 /**
  * `/.well-known/spin/health` → "health" (200 `OK`), `/.well-known/spin/info` → "info"
@@ -145,9 +145,9 @@ export function reservedPathAction(path: string): ReservedPathAction | undefined
   const p = stripQuery(path);
   if (!p.startsWith(WELL_KNOWN_PREFIX)) return undefined;
   const rest = p.slice(WELL_KNOWN_PREFIX.length);
-  if (rest === "health") return "health";
-  if (rest === "info") return "info";
-  return "not-found";
+  if (rest === 'health') return 'health';
+  if (rest === 'info') return 'info';
+  return 'not-found';
 }
 
 /** true when the host, not the app, answers this path. */
@@ -190,15 +190,13 @@ function newNode(): TrieNode {
 /** Joins a base ("/" or "/api") and a normalised route. */
 function joinBase(base: string, route: string): string {
   const b = normaliseRoute(base);
-  if (b === "/") return route;
-  return route === "/" ? b : b + route;
+  if (b === '/') return route;
+  return route === '/' ? b : b + route;
 }
 
 /** Pattern identity: `:param` names erased, so `/u/:a` and `/u/:b` collide. */
 function shapeKey(segments: RouteSegment[]): string {
-  return segments
-    .map((s) => (s.kind === "exact" ? `=${s.value}` : s.kind === "param" ? ":" : "..."))
-    .join("/");
+  return segments.map((s) => (s.kind === 'exact' ? `=${s.value}` : s.kind === 'param' ? ':' : '...')).join('/');
 }
 
 interface SplitPath {
@@ -208,10 +206,10 @@ interface SplitPath {
 
 function splitPath(path: string): SplitPath {
   let p = stripQuery(path);
-  if (!p.startsWith("/")) p = `/${p}`;
-  const trailingSlash = p.endsWith("/");
+  if (!p.startsWith('/')) p = `/${p}`;
+  const trailingSlash = p.endsWith('/');
   const body = p.slice(1, trailingSlash ? -1 : undefined);
-  return { segments: body === "" ? [] : body.split("/"), trailingSlash };
+  return { segments: body === '' ? [] : body.split('/'), trailingSlash };
 }
 
 function decodeSegment(raw: string): string {
@@ -235,7 +233,7 @@ export class Router {
   private readonly table = new Map<string, Entry>();
 
   constructor(entries: Iterable<RouteEntryInput>, options: RouterOptions = {}) {
-    const base = options.base ?? "/";
+    const base = options.base ?? '/';
     for (const input of entries) {
       let parsed: ParsedRoute;
       let based: ParsedRoute;
@@ -243,9 +241,7 @@ export class Router {
         parsed = parseRoute(input.route);
         based = parseRoute(joinBase(base, parsed.route));
       } catch (e) {
-        throw new RouteError(
-          `Error parsing route ${input.route} associated with component ${input.component}: ${(e as Error).message}`,
-        );
+        throw new RouteError(`Error parsing route ${input.route} associated with component ${input.component}: ${(e as Error).message}`);
       }
       const entry = this.makeEntry(input, parsed, based);
       const key = shapeKey(based.segments);
@@ -283,7 +279,7 @@ export class Router {
       route: entry.route,
       params,
       rawParams,
-      pathInfo: entry.wildcard ? wildcardCapture(segments, entry.depth, trailingSlash) : "",
+      pathInfo: entry.wildcard ? wildcardCapture(segments, entry.depth, trailingSlash) : '',
       matchedRoute: entry.matchedRoute,
     };
   }
@@ -298,7 +294,7 @@ export class Router {
         component: e.component,
         triggerId: e.triggerId,
         wildcard: e.wildcard,
-        printPath: prefix === "/" ? "" : prefix,
+        printPath: prefix === '/' ? '' : prefix,
       };
     });
   }
@@ -311,7 +307,7 @@ export class Router {
   private makeEntry(input: RouteEntryInput, parsed: ParsedRoute, based: ParsedRoute): Entry {
     const params: Array<[number, string]> = [];
     based.segments.forEach((s, i) => {
-      if (s.kind === "param") params.push([i, s.name]);
+      if (s.kind === 'param') params.push([i, s.name]);
     });
     return {
       route: parsed.route,
@@ -327,11 +323,11 @@ export class Router {
   private insert(segments: RouteSegment[], entry: Entry): void {
     let node = this.root;
     for (const s of segments) {
-      if (s.kind === "wildcard") {
+      if (s.kind === 'wildcard') {
         node.wildcard = entry;
         return;
       }
-      if (s.kind === "param") {
+      if (s.kind === 'param') {
         node = node.param ??= newNode();
       } else {
         let next = node.exact.get(s.value);
@@ -350,7 +346,7 @@ function find(node: TrieNode, segments: string[], i: number): Entry | undefined 
   const exact = node.exact.get(segment);
   const viaExact = exact && find(exact, segments, i + 1);
   if (viaExact) return viaExact;
-  const viaParam = node.param && segment !== "" ? find(node.param, segments, i + 1) : undefined;
+  const viaParam = node.param && segment !== '' ? find(node.param, segments, i + 1) : undefined;
   return viaParam ?? node.wildcard;
 }
 
@@ -361,6 +357,6 @@ function find(node: TrieNode, segments: string[], i: number): Entry | undefined 
  */
 function wildcardCapture(segments: string[], depth: number, trailingSlash: boolean): string {
   const tail = segments.slice(depth);
-  const captured = tail.length === 0 ? "" : `/${tail.join("/")}`;
+  const captured = tail.length === 0 ? '' : `/${tail.join('/')}`;
   return trailingSlash ? `${captured}/` : captured;
 }

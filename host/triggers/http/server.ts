@@ -136,7 +136,12 @@ export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; route
     }
     if (res === 'too-large') {
       // The guest saw its read fail; whatever it answers now is read and dropped (cancelling would cost its worker).
-      running.then((r) => r.body.pipeTo(new WritableStream()), () => {}).catch(() => {});
+      running
+        .then(
+          (r) => r.body.pipeTo(new WritableStream()),
+          () => {},
+        )
+        .catch(() => {});
       return tooLarge(c, maxBody);
     }
     try {

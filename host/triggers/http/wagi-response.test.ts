@@ -10,7 +10,10 @@ test('headers up to the first blank line, CRs dropped in the head, the body kept
   const r = parse('Content-Type: text/html\r\nX-A:  1 \r\n\r\n<p>\r\nhi</p>');
   assert.ok(r.ok);
   assert.equal(r.status, 200);
-  assert.deepEqual(r.headers, [['content-type', 'text/html'], ['x-a', '1']]);
+  assert.deepEqual(r.headers, [
+    ['content-type', 'text/html'],
+    ['x-a', '1'],
+  ]);
   assert.equal(body(r), '<p>\r\nhi</p>');
 });
 
@@ -30,7 +33,7 @@ test('Location alone means 302; with Status, Status wins', () => {
   assert.ok(s.ok && s.status === 301);
 });
 
-test('without content-type, location or status the response is refused with Spin\'s reason; empty stdout is refused', () => {
+test("without content-type, location or status the response is refused with Spin's reason; empty stdout is refused", () => {
   const r = parse('X-A: 1\n\nbody');
   assert.deepEqual(r, { ok: false, problem: "Exactly one of 'location' or 'content-type' must be specified" });
   const none = parse('just text, no blank line');

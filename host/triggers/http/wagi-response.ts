@@ -5,9 +5,7 @@
  * means 302; `status` is "CODE" or "CODE reason". A later header of the same name wins.
  */
 
-export type WagiResponse =
-  | { ok: true; status: number; headers: Array<[string, string]>; body: Uint8Array }
-  | { ok: false; problem: string };
+export type WagiResponse = { ok: true; status: number; headers: Array<[string, string]>; body: Uint8Array } | { ok: false; problem: string };
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
