@@ -121,9 +121,9 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   getEngine = llm.engine;
 
   // Bound below, once the HTTP trigger listens: factors hold this handle from configure on.
-  let boundAppHttp: AppHttp | undefined;
+  const bound: { appHttp?: AppHttp } = {};
   const appHttp: AppHttp = {
-    send: (target, req) => (boundAppHttp ? boundAppHttp.send(target, req) : Promise.reject(new Error('the HTTP trigger is not running yet'))),
+    send: (target, req) => (bound.appHttp ? bound.appHttp.send(target, req) : Promise.reject(new Error('the HTTP trigger is not running yet'))),
   };
   const configured: Array<[Factor, ConfiguredFactor]> = [];
   for (const f of factors) {
@@ -183,7 +183,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     await pool.close();
     throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
   }
-  boundAppHttp = createInternalHttp({ app, pool, router, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
+  bound.appHttp = createInternalHttp({ app, pool, router, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
   let openai: OpenAiServer | undefined;
   if (openaiAddr) {
     try {
