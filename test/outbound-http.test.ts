@@ -201,7 +201,10 @@ describe('outbound HTTP from a wasi:http guest', () => {
     assert.equal(generated(), 200);
     // The 4 MiB window, one 1 MiB flush in the queue, and what the sockets' kernel buffers took.
     assert.ok(producedWhilePaused <= 16, `the guest wrote ${producedWhilePaused} MiB while the client read nothing`);
-    assert.ok(paused < 32 * MIB, `RSS grew by ${(paused / MIB).toFixed(1)} MiB while the client read nothing`);
+    // RSS also counts the guest's own memory growing while it produces (a fresh instance's heap,
+    // StarlingMonkey's late collection): CI saw +32.5 MiB once. Buffering the body in the host
+    // would show as 200 MiB; this bound catches that without flaking on the guest's heap.
+    assert.ok(paused < 96 * MIB, `RSS grew by ${(paused / MIB).toFixed(1)} MiB while the client read nothing`);
   });
 
   test('50 MiB uploaded by the guest streams to the server', async () => {
