@@ -1,4 +1,9 @@
-/** Guest side of variables: answered from the values resolved at start, without a bridge call. */
+/**
+ * Guest side of variables: answered from the values resolved at start, without a bridge
+ * call. `fermyon:spin/variables@2.0.0` `get`, and Spin 1.x's `fermyon:spin/config`
+ * `get-config` over the same values, its errors mapped as Spin maps them (an invalid name
+ * is invalid-key, an undefined variable a provider error).
+ */
 import type { GuestImportsFactory } from '../factor.js';
 import { GuestResultError } from '../guest-error.js';
 
@@ -6,16 +11,16 @@ const NAME = /^[a-z][a-z0-9_]*$/;
 
 export const createGuestImports: GuestImportsFactory = (ctx) => {
   const values = (ctx.config ?? {}) as Record<string, string>;
+  const get = (name: string, errors: { invalid: string; undefined: string }): string => {
+    if (!NAME.test(name)) throw new GuestResultError({ tag: errors.invalid, val: `invalid variable name '${name}': use lower_snake_case` });
+    const v = values[name];
+    if (v === undefined) throw new GuestResultError({ tag: errors.undefined, val: `no variable for '${name}'` });
+    return v;
+  };
   return {
     imports: {
-      'fermyon:spin/variables': {
-        get(name: string): string {
-          if (!NAME.test(name)) throw new GuestResultError({ tag: 'invalid-name', val: `invalid variable name '${name}': use lower_snake_case` });
-          const v = values[name];
-          if (v === undefined) throw new GuestResultError({ tag: 'undefined', val: `no variable for '${name}'` });
-          return v;
-        },
-      },
+      'fermyon:spin/variables': { get: (name: string) => get(name, { invalid: 'invalid-name', undefined: 'undefined' }) },
+      'fermyon:spin/config': { getConfig: (key: string) => get(key, { invalid: 'invalid-key', undefined: 'provider' }) },
     },
   };
 };

@@ -36,3 +36,16 @@ test('variables: templates render from defaults and SPIN_VARIABLE_*; undeclared 
 test('variables: a required variable with no value stops the start, naming the variable and the env var', async () => {
   await assert.rejects(factorHarness(variablesFactor, { manifest: MANIFEST, component: 'web', env: {} }), /'token' has no value\. Set SPIN_VARIABLE_TOKEN/);
 });
+
+test('Spin 1.x config: get-config reads the same values; undefined is a provider error and a bad key invalid-key, as Spin maps them', async () => {
+  const h = await factorHarness(variablesFactor, { manifest: MANIFEST, component: 'web', env: { SPIN_VARIABLE_TOKEN: 'tok' } });
+  try {
+    assert.deepEqual(await h.call('fermyon:spin/config', 'getConfig', ['api_url']), { ok: true, value: 'https://example.com/v1' });
+    const undef = await h.call('fermyon:spin/config', 'getConfig', ['api_host']);
+    assert.deepEqual(!undef.ok && undef.error, { tag: 'provider', val: "no variable for 'api_host'" });
+    const bad = await h.call('fermyon:spin/config', 'getConfig', ['Bad-Name']);
+    assert.equal(!bad.ok && (bad.error as { tag: string }).tag, 'invalid-key');
+  } finally {
+    await h.close();
+  }
+});
