@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the core-module guests (WAGI commands; Spin 1.x modules) with Debian's rustc for
-// wasm32-wasi (no cargo, no crates): guest-examples/<name>/main.rs -> <name>/dist/<name>.wasm.
+// wasm32-wasi (no cargo, no crates): guest-examples/<name>/main.rs (a command) or lib.rs (a
+// Spin 1.x HTTP module, a cdylib sharing guest-examples/spin1-abi) -> <name>/dist/<name>.wasm.
 // They stay core modules: spin-ts adapts them at start, as Spin does. An output newer than
 // its source and this script is skipped.
 //
@@ -17,7 +18,9 @@ const RUSTC = '/usr/bin/rustc';
 const TARGET = 'wasm32-wasi';
 
 /** The modules: name = folder under guest-examples/ = output file name. */
-export const WASI_MODULES = ['wagi-echo', 'wagi-files'];
+export const WASI_MODULES = ['wagi-echo', 'wagi-files', 'spin1-echo', 'spin1-outbound', 'spin1-kv'];
+
+const SPIN1_ABI = join(ROOT, 'guest-examples', 'spin1-abi', 'abi.rs');
 
 export function wasiModuleOutput(name) {
   return join(ROOT, 'guest-examples', name, 'dist', `${name}.wasm`);
@@ -39,9 +42,11 @@ function checkToolchain() {
 export function buildWasiModules({ force = false, log = (line) => console.log(line) } = {}) {
   let checked = false;
   for (const name of WASI_MODULES) {
-    const src = join(ROOT, 'guest-examples', name, 'main.rs');
+    const lib = join(ROOT, 'guest-examples', name, 'lib.rs');
+    const isLib = existsSync(lib);
+    const src = isLib ? lib : join(ROOT, 'guest-examples', name, 'main.rs');
     const out = wasiModuleOutput(name);
-    if (!force && mtime(out) > Math.max(mtime(src), mtime(SCRIPT))) {
+    if (!force && mtime(out) > Math.max(mtime(src), mtime(SCRIPT), isLib ? mtime(SPIN1_ABI) : 0)) {
       log(`  ${name}: up to date`);
       continue;
     }
@@ -50,7 +55,8 @@ export function buildWasiModules({ force = false, log = (line) => console.log(li
     mkdirSync(dirname(out), { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;
     const t0 = performance.now();
-    const r = spawnSync(RUSTC, ['--edition', '2021', '--target', TARGET, '-O', '-C', 'debuginfo=0', '-C', 'strip=symbols', '-o', tmp, src], {
+    const crate = isLib ? ['--crate-type', 'cdylib', '--crate-name', name.replace(/-/g, '_')] : [];
+    const r = spawnSync(RUSTC, ['--edition', '2021', '--target', TARGET, ...crate, '-O', '-C', 'debuginfo=0', '-C', 'strip=symbols', '-o', tmp, src], {
       encoding: 'utf8',
     });
     if (r.status !== 0) throw new Error(`rustc ${relative(ROOT, src)} failed:\n${r.stderr}`);

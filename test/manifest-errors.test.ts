@@ -82,7 +82,7 @@ describe('manifest errors stop `spin-ts up`', () => {
     assert.match(r.stderr, /not a valid WebAssembly component/);
   });
 
-  test('a WebAssembly core module that nothing can run is named as such, with what to do (the WAGI and Spin 1.x kinds: test/wagi.test.ts)', async () => {
+  test('a WebAssembly core module that nothing can run is named as such, with what to do (the WAGI and Spin 1.x kinds: test/wagi.test.ts, test/spin1-modules.test.ts)', async () => {
     // The smallest valid core module: the magic number and version 1, no sections.
     const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "hello"\n[component.hello]\nsource = "old.wasm"\n`), {
       'old.wasm': '\0asm\u0001\0\0\0',
@@ -91,7 +91,7 @@ describe('manifest errors stop `spin-ts up`', () => {
     assert.equal(r.code, 1);
     assert.match(
       r.stderr,
-      /component 'hello': old\.wasm is a WebAssembly core module that is neither a Spin 1\.x HTTP module \(no handle-http-request export\) nor a WASI command \(no _start export\)/,
+      /component 'hello': old\.wasm is a WebAssembly core module that is neither a Spin 1\.x HTTP module \(no handle-http-request export\), nor a WASI command \(no _start export\), nor a module carrying its world \(no component-type section\)/,
     );
     assert.match(r.stderr, /build it as a component/);
     assert.doesNotMatch(r.stderr, /\n\s+at /);
@@ -101,7 +101,7 @@ describe('manifest errors stop `spin-ts up`', () => {
     const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "mqtt"\n[component.mqtt]\nsource = "${guest('js-unsupported')}"\n`));
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'mqtt' imports 'fermyon:spin\/config', 'fermyon:spin\/mqtt', which spin-ts does not provide/);
+    assert.match(r.stderr, /component 'mqtt' imports 'fermyon:spin\/mqtt', 'fermyon:spin\/redis', which spin-ts does not provide/);
     assert.match(r.stderr, /Build it against interfaces spin-ts supports \(.*fermyon:spin\/llm@2\.0\.0.*wasi:http\/outgoing-handler@0\.2/);
     assert.doesNotMatch(r.stderr, /Serving/);
   });

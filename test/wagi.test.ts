@@ -198,50 +198,6 @@ describe('core modules and executors refused at start', { skip }, () => {
     );
   });
 
-  test('a Spin 1.x HTTP module (exports handle-http-request) is named, with what to do', async () => {
-    // A core module exporting one function named handle-http-request.
-    const mod = Buffer.from([
-      0,
-      0x61,
-      0x73,
-      0x6d,
-      1,
-      0,
-      0,
-      0,
-      1,
-      4,
-      1,
-      0x60,
-      0,
-      0, // type: () -> ()
-      3,
-      2,
-      1,
-      0, // func 0 : type 0
-      7,
-      23,
-      1,
-      19,
-      ...Buffer.from('handle-http-request'),
-      0,
-      0, // export "handle-http-request" func 0
-      10,
-      4,
-      1,
-      2,
-      0,
-      0x0b, // code: empty body
-    ]);
-    const manifest = await writeApp(v2('old.wasm'), { 'old.wasm': mod.toString('latin1') });
-    const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0']);
-    assert.equal(r.code, 1);
-    assert.match(
-      r.stderr,
-      /component 'c': old\.wasm is a Spin 1\.x HTTP module \(a core module exporting handle-http-request\), which spin-ts does not run yet/,
-    );
-  });
-
   test('one component under both a wagi and a spin trigger is refused', async () => {
     const toml = `spin_manifest_version = 2\n[application]\nname = "x"\n[[trigger.http]]\nroute = "/a"\ncomponent = "c"\nexecutor = { type = "wagi" }\n[[trigger.http]]\nroute = "/b"\ncomponent = "c"\n[component.c]\nsource = "${ECHO}"\n`;
     const r = await runCli(['up', '-f', await writeApp(toml), '--listen', '127.0.0.1:0']);

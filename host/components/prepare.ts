@@ -3,11 +3,12 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App, Component } from '../app/types.js';
-import { adaptCommandModule } from './adapt-module.js';
+import { adaptModule, type ModuleAdaptation } from './adapt-module.js';
 import { ComponentError } from './component-error.js';
 import { checkImports } from './imports.js';
 import { capMemory } from './memory-cap.js';
 import { transpileCached } from './transpile.js';
+import { hasComponentType, Spin1ModuleError } from './spin1-module.js';
 import { coreModuleKind, wasmKindOfFile } from './wasm-kind.js';
 
 export interface PreparedComponent<Kind extends string = string> {
@@ -43,7 +44,7 @@ function executorOf(app: App, component: Component): string | undefined {
   return type === 'spin' ? undefined : type;
 }
 
-/** A core module runs when it is a WASI command under a WAGI trigger (adapted into a component); anything else is refused, naming what it is. */
+/** A core module runs once adapted into a component (adapt-module.ts): a WASI command under a WAGI trigger, a Spin 1.x HTTP module, or a module carrying its world; anything else is refused, naming what it is. */
 async function componentSource(
   component: Component,
   executor: string | undefined,
@@ -64,34 +65,44 @@ async function componentSource(
   } catch (err) {
     throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly module: ${(err as Error).message}`);
   }
-  const kind = coreModuleKind(exports);
-  if (kind === 'wasi-command' && executor === 'wagi') {
-    try {
-      const adapted = await adaptCommandModule(bytes, cacheDir);
-      return { path: adapted.path, adaptMs: adapted.adaptMs, adapted: true };
-    } catch (err) {
-      throw new ComponentError(
-        component.id,
-        `${component.sourceAsWritten} is a WASI preview1 command module, but it cannot be adapted into a component: ${(err as Error).message}`,
-      );
-    }
-  }
-  if (kind === 'wasi-command') {
+  const kind = coreModuleKind(exports, hasComponentType(bytes));
+  if (kind === 'wasi-command' && executor !== 'wagi') {
     throw new ComponentError(
       component.id,
       `${component.sourceAsWritten} is a WASI preview1 command module (it exports _start): it runs as a WAGI handler. Add executor = { type = "wagi" } to its HTTP trigger.`,
     );
   }
-  if (kind === 'spin1-http') {
+  if (kind !== 'wasi-command' && executor === 'wagi') {
     throw new ComponentError(
       component.id,
-      `${component.sourceAsWritten} is a Spin 1.x HTTP module (a core module exporting handle-http-request), which spin-ts does not run yet: rebuild it with a Spin 2 or later SDK (e.g. \`spin build\` with a current template), which produces a component.`,
+      `${component.sourceAsWritten} is under a WAGI trigger, but it is not a WASI preview1 command module (no _start export): a WAGI handler is a command. Remove the executor to run it as a Spin component.`,
     );
   }
-  throw new ComponentError(
-    component.id,
-    `${component.sourceAsWritten} is a WebAssembly core module that is neither a Spin 1.x HTTP module (no handle-http-request export) nor a WASI command (no _start export), so nothing can run it: build it as a component.`,
-  );
+  const adaptation: Record<typeof kind, ModuleAdaptation | undefined> = {
+    'wasi-command': 'wagi-command',
+    'spin1-http': 'spin1-http',
+    'bindgen-module': 'bindgen-reactor',
+    other: undefined,
+  };
+  const how = adaptation[kind];
+  if (!how) {
+    throw new ComponentError(
+      component.id,
+      `${component.sourceAsWritten} is a WebAssembly core module that is neither a Spin 1.x HTTP module (no handle-http-request export), nor a WASI command (no _start export), nor a module carrying its world (no component-type section), so nothing can run it: build it as a component.`,
+    );
+  }
+  const what = {
+    'wagi-command': 'a WASI preview1 command module',
+    'spin1-http': 'a Spin 1.x HTTP module (it exports handle-http-request)',
+    'bindgen-reactor': 'a core module built with wit-bindgen',
+  }[how];
+  try {
+    const adapted = await adaptModule(bytes, how, cacheDir);
+    return { path: adapted.path, adaptMs: adapted.adaptMs, adapted: true };
+  } catch (err) {
+    const reason = err instanceof Spin1ModuleError ? err.message : `${(err as Error).message ?? err}`;
+    throw new ComponentError(component.id, `${component.sourceAsWritten} is ${what}, but it cannot be made into a component: ${reason}`);
+  }
 }
 
 /** The module the worker loads in place of jco's for a WAGI component (command-glue.ts): written beside jco's output on every start, so it names this install's glue. */

@@ -22,11 +22,16 @@ export async function wasmKindOfFile(path: string): Promise<WasmKind> {
   }
 }
 
-/** What a core module is, by its exports: Spin 1.x's HTTP ABI, a WASI preview1 command (WAGI), or neither. */
-export type CoreModuleKind = 'spin1-http' | 'wasi-command' | 'other';
+/**
+ * What a core module is: Spin 1.x's HTTP ABI (exports handle-http-request), a WASI preview1
+ * command (WAGI: exports _start), a module that carries its own world (a component-type
+ * section, written by wit-bindgen 0.5 and later), or none of these.
+ */
+export type CoreModuleKind = 'spin1-http' | 'wasi-command' | 'bindgen-module' | 'other';
 
-export function coreModuleKind(exports: readonly string[]): CoreModuleKind {
+export function coreModuleKind(exports: readonly string[], hasComponentType = false): CoreModuleKind {
   if (exports.includes('handle-http-request')) return 'spin1-http';
+  if (hasComponentType) return 'bindgen-module';
   if (exports.includes('_start')) return 'wasi-command';
   return 'other';
 }
