@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { haveRedis, startRedis, type RunningRedis } from './support/redis.js';
 import { guest, runCli, startSpin, tempDir, writeApp, type RunningSpin } from './support/spin.js';
 
 const ECHO = guest('spin1-echo');
@@ -227,3 +228,92 @@ describe('Spin 1.x modules that cannot run are refused at start, named', { skip 
     });
   }
 });
+
+describe(
+  'Spin 1.x outbound Redis (outbound-redis → fermyon:spin/redis) against a real redis-server',
+  { skip: skip || (!haveRedis() && 'redis-server not installed') },
+  () => {
+    let spin: RunningSpin;
+    let redis: RunningRedis;
+    before(async () => {
+      redis = await startRedis();
+      const manifest = await writeApp(`spin_version = "1"
+name = "spin1-redis"
+version = "1.0.0"
+trigger = { type = "http", base = "/" }
+
+# No allowed_outbound_hosts: a v1 component may reach any Redis, as Spin converts v1 manifests.
+[[component]]
+id = "open"
+source = "${OUTBOUND}"
+[component.trigger]
+route = "/open/..."
+
+[[component]]
+id = "closed"
+source = "${OUTBOUND}"
+allowed_outbound_hosts = ["redis://127.0.0.1:1"]
+[component.trigger]
+route = "/closed/..."
+`);
+      spin = await startSpin(['-f', manifest, '--state-dir', join(await tempDir('spin-ts-spin1-redis-'), 'state')]);
+    });
+    after(async () => {
+      await spin?.stop();
+      await redis?.stop();
+    });
+
+    const call = async (path: string, query: string, body?: string) => {
+      const res = await fetch(`${spin.url}${path}?addr=${redis.url}&${query}`, body === undefined ? {} : { method: 'POST', body });
+      return { status: res.status, text: await res.text() };
+    };
+
+    test('set, get, incr, del, sadd, smembers, srem, publish', async () => {
+      assert.deepEqual(await call('/open/redis/set', 'key=greeting', 'héllo'), { status: 200, text: 'set' });
+      assert.deepEqual(await call('/open/redis/get', 'key=greeting'), { status: 200, text: 'héllo' });
+      assert.deepEqual(await call('/open/redis/get', 'key=missing'), { status: 200, text: '' });
+      assert.deepEqual(await call('/open/redis/incr', 'key=n'), { status: 200, text: '1' });
+      assert.deepEqual(await call('/open/redis/incr', 'key=n'), { status: 200, text: '2' });
+      assert.deepEqual(await call('/open/redis/sadd', 'key=s&values=a,b,c'), { status: 200, text: '3' });
+      assert.deepEqual(await call('/open/redis/srem', 'key=s&values=b,x'), { status: 200, text: '1' });
+      assert.deepEqual(await call('/open/redis/smembers', 'key=s'), { status: 200, text: 'a,c' });
+      assert.deepEqual(await call('/open/redis/del', 'values=greeting,n,nothing'), { status: 200, text: '2' });
+      assert.deepEqual(await call('/open/redis/get', 'key=greeting'), { status: 200, text: '' });
+      assert.deepEqual(await call('/open/redis/publish', 'key=channel', 'message'), { status: 200, text: 'published' });
+    });
+
+    test('execute: integer, status, bulk and nil replies, and array replies as their elements', async () => {
+      assert.deepEqual(await call('/open/redis/execute', 'cmd=SET&args=k,v1'), { status: 200, text: 'status:OK' });
+      assert.deepEqual(await call('/open/redis/execute', 'cmd=INCRBY&args=counter,i:40'), { status: 200, text: 'int64:40' });
+      assert.deepEqual(await call('/open/redis/execute', 'cmd=INCRBY&args=counter,i:-42'), { status: 200, text: 'int64:-2' });
+      assert.deepEqual(await call('/open/redis/execute', 'cmd=GET&args=k'), { status: 200, text: 'binary:v1' });
+      assert.deepEqual(await call('/open/redis/execute', 'cmd=GET&args=nope'), { status: 200, text: 'nil' });
+      assert.deepEqual(await call('/open/redis/execute', 'cmd=MGET&args=k,nope'), { status: 200, text: 'binary:v1,nil' });
+      const bad = await call('/open/redis/execute', 'cmd=NOSUCHCOMMAND');
+      assert.deepEqual(bad, { status: 500, text: 'error' });
+      assert.match(spin.output(), /outbound-redis: execute NOSUCHCOMMAND failed: Redis at redis:\/\/127\.0\.0\.1:\d+: .*unknown command/i);
+    });
+
+    test('an address allowed_outbound_hosts does not list is refused before connecting, and the log names the entry to add', async () => {
+      assert.deepEqual(await call('/closed/redis/get', 'key=greeting'), { status: 500, text: 'error' });
+      const port = new URL(redis.url).port;
+      assert.match(
+        spin.output(),
+        new RegExp(
+          `outbound-redis: component 'closed' may not connect to redis://127\\.0\\.0\\.1:${port}.*add "redis://127\\.0\\.0\\.1:${port}" to allowed_outbound_hosts`,
+        ),
+      );
+    });
+
+    test('a Redis that is not there, and an address that is not redis://, are the interface error with the reason in the log', async () => {
+      const down = await fetch(`${spin.url}/open/redis/get?addr=redis://127.0.0.1:1&key=k`);
+      assert.deepEqual({ status: down.status, text: await down.text() }, { status: 500, text: 'error' });
+      assert.match(spin.output(), /outbound-redis: get failed: cannot connect to Redis at redis:\/\/127\.0\.0\.1:1/);
+      const notRedis = await fetch(`${spin.url}/open/redis/get?addr=http://127.0.0.1:1&key=k`);
+      assert.equal(await notRedis.text(), 'error');
+      assert.match(spin.output(), /outbound-redis: get: "http:\/\/127\.0\.0\.1:1\/" is not a redis:\/\/ or rediss:\/\/ address/);
+      // The host keeps serving.
+      assert.deepEqual(await call('/open/redis/incr', 'key=after'), { status: 200, text: '1' });
+    });
+  },
+);

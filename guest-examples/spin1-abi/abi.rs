@@ -354,3 +354,170 @@ pub mod key_value {
         }
     }
 }
+
+pub mod redis {
+    #[link(wasm_import_module = "outbound-redis")]
+    extern "C" {
+        fn publish(a: i32, al: i32, c: i32, cl: i32, p: i32, pl: i32, ret: i32);
+        fn get(a: i32, al: i32, k: i32, kl: i32, ret: i32);
+        fn set(a: i32, al: i32, k: i32, kl: i32, v: i32, vl: i32, ret: i32);
+        fn incr(a: i32, al: i32, k: i32, kl: i32, ret: i32);
+        fn del(a: i32, al: i32, ks: i32, ksl: i32, ret: i32);
+        fn sadd(a: i32, al: i32, k: i32, kl: i32, vs: i32, vsl: i32, ret: i32);
+        fn smembers(a: i32, al: i32, k: i32, kl: i32, ret: i32);
+        fn srem(a: i32, al: i32, k: i32, kl: i32, vs: i32, vsl: i32, ret: i32);
+        fn execute(a: i32, al: i32, c: i32, cl: i32, args: i32, argsl: i32, ret: i32);
+    }
+
+    /// The interface's only error: `enum error { success, error }`.
+    pub type Error = ();
+
+    pub enum Param {
+        Int64(i64),
+        Binary(Vec<u8>),
+    }
+
+    pub enum Value {
+        Nil,
+        Status(String),
+        Int64(i64),
+        Binary(Vec<u8>),
+    }
+
+    fn s(x: &str) -> (i32, i32) {
+        (x.as_ptr() as i32, x.len() as i32)
+    }
+
+    /// A list<string> argument: (ptr, len) pairs, kept alive (leaked) for the call.
+    fn strings(list: &[String]) -> (i32, i32) {
+        let flat: Vec<i32> = list.iter().flat_map(|v| [v.as_ptr() as i32, v.len() as i32]).collect();
+        let flat = flat.leak();
+        (flat.as_ptr() as i32, list.len() as i32)
+    }
+
+    unsafe fn unit(r: i32) -> Result<(), Error> {
+        if super::load_u8(r) == 0 { Ok(()) } else { Err(()) }
+    }
+
+    unsafe fn int(r: i32) -> Result<i64, Error> {
+        unit(r)?;
+        Ok(*((r + 8) as *const i64))
+    }
+
+    pub fn publish_(addr: &str, channel: &str, payload: &[u8]) -> Result<(), Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (c, cl)) = (s(addr), s(channel));
+        unsafe {
+            publish(a, al, c, cl, payload.as_ptr() as i32, payload.len() as i32, r);
+            unit(r)
+        }
+    }
+
+    pub fn get_(addr: &str, key: &str) -> Result<Vec<u8>, Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (k, kl)) = (s(addr), s(key));
+        unsafe {
+            get(a, al, k, kl, r);
+            unit(r)?;
+            Ok(super::take_bytes(super::load_i32(r + 4), super::load_i32(r + 8)))
+        }
+    }
+
+    pub fn set_(addr: &str, key: &str, value: &[u8]) -> Result<(), Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (k, kl)) = (s(addr), s(key));
+        unsafe {
+            set(a, al, k, kl, value.as_ptr() as i32, value.len() as i32, r);
+            unit(r)
+        }
+    }
+
+    pub fn incr_(addr: &str, key: &str) -> Result<i64, Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (k, kl)) = (s(addr), s(key));
+        unsafe {
+            incr(a, al, k, kl, r);
+            int(r)
+        }
+    }
+
+    pub fn del_(addr: &str, keys: &[String]) -> Result<i64, Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (ks, ksl)) = (s(addr), strings(keys));
+        unsafe {
+            del(a, al, ks, ksl, r);
+            int(r)
+        }
+    }
+
+    pub fn sadd_(addr: &str, key: &str, values: &[String]) -> Result<i64, Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (k, kl), (vs, vsl)) = (s(addr), s(key), strings(values));
+        unsafe {
+            sadd(a, al, k, kl, vs, vsl, r);
+            int(r)
+        }
+    }
+
+    pub fn srem_(addr: &str, key: &str, values: &[String]) -> Result<i64, Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (k, kl), (vs, vsl)) = (s(addr), s(key), strings(values));
+        unsafe {
+            srem(a, al, k, kl, vs, vsl, r);
+            int(r)
+        }
+    }
+
+    pub fn smembers_(addr: &str, key: &str) -> Result<Vec<String>, Error> {
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (k, kl)) = (s(addr), s(key));
+        unsafe {
+            smembers(a, al, k, kl, r);
+            unit(r)?;
+            let (base, len) = (super::load_i32(r + 4), super::load_i32(r + 8));
+            Ok((0..len).map(|i| super::take_string(super::load_i32(base + i * 8), super::load_i32(base + i * 8 + 4))).collect())
+        }
+    }
+
+    /// `execute`: each parameter is 16 bytes (case at 0, payload at 8), and so is each result.
+    pub fn execute_(addr: &str, command: &str, args: &[Param]) -> Result<Vec<Value>, Error> {
+        let mut flat: Vec<i64> = Vec::new();
+        for p in args {
+            match p {
+                Param::Int64(n) => flat.extend_from_slice(&[0, *n]),
+                Param::Binary(b) => {
+                    let b = b.clone().leak();
+                    flat.extend_from_slice(&[1, (b.as_ptr() as u32 as i64) | ((b.len() as i64) << 32)]);
+                }
+            }
+        }
+        let flat = flat.leak();
+        let mut ret = super::RetArea::new();
+        let r = ret.ptr();
+        let ((a, al), (c, cl)) = (s(addr), s(command));
+        unsafe {
+            execute(a, al, c, cl, flat.as_ptr() as i32, args.len() as i32, r);
+            unit(r)?;
+            let (base, len) = (super::load_i32(r + 4), super::load_i32(r + 8));
+            Ok((0..len)
+                .map(|i| {
+                    let e = base + i * 16;
+                    match super::load_u8(e) {
+                        0 => Value::Nil,
+                        1 => Value::Status(super::take_string(super::load_i32(e + 8), super::load_i32(e + 12))),
+                        2 => Value::Int64(*((e + 8) as *const i64)),
+                        _ => Value::Binary(super::take_bytes(super::load_i32(e + 8), super::load_i32(e + 12))),
+                    }
+                })
+                .collect())
+        }
+    }
+}

@@ -9,6 +9,7 @@ import type { Factor } from './factor.js';
 import { keyValueFactor } from './key-value/index.js';
 import { llmFactor } from './llm/index.js';
 import { outboundHttpFactor } from './outbound-http/index.js';
+import { outboundRedisFactor } from './outbound-redis/index.js';
 import { sqliteFactor } from './sqlite/index.js';
 import { variablesFactor } from './variables/index.js';
 
@@ -27,6 +28,7 @@ export function appFactors(deps: FactorDeps): Factor[] {
     variablesFactor,
     llmFactor(deps.llmEngine),
     outboundHttpFactor,
+    outboundRedisFactor,
     keyValueFactor({ seeds: deps.keyValueSeeds }),
     sqliteFactor({ seed: deps.sqliteSeed ?? [] }),
   ];

@@ -7,57 +7,36 @@
  * ones with undici (./transport.ts).
  */
 import { joinField } from '../../app/toml-locate.js';
-import { UserError } from '../../user-error.js';
 import type { Factor, ServiceImpl } from '../factor.js';
-import { componentData } from '../factor.js';
-import { renderTemplate, resolveAppVariables } from '../variables/resolve.js';
-import { checkOutboundHosts, convertHttpHosts, parseAllowedHost } from './allowed-hosts.js';
+import { checkOutboundHosts, convertHttpHosts } from './allowed-hosts.js';
 import type { OutboundHttpGuestConfig, OutboundHttpService } from './api.js';
+import { renderedAllowedHosts, type OutboundHttpComponentData } from './component-hosts.js';
 import { outboundHttpRuntimeConfig, type OutboundHttpRuntimeConfig } from './runtime-config.js';
 import { Transport } from './transport.js';
 
-export interface OutboundHttpComponentData {
-  allowedOutboundHosts: string[];
-}
+export { OutboundHostsError, type OutboundHttpComponentData } from './component-hosts.js';
 
-export class OutboundHostsError extends UserError {}
+/** What a v1 component without allowed_outbound_hosts may reach besides its HTTP hosts, as Spin converts v1 manifests (databases were open before the allow-list existed). */
+const V1_DATABASE_HOSTS = ['redis://*:*', 'mysql://*:*', 'postgres://*:*'];
 
 export const outboundHttpFactor: Factor = {
   name: 'outbound-http',
   manifest: {
     keys: ['allowed_outbound_hosts', 'allowed_http_hosts'],
-    read(r, t, field): OutboundHttpComponentData {
+    read(r, t, field, ctx): OutboundHttpComponentData {
       const outbound = r.stringList(t, 'allowed_outbound_hosts', field);
       checkOutboundHosts(r, outbound, joinField(field, 'allowed_outbound_hosts'));
       const converted = convertHttpHosts(r, r.stringList(t, 'allowed_http_hosts', field), joinField(field, 'allowed_http_hosts'));
-      return { allowedOutboundHosts: [...new Set([...outbound, ...converted])] };
+      const databases = ctx.manifestVersion === 1 && t['allowed_outbound_hosts'] === undefined ? V1_DATABASE_HOSTS : [];
+      return { allowedOutboundHosts: [...new Set([...outbound, ...databases, ...converted])] };
     },
   },
   runtimeConfig: outboundHttpRuntimeConfig,
   guestModule: new URL('./guest.js', import.meta.url).href,
   interfaces: ['wasi:http/outgoing-handler@0.2', 'fermyon:spin/http'],
   async configure(ctx) {
-    const templated = [...ctx.app.components.keys()].some((id) =>
-      (componentData<OutboundHttpComponentData>(ctx.app, id, 'outbound-http')?.allowedOutboundHosts ?? []).some((h) => h.includes('{{')),
-    );
-    const values = templated ? resolveAppVariables(ctx.app, ctx.env) : new Map<string, string>();
     const configs = new Map<string, OutboundHttpGuestConfig>();
-    for (const id of ctx.app.components.keys()) {
-      const hosts = componentData<OutboundHttpComponentData>(ctx.app, id, 'outbound-http')?.allowedOutboundHosts ?? [];
-      const rendered = hosts.map((entry) => {
-        if (!entry.includes('{{')) return entry;
-        const value = renderTemplate(entry, values);
-        try {
-          parseAllowedHost(value);
-        } catch (err) {
-          throw new OutboundHostsError(
-            `${ctx.app.manifestPath}: component.${id}.allowed_outbound_hosts: "${entry}" becomes "${value}" with the app's variables, which is not allowed: ${(err as Error).message}. Give the variable a value of the form scheme://host[:port].`,
-          );
-        }
-        return value;
-      });
-      configs.set(id, { allowedOutboundHosts: rendered });
-    }
+    for (const [id, hosts] of renderedAllowedHosts(ctx)) configs.set(id, { allowedOutboundHosts: hosts });
 
     const transport = new Transport(ctx.runtimeConfig as OutboundHttpRuntimeConfig, ctx.appHttp);
     const service: ServiceImpl<OutboundHttpService> = {
