@@ -3,25 +3,10 @@
  * Redis keys as they are (Spin does the same), so apps on several spin-ts processes, or on
  * Spin, share data through one Redis. Counters are Redis integers (INCRBY).
  */
-import { createClient, RESP_TYPES } from 'redis';
+import { RedisClientPool, shownRedisUrl, type RedisClient } from '../redis-clients.js';
 import type { KvBackend } from './backend.js';
 import { KvError } from './api.js';
 import { resultTooLarge } from './limits.js';
-
-function makeClient(url: string) {
-  let connected = false;
-  const client = createClient({
-    url,
-    // A dead Redis fails the call at once (other(...)) rather than queueing it.
-    disableOfflineQueue: true,
-    // The first connection is tried once (the next open tries again); a lost one is retried.
-    socket: { connectTimeout: 3000, reconnectStrategy: (retries) => (!connected || retries > 20 ? false : Math.min(50 * 2 ** retries, 2000)) },
-  }).withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
-  client.on('ready', () => (connected = true));
-  return client;
-}
-
-type Client = ReturnType<typeof makeClient>;
 
 // Compare-and-swap in one server-side step: ARGV[1] is "1" when a value is expected.
 const CAS_SCRIPT = `local cur = redis.call('GET', KEYS[1])
@@ -31,39 +16,15 @@ elseif cur then return 0 end
 redis.call('SET', KEYS[1], ARGV[3])
 return 1`;
 
-function describe(url: string): string {
-  try {
-    const u = new URL(url);
-    u.password = u.password ? '***' : '';
-    return u.toString();
-  } catch {
-    return 'Redis';
-  }
-}
-
 export class RedisClients {
-  private readonly clients = new Map<string, Promise<Client>>();
-
-  private client(url: string): Promise<Client> {
-    let c = this.clients.get(url);
-    if (!c) {
-      const client = makeClient(url);
-      client.on('error', () => {
-        // Reported to the caller of the failing command; the event itself must be handled.
-      });
-      c = client.connect().then(() => client);
-      c.catch(() => this.clients.delete(url));
-      this.clients.set(url, c);
-    }
-    return c;
-  }
+  private readonly pool = new RedisClientPool();
 
   backend(url: string): KvBackend {
-    const shown = describe(url);
-    const run = async <T>(fn: (c: Client) => Promise<T>): Promise<T> => {
-      let client: Client;
+    const shown = shownRedisUrl(url);
+    const run = async <T>(fn: (c: RedisClient) => Promise<T>): Promise<T> => {
+      let client: RedisClient;
       try {
-        client = await this.client(url);
+        client = await this.pool.client(url);
       } catch (err) {
         throw new KvError('other', `cannot connect to Redis at ${shown}: ${(err as Error).message}`);
       }
@@ -115,15 +76,7 @@ export class RedisClients {
     };
   }
 
-  async close(): Promise<void> {
-    const all = [...this.clients.values()];
-    this.clients.clear();
-    for (const c of all) {
-      try {
-        (await c).destroy();
-      } catch {
-        // never connected
-      }
-    }
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

@@ -1,41 +1,10 @@
 /**
- * Redis connections for guests, through node-redis: one client per address, connected on
- * first use and kept for the process (as Spin keeps one per address). Replies are mapped
- * to the interface's types: bulk strings as bytes, integers as s64, status as text.
+ * Redis connections for guests (one node-redis client per address, ../redis-clients.ts), and
+ * replies mapped to the interface's types: bulk strings as bytes, integers as s64, status as
+ * text.
  */
-import { createClient, RESP_TYPES } from 'redis';
+import { BYTES, RedisClientPool, shownRedisUrl, type RedisClient } from '../redis-clients.js';
 import type { RedisParameter, RedisResult } from './api.js';
-
-/** Bulk replies as bytes (Buffer), not text. */
-const BYTES = { [RESP_TYPES.BLOB_STRING]: Buffer };
-
-function makeClient(address: string) {
-  let connected = false;
-  const client = createClient({
-    url: address,
-    // A dead Redis fails the call at once rather than queueing it.
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 3000, reconnectStrategy: (retries) => (!connected || retries > 20 ? false : Math.min(50 * 2 ** retries, 2000)) },
-  }).withTypeMapping(BYTES);
-  client.on('ready', () => (connected = true));
-  client.on('error', () => {
-    // Reported to the caller of the failing command; the event itself must be handled.
-  });
-  return client;
-}
-
-type Client = ReturnType<typeof makeClient>;
-
-/** The address with its password hidden, for log lines. */
-export function shownAddress(address: string): string {
-  try {
-    const u = new URL(address);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(an invalid address)';
-  }
-}
 
 const bytes = (v: Uint8Array): Buffer => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
 
@@ -48,30 +17,19 @@ function toResult(v: unknown): RedisResult {
 }
 
 export class RedisConnections {
-  private readonly clients = new Map<string, Promise<Client>>();
+  private readonly pool = new RedisClientPool();
 
-  private client(address: string): Promise<Client> {
-    let c = this.clients.get(address);
-    if (!c) {
-      const client = makeClient(address);
-      c = client.connect().then(() => client);
-      c.catch(() => this.clients.delete(address));
-      this.clients.set(address, c);
-    }
-    return c;
-  }
-
-  private async run<T>(address: string, fn: (c: Client) => Promise<T>): Promise<T> {
-    let client: Client;
+  private async run<T>(address: string, fn: (c: RedisClient) => Promise<T>): Promise<T> {
+    let client: RedisClient;
     try {
-      client = await this.client(address);
+      client = await this.pool.client(address);
     } catch (err) {
-      throw new Error(`cannot connect to Redis at ${shownAddress(address)}: ${(err as Error).message}`);
+      throw new Error(`cannot connect to Redis at ${shownRedisUrl(address)}: ${(err as Error).message}`);
     }
     try {
       return await fn(client);
     } catch (err) {
-      throw new Error(`Redis at ${shownAddress(address)}: ${(err as Error).message}`);
+      throw new Error(`Redis at ${shownRedisUrl(address)}: ${(err as Error).message}`);
     }
   }
 
@@ -120,15 +78,7 @@ export class RedisConnections {
     });
   }
 
-  async close(): Promise<void> {
-    const all = [...this.clients.values()];
-    this.clients.clear();
-    for (const c of all) {
-      try {
-        (await c).destroy();
-      } catch {
-        // never connected
-      }
-    }
+  close(): Promise<void> {
+    return this.pool.close();
   }
 }

@@ -10,7 +10,7 @@ import type { GuestImportsFactory } from '../factor.js';
 import { typedService } from '../service.js';
 import { findAllowing, parseAllowedHost, suggestedEntry } from '../outbound-http/allowed-hosts.js';
 import type { OutboundRedisGuestConfig, OutboundRedisService, RedisParameter } from './api.js';
-import { shownAddress } from './connections.js';
+import { shownRedisUrl as shownAddress } from '../redis-clients.js';
 
 export const createGuestImports: GuestImportsFactory = (ctx) => {
   const config = ctx.config as OutboundRedisGuestConfig | undefined;

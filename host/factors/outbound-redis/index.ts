@@ -9,7 +9,8 @@
 import type { Factor, ServiceImpl } from '../factor.js';
 import { renderedAllowedHosts } from '../outbound-http/component-hosts.js';
 import type { OutboundRedisGuestConfig, OutboundRedisService } from './api.js';
-import { RedisConnections, shownAddress } from './connections.js';
+import { shownRedisUrl } from '../redis-clients.js';
+import { RedisConnections } from './connections.js';
 
 export const outboundRedisFactor: Factor = {
   name: 'outbound-redis',
@@ -31,7 +32,7 @@ export const outboundRedisFactor: Factor = {
       execute: (_call, address, command, args) => redis.execute(address, command, args),
       async reportDenied(call, address, entry) {
         ctx.log(
-          `outbound-redis: component '${call.componentId}' may not connect to ${shownAddress(address)}. To allow it, add "${entry}" to allowed_outbound_hosts for the component in spin.toml ([component.${call.componentId}]).`,
+          `outbound-redis: component '${call.componentId}' may not connect to ${shownRedisUrl(address)}. To allow it, add "${entry}" to allowed_outbound_hosts for the component in spin.toml ([component.${call.componentId}]).`,
         );
       },
     };
