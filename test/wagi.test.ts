@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { symlink } from 'node:fs/promises';
+import { symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { guest, runCli, startSpin, writeApp, type RunningSpin } from './support/spin.js';
@@ -196,6 +196,21 @@ describe('core modules and executors refused at start', { skip }, () => {
       r.stderr,
       /component 'c': its trigger uses executor = \{ type = "wagi" \}, which runs a WASI command .* but it exports fermyon:spin\/inbound-http/,
     );
+  });
+
+  test('a command built with a pre-wasi-sdk-19 libc (clang < 15.0.7 in its producers) starts with a warning naming the cause, as Spin refuses it', async () => {
+    const wat = '(module (@producers (processed-by "Debian clang" "14.0.6")) (memory (export "memory") 1) (func (export "_start")))';
+    const manifest = await writeApp(v2('old.wasm', 'executor = { type = "wagi" }'));
+    await writeFile(join(dirname(manifest), 'old.wasm'), await (await import('@bytecodealliance/jco')).parse(wat));
+    const spin = await startSpin(['-f', manifest]);
+    try {
+      assert.match(
+        spin.output(),
+        /component c: warning: old\.wasm was built with Debian clang 14\.0\.6, whose wasi-libc \(before wasi-sdk 19\) claims memory the WASI adapter uses \(wasi-libc #377\): it traps once it allocates about 128 KiB/,
+      );
+    } finally {
+      await spin.stop();
+    }
   });
 
   test('one component under both a wagi and a spin trigger is refused', async () => {

@@ -9,6 +9,7 @@ import { checkImports } from './imports.js';
 import { capMemory } from './memory-cap.js';
 import { transpileCached } from './transpile.js';
 import { hasComponentType, Spin1ModuleError } from './spin1-module.js';
+import { wasiLibc377Clang } from './wasi-libc-bug.js';
 import { coreModuleKind, wasmKindOfFile } from './wasm-kind.js';
 
 export interface PreparedComponent<Kind extends string = string> {
@@ -49,6 +50,7 @@ async function componentSource(
   component: Component,
   executor: string | undefined,
   cacheDir: string,
+  log: (line: string) => void,
 ): Promise<{ path: string; adaptMs: number; adapted: boolean }> {
   const kind0 = await wasmKindOfFile(component.source);
   if (kind0 === 'not-wasm') {
@@ -96,6 +98,12 @@ async function componentSource(
     'spin1-http': 'a Spin 1.x HTTP module (it exports handle-http-request)',
     'bindgen-reactor': 'a core module built with wit-bindgen',
   }[how];
+  const buggyLibc = how === 'wagi-command' ? wasiLibc377Clang(bytes) : undefined;
+  if (buggyLibc) {
+    log(
+      `component ${component.id}: warning: ${component.sourceAsWritten} was built with ${buggyLibc}, whose wasi-libc (before wasi-sdk 19) claims memory the WASI adapter uses (wasi-libc #377): it traps once it allocates about 128 KiB. Spin refuses such modules; rebuild it with wasi-sdk 19 or later (or a Rust toolchain whose wasm32-wasi libc is that recent).`,
+    );
+  }
   try {
     const adapted = await adaptModule(bytes, how, cacheDir);
     return { path: adapted.path, adaptMs: adapted.adaptMs, adapted: true };
@@ -125,7 +133,7 @@ async function writeCommandModule(dir: string): Promise<string> {
 
 async function prepareOne<Kind extends string>(app: App, component: Component, opts: PrepareOptions<Kind>): Promise<PreparedComponent<Kind>> {
   const executor = executorOf(app, component);
-  const source = await componentSource(component, executor, opts.cacheDir);
+  const source = await componentSource(component, executor, opts.cacheDir, opts.log);
   let transpiled;
   try {
     transpiled = await transpileCached(source.path, opts.cacheDir, { reallocEmptyStrings: source.adapted });

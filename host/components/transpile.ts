@@ -64,6 +64,8 @@ function tuneGlue(js: string): string {
  */
 function reallocEmptyStrings(js: string): string {
   const shortcut = /\n\s*if \(s\.length === 0\) \{\n\s*utf8EncodedLen = 0;\n\s*return 1;\n\s*\}/;
+  // Glue that passes no strings to the guest has no encoder to change.
+  if (!/function utf8Encode\b/.test(js)) return js;
   if (!shortcut.test(js)) throw new Error("jco's utf8Encode changed: cannot make it call realloc for empty strings (transpile.ts reallocEmptyStrings)");
   return js.replace(shortcut, '');
 }

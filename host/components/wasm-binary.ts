@@ -136,3 +136,19 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** The `producers` custom section: field (language, processed-by, sdk) → [[name, version]]. */
+export function producers(wasm: Uint8Array): Map<string, Array<[string, string]>> {
+  const out = new Map<string, Array<[string, string]>>();
+  const s = sections(wasm).find((x) => x.id === SECTION.custom && x.name === 'producers');
+  if (!s) return out;
+  const r = new Reader(wasm, s.contentStart);
+  r.string();
+  for (let fields = r.leb(); fields > 0; fields--) {
+    const field = r.string();
+    const values: Array<[string, string]> = [];
+    for (let n = r.leb(); n > 0; n--) values.push([r.string(), r.string()]);
+    out.set(field, values);
+  }
+  return out;
+}
