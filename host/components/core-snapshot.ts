@@ -61,8 +61,12 @@ export class NotReusable extends Error {
 const CHUNK = 64 * 1024;
 const ZEROS = Buffer.alloc(CHUNK);
 const PAGE = 64 * 1024;
-/** A growable memory that grew more than this above its snapshot is let go, not kept zero-filled. */
-export const GROWN_KEEP_BYTES = 64 * 1024 * 1024;
+/**
+ * A growable memory that grew more than this above its snapshot is let go, not kept
+ * zero-filled: a worker keeps a guest's usual growth (a Rust allocator's first pages), not
+ * the peak of a request that took megabytes (that one is rebuilt, as any memory that grew).
+ */
+export const GROWN_KEEP_BYTES = 2 * 1024 * 1024;
 
 export class CoreSnapshot {
   private readonly cores: Core[] = [];
