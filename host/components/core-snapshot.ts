@@ -18,6 +18,7 @@
  * and the caller builds a new set.
  */
 import { SEEN_PAGES_EXPORT, VIRTUAL_PAGES_EXPORT } from './growable-memory.js';
+import { UNRESTORABLE_SECTION } from './restorable.js';
 import { GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT_PREFIX } from './state-exports.js';
 
 export type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
@@ -67,6 +68,8 @@ const PAGE = 64 * 1024;
  * the peak of a request that took megabytes (that one is rebuilt, as any memory that grew).
  */
 export const GROWN_KEEP_BYTES = 2 * 1024 * 1024;
+/** For measuring (bench/instances.ts): SPIN_TS_DISCARD_GROWN=1 lets go of every memory that grew, as before growable memories. */
+const DISCARD_GROWN = process.env.SPIN_TS_DISCARD_GROWN === '1';
 
 export class CoreSnapshot {
   private readonly cores: Core[] = [];
@@ -130,6 +133,10 @@ export class CoreSnapshot {
   /** Ends the first build: records the state every later request starts from. Throws NotReusable when some of it cannot be read back. */
   finishBuild(): void {
     this.building = false;
+    for (const { module } of this.cores) {
+      const [mark] = WebAssembly.Module.customSections(module, UNRESTORABLE_SECTION);
+      if (mark) throw new NotReusable(`a core module uses ${Buffer.from(mark).toString('utf8')}, which a snapshot cannot put back`);
+    }
     const memories = new Map<WebAssembly.Memory, WebAssembly.Global | undefined>();
     for (const { instance } of this.cores) {
       const seen = instance.exports[VIRTUAL_PAGES_EXPORT] ? (instance.exports[SEEN_PAGES_EXPORT] as WebAssembly.Global) : undefined;
@@ -202,5 +209,5 @@ export class CoreSnapshot {
 function keepable(m: MemoryState): boolean {
   const size = m.memory.buffer.byteLength;
   if (size === m.bytes.length) return true;
-  return m.seenPages !== undefined && size - m.bytes.length <= GROWN_KEEP_BYTES;
+  return !DISCARD_GROWN && m.seenPages !== undefined && size - m.bytes.length <= GROWN_KEEP_BYTES;
 }

@@ -236,7 +236,13 @@ function rewrite(wasm: Uint8Array): Uint8Array | undefined {
   if (!newCode) return undefined;
   const global = [0x7f, 0x01, 0x41, ...sleb(initialPages), 0x0b];
   const replaced = new Map<number, Uint8Array>([
-    [SECTION.type, appended(wasm, types, [[0x60, 1, 0x7f, 1, 0x7f], [0x60, 0, 1, 0x7f]])],
+    [
+      SECTION.type,
+      appended(wasm, types, [
+        [0x60, 1, 0x7f, 1, 0x7f],
+        [0x60, 0, 1, 0x7f],
+      ]),
+    ],
     [SECTION.function, appended(wasm, functions, [leb(sizeType), leb(growType)])],
     [SECTION.global, appended(wasm, globals, [global, global])],
     [

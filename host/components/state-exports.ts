@@ -5,6 +5,7 @@
  * sees these names; nothing else changes. Ours for the same reason as memory-cap.ts.
  */
 import { growableMemory } from './growable-memory.js';
+import { markUnrestorable } from './restorable.js';
 
 export const MEMORY_EXPORT_PREFIX = 'spin-ts:memory:';
 export const GLOBAL_EXPORT_PREFIX = 'spin-ts:global:';
@@ -97,10 +98,11 @@ function exportEntry(name: string, kind: number, index: number): number[] {
 
 /**
  * Returns a copy of `wasm` that also exports its defined memories and mutable globals
- * (after making its memory growable in place, growable-memory.ts); `wasm` itself when it has none.
+ * (after making its memory growable in place, growable-memory.ts, and marking it when a
+ * snapshot cannot restore it, restorable.ts); `wasm` itself when it has none.
  */
 export function exportState(original: Uint8Array): Uint8Array {
-  const wasm = growableMemory(original);
+  const wasm = growableMemory(markUnrestorable(original));
   let importedMemories = 0;
   let importedGlobals = 0;
   let definedMemories = 0;
