@@ -32,7 +32,7 @@ async function ask(spin: RunningSpin, path: string): Promise<Reply> {
 }
 
 /** Paths of one length: the guest's allocations before its first Box then do not depend on the path. */
-const pathFor = (prefix: string, n: number) => `/${prefix}/${String(n).padStart(6, '0')}`;
+const pathFor = (prefix: string, n: number) => `/${prefix.padEnd(6, '_')}/${String(n).padStart(6, '0')}`;
 
 /** Sends `count` GETs, `concurrency` at a time, each answer checked against `fresh`. */
 async function load(spin: RunningSpin, fresh: Reply, count: number, concurrency: number, prefix: string): Promise<void> {
