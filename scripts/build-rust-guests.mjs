@@ -31,6 +31,8 @@ const APT_HINT = 'apt-get update && apt-get install -y rustc libstd-rust-dev-was
 /** The guests: name (also the output file name) and crate directory. */
 export const RUST_GUESTS = [
   { name: 'rust-hello', dir: 'guest-examples/rust-hello' },
+  // Test-only: reports the state a request finds (test/rust-instance-pool.test.ts).
+  { name: 'rust-state', dir: 'guest-examples/rust-state' },
   { name: 'rust-llm', dir: 'guest-examples/rust-llm' },
   { name: 'rust-trap', dir: 'guest-examples/rust-trap' },
   { name: 'rust-sqlite', dir: 'guest-examples/rust-sqlite', world: 'spin-ts:examples/inbound-http-v1-sqlite' },

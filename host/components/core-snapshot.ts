@@ -9,9 +9,16 @@
  * modules define (exported for this by state-exports.ts) is copied back from a snapshot:
  * to the guest this is a fresh instance, without paying for one.
  *
- * What it cannot put back, it refuses: a memory that grew (memories cannot shrink) or a
- * guest that trapped means `spent`, and the caller builds a new set.
+ * A memory made growable in place (growable-memory.ts) keeps the pages a request grew: the
+ * guest's view of its size is a global, restored like the others, and the pages above the
+ * snapshot are zero-filled, so the next request grows into them as into fresh pages.
+ *
+ * What it cannot put back, it refuses: any other memory that grew (memories cannot shrink),
+ * a growable one that grew past GROWN_KEEP_BYTES, or a guest that trapped means `spent`,
+ * and the caller builds a new set.
  */
+import { SEEN_PAGES_EXPORT, VIRTUAL_PAGES_EXPORT } from './growable-memory.js';
+import { UNRESTORABLE_SECTION } from './restorable.js';
 import { GLOBAL_EXPORT_PREFIX, MEMORY_EXPORT_PREFIX } from './state-exports.js';
 
 export type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => WebAssembly.Instance;
@@ -34,6 +41,8 @@ interface Core {
 interface MemoryState {
   memory: WebAssembly.Memory;
   bytes: Uint8Array;
+  /** For a growable memory: the global holding the real size in pages its module last saw. */
+  seenPages?: WebAssembly.Global;
 }
 
 interface GlobalState {
@@ -51,6 +60,16 @@ export class NotReusable extends Error {
 
 /** Size of the chunks compared before copying: only those a request changed are written back. */
 const CHUNK = 64 * 1024;
+const ZEROS = Buffer.alloc(CHUNK);
+const PAGE = 64 * 1024;
+/**
+ * A growable memory that grew more than this above its snapshot is let go, not kept
+ * zero-filled: a worker keeps a guest's usual growth (a Rust allocator's first pages), not
+ * the peak of a request that took megabytes (that one is rebuilt, as any memory that grew).
+ */
+export const GROWN_KEEP_BYTES = 2 * 1024 * 1024;
+/** For measuring (bench/instances.ts): SPIN_TS_DISCARD_GROWN=1 lets go of every memory that grew, as before growable memories. */
+const DISCARD_GROWN = process.env.SPIN_TS_DISCARD_GROWN === '1';
 
 export class CoreSnapshot {
   private readonly cores: Core[] = [];
@@ -114,10 +133,15 @@ export class CoreSnapshot {
   /** Ends the first build: records the state every later request starts from. Throws NotReusable when some of it cannot be read back. */
   finishBuild(): void {
     this.building = false;
-    const memories = new Set<WebAssembly.Memory>();
+    for (const { module } of this.cores) {
+      const [mark] = WebAssembly.Module.customSections(module, UNRESTORABLE_SECTION);
+      if (mark) throw new NotReusable(`a core module uses ${Buffer.from(mark).toString('utf8')}, which a snapshot cannot put back`);
+    }
+    const memories = new Map<WebAssembly.Memory, WebAssembly.Global | undefined>();
     for (const { instance } of this.cores) {
+      const seen = instance.exports[VIRTUAL_PAGES_EXPORT] ? (instance.exports[SEEN_PAGES_EXPORT] as WebAssembly.Global) : undefined;
       for (const [name, value] of Object.entries(instance.exports)) {
-        if (name.startsWith(MEMORY_EXPORT_PREFIX)) memories.add(value as WebAssembly.Memory);
+        if (name.startsWith(MEMORY_EXPORT_PREFIX)) memories.set(value as WebAssembly.Memory, name === `${MEMORY_EXPORT_PREFIX}0` ? seen : undefined);
         else if (name.startsWith(GLOBAL_EXPORT_PREFIX)) {
           const global = value as WebAssembly.Global;
           try {
@@ -128,7 +152,7 @@ export class CoreSnapshot {
         }
       }
     }
-    this.memories = [...memories].map((memory) => ({ memory, bytes: new Uint8Array(memory.buffer).slice() }));
+    this.memories = [...memories].map(([memory, seenPages]) => ({ memory, bytes: new Uint8Array(memory.buffer).slice(), seenPages }));
   }
 
   /** Starts one run of the glue against the live instances. */
@@ -148,13 +172,13 @@ export class CoreSnapshot {
     if (trapped) {
       this.spent = true;
       this.spentBecause = 'trapped';
-    } else if (this.memories.some((m) => m.memory.buffer.byteLength !== m.bytes.length)) {
+    } else if (this.memories.some((m) => !keepable(m))) {
       this.spent = true;
       this.spentBecause = 'grew';
     }
   }
 
-  /** Puts every memory and mutable global back as they were after instantiation. */
+  /** Puts every memory and mutable global back as they were after instantiation; pages grown since are zero-filled. */
   restore(): void {
     for (const { memory, bytes } of this.memories) {
       const live = new Uint8Array(memory.buffer);
@@ -164,8 +188,14 @@ export class CoreSnapshot {
         const end = Math.min(at + CHUNK, bytes.length);
         if (liveBuf.compare(snapBuf, at, end, at, end) !== 0) live.set(bytes.subarray(at, end), at);
       }
+      for (let at = bytes.length; at < live.length; at += CHUNK) {
+        const end = Math.min(at + CHUNK, live.length);
+        if (liveBuf.compare(ZEROS, 0, end - at, at, end) !== 0) live.fill(0, at, end);
+      }
     }
     for (const { global, value } of this.globals) global.value = value;
+    // The guest's size is back to the snapshot's; the real size is what the memory has now.
+    for (const { memory, seenPages } of this.memories) if (seenPages) seenPages.value = memory.buffer.byteLength / PAGE;
     this.dirty = false;
   }
 
@@ -173,4 +203,11 @@ export class CoreSnapshot {
   get snapshotBytes(): number {
     return this.memories.reduce((n, m) => n + m.bytes.length, 0);
   }
+}
+
+/** Can this memory still be put back: the same size, or growable and not grown past GROWN_KEEP_BYTES? */
+function keepable(m: MemoryState): boolean {
+  const size = m.memory.buffer.byteLength;
+  if (size === m.bytes.length) return true;
+  return !DISCARD_GROWN && m.seenPages !== undefined && size - m.bytes.length <= GROWN_KEEP_BYTES;
 }

@@ -64,7 +64,8 @@ const WORKER_URL = new URL('./worker.js', import.meta.url);
 // jco's glue is one huge generator function, run per instance: TurboFan's escape analysis
 // spent 2.6–3.9 s of CPU per worker compiling it, then again after each deopt. V8 flags are
 // per process (a Worker's execArgv refuses them), so this is set before any worker starts.
-setFlagsFromString('--no-turbo-escape');
+// SPIN_TS_TURBO_ESCAPE=1 leaves escape analysis on, for measuring (bench/instances.ts).
+if (process.env.SPIN_TS_TURBO_ESCAPE !== '1') setFlagsFromString('--no-turbo-escape');
 
 class PoolWorker {
   readonly worker: Worker;

@@ -1,9 +1,11 @@
 /**
  * Makes a core module's state reachable from JS: exports each memory and each mutable
  * global it defines under reserved names, so a worker can snapshot that state after
- * instantiation and restore it between requests (instance-reuse.ts). The glue never
+ * instantiation and restore it between requests (core-snapshot.ts). The glue never
  * sees these names; nothing else changes. Ours for the same reason as memory-cap.ts.
  */
+import { growableMemory } from './growable-memory.js';
+import { markUnrestorable } from './restorable.js';
 
 export const MEMORY_EXPORT_PREFIX = 'spin-ts:memory:';
 export const GLOBAL_EXPORT_PREFIX = 'spin-ts:global:';
@@ -94,8 +96,13 @@ function exportEntry(name: string, kind: number, index: number): number[] {
   return [...leb(bytes.length), ...bytes, kind, ...leb(index)];
 }
 
-/** Returns a copy of `wasm` that also exports its defined memories and mutable globals; `wasm` itself when it has none. */
-export function exportState(wasm: Uint8Array): Uint8Array {
+/**
+ * Returns a copy of `wasm` that also exports its defined memories and mutable globals
+ * (after making its memory growable in place, growable-memory.ts, and marking it when a
+ * snapshot cannot restore it, restorable.ts); `wasm` itself when it has none.
+ */
+export function exportState(original: Uint8Array): Uint8Array {
+  const wasm = growableMemory(markUnrestorable(original));
   let importedMemories = 0;
   let importedGlobals = 0;
   let definedMemories = 0;

@@ -19,9 +19,9 @@ export const JCO_VERSION: string = (
 
 /**
  * Bumped when what we write beside jco's output changes (1: core modules export their
- * memories and mutable globals, state-exports.ts), so an older cache entry is not reused.
+ * memories and mutable globals, state-exports.ts; 2: memory.size/grow virtualised, growable-memory.ts), so an older cache entry is not reused.
  */
-const CACHE_FORMAT = 1;
+const CACHE_FORMAT = 2;
 
 export interface TranspiledComponent {
   sha256: string;
