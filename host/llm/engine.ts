@@ -76,6 +76,12 @@ export interface ChatMessage {
 /** Chat params: as InferParams, but maxTokens may be left out (generate until the context is full). */
 export type ChatParams = Omit<InferParams, 'maxTokens'> & { maxTokens?: number };
 
+/** llama-server's /tokenize answer: token ids, and with `withPieces` each token's text (or its bytes when it is no text alone). */
+export interface TokenizeResult {
+  tokens: number[];
+  pieces?: (string | number[])[];
+}
+
 export interface ModelInfo {
   id: string;
   kind: 'completion' | 'embedding';
@@ -103,6 +109,10 @@ export interface LlmEngine {
    * table's `chat_template`, else the GGUF's). Engines without it get a plain rendering from the caller.
    */
   chat?(model: string, messages: ChatMessage[], params: ChatParams, options?: InferOptions): Promise<InferResult>;
+  /** Optional: a text's tokens (special-token texts parsed; BOS only with addSpecial). Throws LlmError. */
+  tokenize?(model: string, text: string, options: { addSpecial: boolean; withPieces: boolean; signal?: AbortSignal }): Promise<TokenizeResult>;
+  /** Optional: token ids → text (special tokens written as their text). Throws LlmError. */
+  detokenize?(model: string, tokens: number[], options?: { signal?: AbortSignal }): Promise<string>;
   /** One L2-normalised vector per input. Throws LlmError. */
   embed(model: string, inputs: string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
   /** Models this engine can serve (configured or discovered). */

@@ -42,6 +42,7 @@ import {
   type LlmEngine,
   type ModelInfo,
   type OutputConstraint,
+  type TokenizeResult,
 } from '../engine.js';
 import { chatOnModel } from './chat.js';
 import { physicalCores } from './cpu.js';
@@ -54,6 +55,7 @@ import { loadProgress } from './progress.js';
 import { ensureDownloaded } from './download.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
+import { detokenizeTokens, tokenizeText } from './tokenize.js';
 
 export interface LocalLlamaEngineOptions {
   modelTable: ModelTable;
@@ -207,6 +209,19 @@ export class LocalLlamaEngine implements LlmEngine {
 
   embed(modelName: string, inputs: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
     return this.using(modelName, () => this.embedNow(modelName, inputs, options));
+  }
+
+  /** llama-server's /tokenize (tokenize.ts); loads the model if needed, takes no slot. */
+  tokenize(modelName: string, text: string, options: { addSpecial: boolean; withPieces: boolean; signal?: AbortSignal }): Promise<TokenizeResult> {
+    return this.using(modelName, async () => {
+      const { state } = await this.waitFor(modelName, options.signal, async () => undefined);
+      return tokenizeText(this.promptSource(state), text, options, this.promptWorker);
+    });
+  }
+
+  /** llama-server's /detokenize (tokenize.ts). */
+  detokenize(modelName: string, tokens: number[], options: { signal?: AbortSignal } = {}): Promise<string> {
+    return this.using(modelName, async () => detokenizeTokens((await this.waitFor(modelName, options.signal, async () => undefined)).state.model, tokens));
   }
 
   private async inferNow(modelName: string, prompt: string, params: InferParams, options: InferOptions): Promise<InferResult> {
