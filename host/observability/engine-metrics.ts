@@ -32,12 +32,14 @@ export class InstrumentedEngine implements LlmEngine {
   /** Passed through untimed (no generation). */
   readonly tokenize?: LlmEngine['tokenize'];
   readonly detokenize?: LlmEngine['detokenize'];
+  readonly toolCalling?: boolean;
 
   constructor(
     readonly inner: LlmEngine & EngineExtras,
     private readonly metrics: ServingMetrics,
   ) {
     if (inner.stats) metrics.setLoadSource(() => inner.stats?.());
+    if (inner.toolCalling) this.toolCalling = true;
     if (inner.tokenize) this.tokenize = inner.tokenize.bind(inner);
     if (inner.detokenize) this.detokenize = inner.detokenize.bind(inner);
     if (inner.chat) {

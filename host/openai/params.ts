@@ -12,6 +12,7 @@
 import type { ChatParams, OutputConstraint } from '../llm/engine.js';
 import { ApiError } from './errors.js';
 import { describeValue, isJsonObject, type Fields } from './request.js';
+import { readTools } from './tools.js';
 
 export type Endpoint = 'chat' | 'completions';
 
@@ -36,7 +37,7 @@ export const NO_EFFECT_FIELDS: readonly string[] = [
   'cache_prompt',
   'id_slot', // llama-server: the KV-cache prefix is always reused
   'keep_alive', // Ollama: models stay loaded while the server runs
-  'parallel_tool_calls', // only means something with tools, which are refused when non-empty
+  'parallel_tool_calls', // at most one call is generated per answer, which both values allow
 ];
 
 interface NoOpOnly {
@@ -62,10 +63,13 @@ export const NO_OP_ONLY: readonly NoOpOnly[] = [
   { field: 'best_of', endpoints: ['completions'], noOp: (v) => v === 1, why: 'only best_of = 1 (one sample per request)' },
   { field: 'echo', endpoints: ['completions'], noOp: isFalse, why: 'the prompt is not echoed' },
   { field: 'suffix', endpoints: ['completions'], noOp: (v) => v === '', why: 'insertion (fill-in-the-middle) is not supported' },
-  { field: 'tools', endpoints: ['chat'], noOp: isEmptyList, why: 'tool calling is not supported' },
-  { field: 'functions', endpoints: ['chat'], noOp: isEmptyList, why: 'function calling is not supported' },
-  { field: 'tool_choice', endpoints: ['chat'], noOp: (v) => v === 'none' || v === 'auto', why: 'tool calling is not supported (only "none" or "auto")' },
-  { field: 'function_call', endpoints: ['chat'], noOp: (v) => v === 'none' || v === 'auto', why: 'function calling is not supported (only "none" or "auto")' },
+  { field: 'functions', endpoints: ['chat'], noOp: isEmptyList, why: "the deprecated function calling fields are not supported; use 'tools'" },
+  {
+    field: 'function_call',
+    endpoints: ['chat'],
+    noOp: (v) => v === 'none' || v === 'auto',
+    why: 'the deprecated function calling fields are not supported (only "none" or "auto"); use \'tool_choice\'',
+  },
   { field: 'modalities', endpoints: ['chat'], noOp: (v) => Array.isArray(v) && v.length === 1 && v[0] === 'text', why: 'only ["text"]' },
   { field: 'audio', endpoints: ['chat'], noOp: () => false, why: 'audio output is not supported' },
   { field: 'prediction', endpoints: ['chat'], noOp: () => false, why: 'predicted outputs are not supported' },
@@ -186,6 +190,7 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
   const stop = f.optStop('stop');
   const logitBias = readLogitBias(f);
   const constraint = readConstraint(f);
+  const tools = endpoint === 'chat' ? readTools(f) : undefined;
 
   const params: ChatParams = {
     temperature,
@@ -201,6 +206,7 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
     ...(minP !== undefined && minP > 0 ? { minP } : {}),
     ...(logitBias ? { logitBias } : {}),
     ...(constraint ? { constraint } : {}),
+    ...(tools ? { tools } : {}),
   };
   return { model, stream, includeUsage, params };
 }

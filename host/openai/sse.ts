@@ -33,9 +33,10 @@ export interface StreamGenerationOptions {
   requestSignal: AbortSignal;
   /**
    * Starts the generation; must honour `signal` and report text through `onText`, and should
-   * wait for a promise onText returns before producing more (backpressure).
+   * wait for a promise onText returns before producing more (backpressure). `emit` sends any other
+   * event (a tool call's start, …), with the same backpressure and first-event rule.
    */
-  run: (signal: AbortSignal, onText: (text: string) => Promise<void> | undefined) => Promise<InferResult>;
+  run: (signal: AbortSignal, onText: (text: string) => Promise<void> | undefined, emit: (event: unknown) => Promise<void> | undefined) => Promise<InferResult>;
   /** Events before the first text (e.g. the role delta). */
   head: () => unknown[];
   /** One text piece as an event. */
@@ -93,9 +94,8 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     readable?.resolve();
     readable = undefined;
   };
-  const onText = (text: string): Promise<void> | undefined => {
-    if (text.length === 0) return undefined;
-    write(sseEvent(opts.chunk(text)));
+  const emit = (event: unknown): Promise<void> | undefined => {
+    write(sseEvent(event));
     firstText();
     if (closed || !controller || (controller.desiredSize ?? 1) > 0) return undefined;
     if (!readable) {
@@ -105,7 +105,8 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     }
     return readable.promise;
   };
-  const generation = opts.run(abort.signal, onText);
+  const onText = (text: string): Promise<void> | undefined => (text.length === 0 ? undefined : emit(opts.chunk(text)));
+  const generation = opts.run(abort.signal, onText, emit);
 
   // hold the response until there is text (or the end): a refusal keeps its own status
   try {

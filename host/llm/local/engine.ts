@@ -203,6 +203,9 @@ export class LocalLlamaEngine implements LlmEngine {
     return this.using(modelName, () => this.inferNow(modelName, prompt, params, options));
   }
 
+  /** chat() honours params.tools (tool-calls.ts). */
+  readonly toolCalling = true;
+
   chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
     return this.using(modelName, () => this.chatNow(modelName, messages, params, options));
   }
@@ -252,10 +255,10 @@ export class LocalLlamaEngine implements LlmEngine {
         ? [{ role: 'system' as const, content: systemPrompt }, ...chatMessages]
         : chatMessages;
     return chatOnModel(
-      { model: state.model, contextSize: runtime.context.contextSize },
+      { model: state.model, chatTemplate: state.resolved.chatTemplate, contextSize: runtime.context.contextSize },
       params,
-      () => chatTokens(this.promptSource(state), messages, this.promptWorker, signal),
-      (tokens, p) =>
+      (functions) => chatTokens(this.promptSource(state), messages, this.promptWorker, signal, functions),
+      (tokens, p, o = options) =>
         this.generateFrom(
           modelName,
           state.model,
@@ -263,8 +266,9 @@ export class LocalLlamaEngine implements LlmEngine {
           tokens,
           p,
           planSampling(p, () => this.opts.seed ?? randomSeed()),
-          options,
+          o,
         ),
+      options,
     );
   }
 

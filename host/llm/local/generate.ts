@@ -173,7 +173,13 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     const finalText = text.finish();
     await closeIterator();
     return {
-      result: { text: finalText, promptTokens: promptTokens.length, generatedTokens: generated, finishReason },
+      result: {
+        text: finalText,
+        promptTokens: promptTokens.length,
+        generatedTokens: generated,
+        finishReason,
+        ...(text.stoppedBy !== undefined ? { stoppedBy: text.stoppedBy } : {}),
+      },
       settled: Promise.resolve(),
     };
   } catch (error) {
