@@ -24,6 +24,21 @@ export interface InferParams {
   logitBias?: Readonly<Record<number, number>>;
   /** Constrains the output to a grammar (structured output). */
   constraint?: OutputConstraint;
+  /** Report each generated token's log probability, with this many of the likeliest alternatives (0–20). */
+  logprobs?: number;
+}
+
+/** A token's log probability (natural log), as the sampler saw it. */
+export interface TokenLogprob {
+  /** The token's text; bytes that are no UTF-8 text alone are written \xNN (OpenAI's way). */
+  token: string;
+  bytes: number[];
+  logprob: number;
+}
+
+export interface GeneratedTokenLogprob extends TokenLogprob {
+  /** The likeliest tokens at this step, most likely first. */
+  top: TokenLogprob[];
 }
 
 /**
@@ -52,6 +67,8 @@ export interface InferResult {
   finishReason: 'stop' | 'length' | 'tool_calls';
   /** The stop string that ended the generation, when one did. */
   stoppedBy?: string;
+  /** With params.logprobs: one entry per token of `text`. */
+  logprobs?: GeneratedTokenLogprob[];
   /** Chat only: the function calls the model made (finishReason 'tool_calls', or 'length' if cut short). */
   toolCalls?: GeneratedToolCall[];
 }
@@ -149,6 +166,8 @@ export interface LlmEngine {
   chat?(model: string, messages: ChatMessage[], params: ChatParams, options?: InferOptions): Promise<InferResult>;
   /** True when `chat` honours `params.tools` and tool messages (the local engine); others are refused them. */
   readonly toolCalling?: boolean;
+  /** True when results carry `logprobs` when params.logprobs asks (the local engine); others are refused it. */
+  readonly tokenLogprobs?: boolean;
   /** Optional: a text's tokens (special-token texts parsed; BOS only with addSpecial). Throws LlmError. */
   tokenize?(model: string, text: string, options: { addSpecial: boolean; withPieces: boolean; signal?: AbortSignal }): Promise<TokenizeResult>;
   /** Optional: token ids → text (special tokens written as their text). Throws LlmError. */

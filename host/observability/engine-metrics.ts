@@ -33,6 +33,7 @@ export class InstrumentedEngine implements LlmEngine {
   readonly tokenize?: LlmEngine['tokenize'];
   readonly detokenize?: LlmEngine['detokenize'];
   readonly toolCalling?: boolean;
+  readonly tokenLogprobs?: boolean;
 
   constructor(
     readonly inner: LlmEngine & EngineExtras,
@@ -40,6 +41,7 @@ export class InstrumentedEngine implements LlmEngine {
   ) {
     if (inner.stats) metrics.setLoadSource(() => inner.stats?.());
     if (inner.toolCalling) this.toolCalling = true;
+    if (inner.tokenLogprobs) this.tokenLogprobs = true;
     if (inner.tokenize) this.tokenize = inner.tokenize.bind(inner);
     if (inner.detokenize) this.detokenize = inner.detokenize.bind(inner);
     if (inner.chat) {

@@ -9,6 +9,7 @@ import type { InferResult } from '../llm/engine.js';
 import { runChat, toChatMessages } from './chat-template.js';
 import { completionId, toolCallId, unixSeconds, type ApiContext } from './context.js';
 import { fromEngineError } from './errors.js';
+import { chatLogprobs, checkLogprobsSupported } from './logprobs.js';
 import { readGenerationRequest } from './params.js';
 import { chatBodyTooLarge, maxChatBodyBytes } from './limits.js';
 import { Fields, readJsonObject } from './request.js';
@@ -27,6 +28,7 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
   const id = completionId('chatcmpl');
   const created = unixSeconds();
   const { model, params } = g;
+  checkLogprobsSupported(engine, params);
 
   if (!g.stream) {
     let r: InferResult;
@@ -45,17 +47,17 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
       object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, message, logprobs: null, finish_reason: r.finishReason }],
+      choices: [{ index: 0, message, logprobs: chatLogprobs(r.logprobs), finish_reason: r.finishReason }],
       usage: usage(r),
     });
   }
 
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null, logprobs: unknown = null) => ({
     id,
     object: 'chat.completion.chunk',
     created,
     model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
     ...(g.includeUsage ? { usage: null } : {}),
   });
   try {
@@ -72,7 +74,7 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
       head: () => [chunk({ role: 'assistant', content: '' }, null)],
       chunk: (text) => chunk({ content: text }, null),
       tail: (r) => [
-        chunk({}, r.finishReason),
+        chunk({}, r.finishReason, chatLogprobs(r.logprobs)),
         ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : []),
       ],
       onEnd: (outcome, detail) => {

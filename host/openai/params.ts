@@ -25,6 +25,8 @@ export interface GenerationRequest {
 }
 
 const MAX_U32 = 2 ** 32 - 1;
+/** OpenAI's maximum for top_logprobs. */
+const MAX_TOP_LOGPROBS = 20;
 
 /** Fields that cannot change the answer: accepted whatever they hold. */
 export const NO_EFFECT_FIELDS: readonly string[] = [
@@ -56,10 +58,7 @@ const isEmptyObject = (v: unknown) => isJsonObject(v) && Object.keys(v).length =
 
 /** Fields accepted only at their no-op value. */
 export const NO_OP_ONLY: readonly NoOpOnly[] = [
-  { field: 'logprobs', endpoints: ['chat'], noOp: isFalse, why: 'log probabilities are not returned' },
-  { field: 'logprobs', endpoints: ['completions'], noOp: isZero, why: 'log probabilities are not returned' },
-  { field: 'top_logprobs', noOp: isZero, why: 'log probabilities are not returned' },
-  { field: 'n_probs', noOp: isZero, why: 'log probabilities are not returned' },
+  { field: 'n_probs', noOp: isZero, why: "llama-server's native probabilities are not returned; send OpenAI's logprobs" },
   { field: 'best_of', endpoints: ['completions'], noOp: (v) => v === 1, why: 'only best_of = 1 (one sample per request)' },
   { field: 'echo', endpoints: ['completions'], noOp: isFalse, why: 'the prompt is not echoed' },
   { field: 'suffix', endpoints: ['completions'], noOp: (v) => v === '', why: 'insertion (fill-in-the-middle) is not supported' },
@@ -190,6 +189,7 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
   const stop = f.optStop('stop');
   const logitBias = readLogitBias(f);
   const constraint = readConstraint(f);
+  const logprobs = readLogprobs(f, endpoint);
   const tools = endpoint === 'chat' ? readTools(f) : undefined;
 
   const params: ChatParams = {
@@ -207,8 +207,25 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
     ...(logitBias ? { logitBias } : {}),
     ...(constraint ? { constraint } : {}),
     ...(tools ? { tools } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {}),
   };
   return { model, stream, includeUsage, params };
+}
+
+/**
+ * Log probabilities: chat's `logprobs` (true/false) and `top_logprobs` (0–20, with logprobs
+ * true); the legacy completions' `logprobs` (0–20: the alternatives per token). The number of
+ * alternatives, or undefined when none are asked for.
+ */
+function readLogprobs(f: Fields, endpoint: Endpoint): number | undefined {
+  if (endpoint === 'completions') {
+    if (f.has('top_logprobs')) refuse('top_logprobs', "is chat's field; the legacy completions take the number of alternatives in 'logprobs'");
+    return f.optInteger('logprobs', 0, MAX_TOP_LOGPROBS);
+  }
+  const on = f.optBoolean('logprobs') ?? false;
+  const top = f.optInteger('top_logprobs', 0, MAX_TOP_LOGPROBS);
+  if (!on && top !== undefined && top > 0) throw ApiError.badRequest("'top_logprobs': needs 'logprobs': true", 'top_logprobs', 'invalid_value');
+  return on ? (top ?? 0) : undefined;
 }
 
 /** llama-server's `n_predict`: -1 means no limit. */

@@ -205,6 +205,8 @@ export class LocalLlamaEngine implements LlmEngine {
 
   /** chat() honours params.tools (tool-calls.ts). */
   readonly toolCalling = true;
+  /** Results carry logprobs when params.logprobs asks (logprobs.ts). */
+  readonly tokenLogprobs = true;
 
   chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
     return this.using(modelName, () => this.chatNow(modelName, messages, params, options));
@@ -459,6 +461,7 @@ export class LocalLlamaEngine implements LlmEngine {
       extra.tokenBias = tokenBias;
     }
     if (params.constraint) extra.grammar = await this.grammar(params.constraint);
+    if (params.logprobs !== undefined) extra.logprobs = params.logprobs;
     return extra;
   }
 

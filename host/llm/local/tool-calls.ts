@@ -59,6 +59,9 @@ export async function chatWithTools(tools: ChatTools, r: ToolChatRun): Promise<I
   const names = tools.functions.map((f) => f.name);
   let generated = 0;
   let content = '';
+  // log probabilities cover the content only (the call is generated under grammars)
+  let contentLogprobs: InferResult['logprobs'] = r.params.logprobs !== undefined ? [] : undefined;
+  const { logprobs: _asked, ...callParams } = r.params;
 
   // 1. auto: a plain answer, unless the model writes the call prefix
   if (tools.choice === 'auto') {
@@ -66,19 +69,22 @@ export async function chatWithTools(tools: ChatTools, r: ToolChatRun): Promise<I
     if (first.stoppedBy === undefined || !syntax.starts.includes(first.stoppedBy)) return first;
     generated += first.generatedTokens;
     content = first.text;
+    contentLogprobs = first.logprobs;
   }
   // the name and arguments are not content: they are reported through onToolCall / onToolArguments
   const quiet: InferOptions = { ...baseOptions };
   delete quiet.onText;
   const tail = (text: string): Token[] => [...r.promptTokens, ...r.model.tokenize(content + text, true, 'trimLeadingSpace')];
   const left = (): number => r.params.maxTokens - generated;
-  const cut = (partial: { name: string; arguments: string }[]): InferResult => ({
+  const done = (finishReason: InferResult['finishReason'], toolCalls: { name: string; arguments: string }[]): InferResult => ({
     text: content,
     promptTokens: r.promptTokens.length,
     generatedTokens: generated,
-    finishReason: 'length',
-    toolCalls: partial,
+    finishReason,
+    toolCalls,
+    ...(contentLogprobs ? { logprobs: contentLogprobs } : {}),
   });
+  const cut = (partial: { name: string; arguments: string }[]): InferResult => done('length', partial);
 
   // 2. the name: forced by the choice, or chosen among the offered ones by a grammar
   let name: string;
@@ -87,7 +93,7 @@ export async function chatWithTools(tools: ChatTools, r: ToolChatRun): Promise<I
   else {
     if (left() <= 0) return cut([]);
     const grammar: OutputConstraint = { type: 'gbnf', grammar: `root ::= ${names.map(gbnfLiteral).join(' | ')}`, param: 'tools' };
-    const step = await r.run(tail(syntax.prefix), { ...r.params, maxTokens: left(), stop: [], constraint: grammar }, quiet);
+    const step = await r.run(tail(syntax.prefix), { ...callParams, maxTokens: left(), stop: [], constraint: grammar }, quiet);
     generated += step.generatedTokens;
     if (!names.includes(step.text)) return cut([]);
     name = step.text;
@@ -112,11 +118,10 @@ export async function chatWithTools(tools: ChatTools, r: ToolChatRun): Promise<I
   };
   const args = await r.run(
     tail(syntax.prefix + name + syntax.paramsPrefix),
-    { ...r.params, maxTokens: left(), stop: [], constraint: schema },
+    { ...callParams, maxTokens: left(), stop: [], constraint: schema },
     { ...quiet, ...(onToolArguments ? { onText: streamArguments } : {}) },
   );
   generated += args.generatedTokens;
   const call = { name, arguments: args.text.trimEnd() };
-  if (args.finishReason !== 'stop') return cut([call]);
-  return { text: content, promptTokens: r.promptTokens.length, generatedTokens: generated, finishReason: 'tool_calls', toolCalls: [call] };
+  return args.finishReason === 'stop' ? done('tool_calls', [call]) : cut([call]);
 }
