@@ -45,6 +45,12 @@ export interface StreamGenerationOptions {
   tail: (result: InferResult) => unknown[];
   /** The model, for error mapping. */
   model: string;
+  /** How an event is written (default `data: <json>`; the Responses API names its events too). */
+  frame?: (event: unknown) => string;
+  /** Written after the tail (default `data: [DONE]`; null: nothing). */
+  endMarker?: string | null;
+  /** An error after the stream began, as an event (default: the error body). */
+  errorEvent?: (body: OpenAiErrorBody) => unknown;
   /** Told how the stream ended: 'done', 'error' (sent in-stream) or 'cancelled' (client gone). */
   onEnd?: (outcome: 'done' | 'error' | 'cancelled', detail?: unknown) => void;
 }
@@ -94,8 +100,9 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     readable?.resolve();
     readable = undefined;
   };
+  const frame = opts.frame ?? sseEvent;
   const emit = (event: unknown): Promise<void> | undefined => {
-    write(sseEvent(event));
+    write(frame(event));
     firstText();
     if (closed || !controller || (controller.desiredSize ?? 1) > 0) return undefined;
     if (!readable) {
@@ -120,7 +127,7 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     {
       start(c) {
         controller = c;
-        const head = opts.head().map(sseEvent).join('');
+        const head = opts.head().map(frame).join('');
         c.enqueue(encoder.encode(head + buffered.join('')));
         buffered.length = 0;
       },
@@ -138,8 +145,9 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
 
   generation.then(
     (result) => {
-      for (const event of opts.tail(result)) write(sseEvent(event));
-      write(SSE_DONE);
+      for (const event of opts.tail(result)) write(frame(event));
+      const end = opts.endMarker === undefined ? SSE_DONE : opts.endMarker;
+      if (end !== null) write(end);
       close();
       opts.onEnd?.('done', result);
     },
@@ -150,7 +158,7 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
         return;
       }
       const body: OpenAiErrorBody = fromEngineError(err, opts.model).body();
-      write(sseEvent(body));
+      write(frame(opts.errorEvent ? opts.errorEvent(body) : body));
       close();
       opts.onEnd?.('error', err);
     },
