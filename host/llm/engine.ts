@@ -24,6 +24,21 @@ export interface InferParams {
   logitBias?: Readonly<Record<number, number>>;
   /** Constrains the output to a grammar (structured output). */
   constraint?: OutputConstraint;
+  /** Report each generated token's log probability, with this many of the likeliest alternatives (0–20). */
+  logprobs?: number;
+}
+
+/** A token's log probability (natural log), as the sampler saw it. */
+export interface TokenLogprob {
+  /** The token's text; bytes that are no UTF-8 text alone are written \xNN (OpenAI's way). */
+  token: string;
+  bytes: number[];
+  logprob: number;
+}
+
+export interface GeneratedTokenLogprob extends TokenLogprob {
+  /** The likeliest tokens at this step, most likely first. */
+  top: TokenLogprob[];
 }
 
 /**
@@ -49,7 +64,38 @@ export interface InferResult {
   text: string;
   promptTokens: number;
   generatedTokens: number;
-  finishReason: 'stop' | 'length';
+  finishReason: 'stop' | 'length' | 'tool_calls';
+  /** The stop string that ended the generation, when one did. */
+  stoppedBy?: string;
+  /** With params.logprobs: one entry per token of `text`. */
+  logprobs?: GeneratedTokenLogprob[];
+  /** Chat only: the function calls the model made (finishReason 'tool_calls', or 'length' if cut short). */
+  toolCalls?: GeneratedToolCall[];
+}
+
+/** A function the model may call (OpenAI `tools[].function`). */
+export interface ToolFunction {
+  name: string;
+  description?: string;
+  /** A JSON schema of the arguments object (the arguments are generated to follow it). */
+  parameters?: Readonly<Record<string, unknown>>;
+}
+
+/** Tools offered to a chat: `auto` lets the model choose; `required` and a name force one call. */
+export interface ChatTools {
+  functions: readonly ToolFunction[];
+  choice: 'auto' | 'required' | { name: string };
+}
+
+/** A call the model made: `arguments` is the JSON text it generated. */
+export interface GeneratedToolCall {
+  name: string;
+  arguments: string;
+}
+
+/** A call in the history (an assistant message's tool_calls), answered by a `tool` message with its id. */
+export interface HistoryToolCall extends GeneratedToolCall {
+  id: string;
 }
 
 export interface EmbedResult {
@@ -65,16 +111,31 @@ export interface InferOptions {
    * pauses generation until it settles (backpressure: a slow reader holds the slot, not memory).
    */
   onText?: (chunk: string) => unknown;
+  /** Chat with tools: a call begins (its name is known); its arguments follow through onToolArguments. */
+  onToolCall?: (index: number, name: string) => unknown;
+  /** Chat with tools: a piece of a call's arguments text (backpressure as for onText). */
+  onToolArguments?: (index: number, chunk: string) => unknown;
 }
 
-/** One chat message; OpenAI's `developer` role arrives here as `system`. */
+/**
+ * One chat message; OpenAI's `developer` role arrives here as `system`. An assistant message may
+ * hold tool calls; a `tool` message answers the call with id `toolCallId`.
+ */
 export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
+  role: 'system' | 'user' | 'assistant' | 'tool';
   content: string;
+  toolCalls?: HistoryToolCall[];
+  toolCallId?: string;
 }
 
 /** Chat params: as InferParams, but maxTokens may be left out (generate until the context is full). */
-export type ChatParams = Omit<InferParams, 'maxTokens'> & { maxTokens?: number };
+export type ChatParams = Omit<InferParams, 'maxTokens'> & { maxTokens?: number; tools?: ChatTools };
+
+/** llama-server's /tokenize answer: token ids, and with `withPieces` each token's text (or its bytes when it is no text alone). */
+export interface TokenizeResult {
+  tokens: number[];
+  pieces?: (string | number[])[];
+}
 
 export interface ModelInfo {
   id: string;
@@ -103,6 +164,14 @@ export interface LlmEngine {
    * table's `chat_template`, else the GGUF's). Engines without it get a plain rendering from the caller.
    */
   chat?(model: string, messages: ChatMessage[], params: ChatParams, options?: InferOptions): Promise<InferResult>;
+  /** True when `chat` honours `params.tools` and tool messages (the local engine); others are refused them. */
+  readonly toolCalling?: boolean;
+  /** True when results carry `logprobs` when params.logprobs asks (the local engine); others are refused it. */
+  readonly tokenLogprobs?: boolean;
+  /** Optional: a text's tokens (special-token texts parsed; BOS only with addSpecial). Throws LlmError. */
+  tokenize?(model: string, text: string, options: { addSpecial: boolean; withPieces: boolean; signal?: AbortSignal }): Promise<TokenizeResult>;
+  /** Optional: token ids → text (special tokens written as their text). Throws LlmError. */
+  detokenize?(model: string, tokens: number[], options?: { signal?: AbortSignal }): Promise<string>;
   /** One L2-normalised vector per input. Throws LlmError. */
   embed(model: string, inputs: string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
   /** Models this engine can serve (configured or discovered). */

@@ -29,12 +29,21 @@ function outcomeOf(err: unknown, signal: AbortSignal | undefined): string {
 
 export class InstrumentedEngine implements LlmEngine {
   readonly chat?: (model: string, messages: ChatMessage[], params: ChatParams, options?: InferOptions) => Promise<InferResult>;
+  /** Passed through untimed (no generation). */
+  readonly tokenize?: LlmEngine['tokenize'];
+  readonly detokenize?: LlmEngine['detokenize'];
+  readonly toolCalling?: boolean;
+  readonly tokenLogprobs?: boolean;
 
   constructor(
     readonly inner: LlmEngine & EngineExtras,
     private readonly metrics: ServingMetrics,
   ) {
     if (inner.stats) metrics.setLoadSource(() => inner.stats?.());
+    if (inner.toolCalling) this.toolCalling = true;
+    if (inner.tokenLogprobs) this.tokenLogprobs = true;
+    if (inner.tokenize) this.tokenize = inner.tokenize.bind(inner);
+    if (inner.detokenize) this.detokenize = inner.detokenize.bind(inner);
     if (inner.chat) {
       const chat = inner.chat.bind(inner);
       this.chat = (model, messages, params, options = {}) => this.timed(model, 'chat', options, (o) => chat(model, messages, params, o));

@@ -1,11 +1,15 @@
 /**
  * POST /v1/chat/completions (docs/spec.md §7): non-streaming and SSE streaming, with
- * `stream_options.include_usage`. The messages go through the model's chat template.
+ * `stream_options.include_usage`. The messages go through the model's chat template. With
+ * `tools`, the answer may be a call (message.tool_calls, finish_reason "tool_calls"); streamed, a
+ * call is a delta naming it ({index, id, type, function: {name, arguments: ""}}), then deltas of
+ * its arguments text, as OpenAI streams them.
  */
 import type { InferResult } from '../llm/engine.js';
 import { runChat, toChatMessages } from './chat-template.js';
-import { completionId, unixSeconds, type ApiContext } from './context.js';
+import { completionId, toolCallId, unixSeconds, type ApiContext } from './context.js';
 import { fromEngineError } from './errors.js';
+import { chatLogprobs, checkLogprobsSupported } from './logprobs.js';
 import { readGenerationRequest } from './params.js';
 import { chatBodyTooLarge, maxChatBodyBytes } from './limits.js';
 import { Fields, readJsonObject } from './request.js';
@@ -24,6 +28,7 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
   const id = completionId('chatcmpl');
   const created = unixSeconds();
   const { model, params } = g;
+  checkLogprobsSupported(engine, params);
 
   if (!g.stream) {
     let r: InferResult;
@@ -32,33 +37,44 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
     } catch (err) {
       throw fromEngineError(err, model, req.signal);
     }
+    const calls = r.toolCalls?.map((c) => ({ id: toolCallId(), type: 'function', function: { name: c.name, arguments: c.arguments } })) ?? [];
+    const message =
+      calls.length > 0
+        ? { role: 'assistant', content: r.text.trim() === '' ? null : r.text, refusal: null, tool_calls: calls }
+        : { role: 'assistant', content: r.text, refusal: null };
     return Response.json({
       id,
       object: 'chat.completion',
       created,
       model,
-      choices: [{ index: 0, message: { role: 'assistant', content: r.text, refusal: null }, logprobs: null, finish_reason: r.finishReason }],
+      choices: [{ index: 0, message, logprobs: chatLogprobs(r.logprobs), finish_reason: r.finishReason }],
       usage: usage(r),
     });
   }
 
-  const chunk = (delta: Record<string, unknown>, finishReason: string | null) => ({
+  const chunk = (delta: Record<string, unknown>, finishReason: string | null, logprobs: unknown = null) => ({
     id,
     object: 'chat.completion.chunk',
     created,
     model,
-    choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
     ...(g.includeUsage ? { usage: null } : {}),
   });
   try {
     return await streamGeneration({
       requestSignal: req.signal,
       model,
-      run: (signal, onText) => runChat(engine, model, messages, params, { signal, onText }),
+      run: (signal, onText, emit) =>
+        runChat(engine, model, messages, params, {
+          signal,
+          onText,
+          onToolCall: (index, name) => emit(chunk({ tool_calls: [{ index, id: toolCallId(), type: 'function', function: { name, arguments: '' } }] }, null)),
+          onToolArguments: (index, text) => (text.length === 0 ? undefined : emit(chunk({ tool_calls: [{ index, function: { arguments: text } }] }, null))),
+        }),
       head: () => [chunk({ role: 'assistant', content: '' }, null)],
       chunk: (text) => chunk({ content: text }, null),
       tail: (r) => [
-        chunk({}, r.finishReason),
+        chunk({}, r.finishReason, chatLogprobs(r.logprobs)),
         ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : []),
       ],
       onEnd: (outcome, detail) => {

@@ -6,6 +6,7 @@ import type { InferParams, InferResult } from '../llm/engine.js';
 import { completionId, unixSeconds, type ApiContext } from './context.js';
 import { ApiError, fromEngineError } from './errors.js';
 import { promptTooLong, type RequestLimits } from './limits.js';
+import { checkLogprobsSupported, completionLogprobs } from './logprobs.js';
 import { readGenerationRequest } from './params.js';
 import { describeValue, Fields, readJsonObject } from './request.js';
 import { streamGeneration } from './sse.js';
@@ -40,6 +41,7 @@ export async function completions(req: Request, ctx: ApiContext): Promise<Respon
   const created = unixSeconds();
   const { model } = g;
   const params: InferParams = { ...g.params, maxTokens: g.params.maxTokens ?? DEFAULT_COMPLETION_MAX_TOKENS };
+  checkLogprobsSupported(engine, params);
 
   if (!g.stream) {
     let r: InferResult;
@@ -53,17 +55,17 @@ export async function completions(req: Request, ctx: ApiContext): Promise<Respon
       object: 'text_completion',
       created,
       model,
-      choices: [{ text: r.text, index: 0, logprobs: null, finish_reason: r.finishReason }],
+      choices: [{ text: r.text, index: 0, logprobs: completionLogprobs(r.logprobs), finish_reason: r.finishReason }],
       usage: usage(r),
     });
   }
 
-  const chunk = (text: string, finishReason: string | null) => ({
+  const chunk = (text: string, finishReason: string | null, logprobs: unknown = null) => ({
     id,
     object: 'text_completion',
     created,
     model,
-    choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason }],
+    choices: [{ text, index: 0, logprobs, finish_reason: finishReason }],
     ...(g.includeUsage ? { usage: null } : {}),
   });
   try {
@@ -73,7 +75,10 @@ export async function completions(req: Request, ctx: ApiContext): Promise<Respon
       run: (signal, onText) => engine.infer(model, prompt, params, { signal, onText }),
       head: () => [],
       chunk: (text) => chunk(text, null),
-      tail: (r) => [chunk('', r.finishReason), ...(g.includeUsage ? [{ id, object: 'text_completion', created, model, choices: [], usage: usage(r) }] : [])],
+      tail: (r) => [
+        chunk('', r.finishReason, completionLogprobs(r.logprobs)),
+        ...(g.includeUsage ? [{ id, object: 'text_completion', created, model, choices: [], usage: usage(r) }] : []),
+      ],
       onEnd: (outcome, detail) => {
         if (outcome === 'error') ctx.log(`completion on '${model}' failed mid-stream: ${(detail as Error)?.message ?? String(detail)}`);
       },

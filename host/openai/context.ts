@@ -20,3 +20,8 @@ export function completionId(prefix: string): string {
 export function unixSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** `call_…`: a tool call's id, as OpenAI writes them. */
+export function toolCallId(): string {
+  return `call_${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}`;
+}

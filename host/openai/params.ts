@@ -12,6 +12,7 @@
 import type { ChatParams, OutputConstraint } from '../llm/engine.js';
 import { ApiError } from './errors.js';
 import { describeValue, isJsonObject, type Fields } from './request.js';
+import { readTools } from './tools.js';
 
 export type Endpoint = 'chat' | 'completions';
 
@@ -24,6 +25,8 @@ export interface GenerationRequest {
 }
 
 const MAX_U32 = 2 ** 32 - 1;
+/** OpenAI's maximum for top_logprobs. */
+const MAX_TOP_LOGPROBS = 20;
 
 /** Fields that cannot change the answer: accepted whatever they hold. */
 export const NO_EFFECT_FIELDS: readonly string[] = [
@@ -36,7 +39,7 @@ export const NO_EFFECT_FIELDS: readonly string[] = [
   'cache_prompt',
   'id_slot', // llama-server: the KV-cache prefix is always reused
   'keep_alive', // Ollama: models stay loaded while the server runs
-  'parallel_tool_calls', // only means something with tools, which are refused when non-empty
+  'parallel_tool_calls', // at most one call is generated per answer, which both values allow
 ];
 
 interface NoOpOnly {
@@ -55,17 +58,17 @@ const isEmptyObject = (v: unknown) => isJsonObject(v) && Object.keys(v).length =
 
 /** Fields accepted only at their no-op value. */
 export const NO_OP_ONLY: readonly NoOpOnly[] = [
-  { field: 'logprobs', endpoints: ['chat'], noOp: isFalse, why: 'log probabilities are not returned' },
-  { field: 'logprobs', endpoints: ['completions'], noOp: isZero, why: 'log probabilities are not returned' },
-  { field: 'top_logprobs', noOp: isZero, why: 'log probabilities are not returned' },
-  { field: 'n_probs', noOp: isZero, why: 'log probabilities are not returned' },
+  { field: 'n_probs', noOp: isZero, why: "llama-server's native probabilities are not returned; send OpenAI's logprobs" },
   { field: 'best_of', endpoints: ['completions'], noOp: (v) => v === 1, why: 'only best_of = 1 (one sample per request)' },
   { field: 'echo', endpoints: ['completions'], noOp: isFalse, why: 'the prompt is not echoed' },
   { field: 'suffix', endpoints: ['completions'], noOp: (v) => v === '', why: 'insertion (fill-in-the-middle) is not supported' },
-  { field: 'tools', endpoints: ['chat'], noOp: isEmptyList, why: 'tool calling is not supported' },
-  { field: 'functions', endpoints: ['chat'], noOp: isEmptyList, why: 'function calling is not supported' },
-  { field: 'tool_choice', endpoints: ['chat'], noOp: (v) => v === 'none' || v === 'auto', why: 'tool calling is not supported (only "none" or "auto")' },
-  { field: 'function_call', endpoints: ['chat'], noOp: (v) => v === 'none' || v === 'auto', why: 'function calling is not supported (only "none" or "auto")' },
+  { field: 'functions', endpoints: ['chat'], noOp: isEmptyList, why: "the deprecated function calling fields are not supported; use 'tools'" },
+  {
+    field: 'function_call',
+    endpoints: ['chat'],
+    noOp: (v) => v === 'none' || v === 'auto',
+    why: 'the deprecated function calling fields are not supported (only "none" or "auto"); use \'tool_choice\'',
+  },
   { field: 'modalities', endpoints: ['chat'], noOp: (v) => Array.isArray(v) && v.length === 1 && v[0] === 'text', why: 'only ["text"]' },
   { field: 'audio', endpoints: ['chat'], noOp: () => false, why: 'audio output is not supported' },
   { field: 'prediction', endpoints: ['chat'], noOp: () => false, why: 'predicted outputs are not supported' },
@@ -186,6 +189,8 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
   const stop = f.optStop('stop');
   const logitBias = readLogitBias(f);
   const constraint = readConstraint(f);
+  const logprobs = readLogprobs(f, endpoint);
+  const tools = endpoint === 'chat' ? readTools(f) : undefined;
 
   const params: ChatParams = {
     temperature,
@@ -201,8 +206,26 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
     ...(minP !== undefined && minP > 0 ? { minP } : {}),
     ...(logitBias ? { logitBias } : {}),
     ...(constraint ? { constraint } : {}),
+    ...(tools ? { tools } : {}),
+    ...(logprobs !== undefined ? { logprobs } : {}),
   };
   return { model, stream, includeUsage, params };
+}
+
+/**
+ * Log probabilities: chat's `logprobs` (true/false) and `top_logprobs` (0–20, with logprobs
+ * true); the legacy completions' `logprobs` (0–20: the alternatives per token). The number of
+ * alternatives, or undefined when none are asked for.
+ */
+function readLogprobs(f: Fields, endpoint: Endpoint): number | undefined {
+  if (endpoint === 'completions') {
+    if (f.has('top_logprobs')) refuse('top_logprobs', "is chat's field; the legacy completions take the number of alternatives in 'logprobs'");
+    return f.optInteger('logprobs', 0, MAX_TOP_LOGPROBS);
+  }
+  const on = f.optBoolean('logprobs') ?? false;
+  const top = f.optInteger('top_logprobs', 0, MAX_TOP_LOGPROBS);
+  if (!on && top !== undefined && top > 0) throw ApiError.badRequest("'top_logprobs': needs 'logprobs': true", 'top_logprobs', 'invalid_value');
+  return on ? (top ?? 0) : undefined;
 }
 
 /** llama-server's `n_predict`: -1 means no limit. */

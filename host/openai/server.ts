@@ -9,7 +9,9 @@
  *   GET  /metrics                   Prometheus text
  *   GET  /v1/models, /v1/models/{id}
  *   POST /v1/chat/completions, /v1/completions, /v1/embeddings
+ *   POST /v1/responses              the Responses API (responses.ts)
  *   POST /infer, /embed             Spin's remote_http "default" protocol
+ *   POST /tokenize, /detokenize     llama-server's (tokenize.ts)
  * Every 4xx/5xx body is {"error":{"message","type","param","code"}}.
  */
 import type { ServerType } from '@hono/node-server';
@@ -26,7 +28,9 @@ import { embeddings } from './embeddings.js';
 import { ApiError } from './errors.js';
 import { requestLimitsFromEnv, type RequestLimits } from './limits.js';
 import { getModel, listModels } from './models.js';
+import { responses } from './responses.js';
 import { spinEmbed, spinInfer } from './spin-remote.js';
+import { detokenize, tokenize } from './tokenize.js';
 
 /** `host:port` (IPv6 in brackets; port 0 picks a free one), or an error naming the flag. */ /** 503 on /health while any tracked load is pending. */
 export class HealthState {
@@ -69,8 +73,11 @@ const ROUTES = new Set([
   '/v1/chat/completions',
   '/v1/completions',
   '/v1/embeddings',
+  '/v1/responses',
   '/infer',
   '/embed',
+  '/tokenize',
+  '/detokenize',
 ]);
 
 function routeLabel(path: string): string {
@@ -132,8 +139,11 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   hono.post('/v1/chat/completions', (c) => chatCompletions(c.req.raw, ctx));
   hono.post('/v1/completions', (c) => completions(c.req.raw, ctx));
   hono.post('/v1/embeddings', (c) => embeddings(c.req.raw, ctx));
+  hono.post('/v1/responses', (c) => responses(c.req.raw, ctx));
   hono.post('/infer', (c) => spinInfer(c.req.raw, ctx));
   hono.post('/embed', (c) => spinEmbed(c.req.raw, ctx));
+  hono.post('/tokenize', (c) => tokenize(c.req.raw, ctx));
+  hono.post('/detokenize', (c) => detokenize(c.req.raw, ctx));
   return { hono, metrics, health };
 }
 

@@ -33,9 +33,10 @@ export interface StreamGenerationOptions {
   requestSignal: AbortSignal;
   /**
    * Starts the generation; must honour `signal` and report text through `onText`, and should
-   * wait for a promise onText returns before producing more (backpressure).
+   * wait for a promise onText returns before producing more (backpressure). `emit` sends any other
+   * event (a tool call's start, …), with the same backpressure and first-event rule.
    */
-  run: (signal: AbortSignal, onText: (text: string) => Promise<void> | undefined) => Promise<InferResult>;
+  run: (signal: AbortSignal, onText: (text: string) => Promise<void> | undefined, emit: (event: unknown) => Promise<void> | undefined) => Promise<InferResult>;
   /** Events before the first text (e.g. the role delta). */
   head: () => unknown[];
   /** One text piece as an event. */
@@ -44,6 +45,12 @@ export interface StreamGenerationOptions {
   tail: (result: InferResult) => unknown[];
   /** The model, for error mapping. */
   model: string;
+  /** How an event is written (default `data: <json>`; the Responses API names its events too). */
+  frame?: (event: unknown) => string;
+  /** Written after the tail (default `data: [DONE]`; null: nothing). */
+  endMarker?: string | null;
+  /** An error after the stream began, as an event (default: the error body). */
+  errorEvent?: (body: OpenAiErrorBody) => unknown;
   /** Told how the stream ended: 'done', 'error' (sent in-stream) or 'cancelled' (client gone). */
   onEnd?: (outcome: 'done' | 'error' | 'cancelled', detail?: unknown) => void;
 }
@@ -93,9 +100,9 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     readable?.resolve();
     readable = undefined;
   };
-  const onText = (text: string): Promise<void> | undefined => {
-    if (text.length === 0) return undefined;
-    write(sseEvent(opts.chunk(text)));
+  const frame = opts.frame ?? sseEvent;
+  const emit = (event: unknown): Promise<void> | undefined => {
+    write(frame(event));
     firstText();
     if (closed || !controller || (controller.desiredSize ?? 1) > 0) return undefined;
     if (!readable) {
@@ -105,7 +112,8 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     }
     return readable.promise;
   };
-  const generation = opts.run(abort.signal, onText);
+  const onText = (text: string): Promise<void> | undefined => (text.length === 0 ? undefined : emit(opts.chunk(text)));
+  const generation = opts.run(abort.signal, onText, emit);
 
   // hold the response until there is text (or the end): a refusal keeps its own status
   try {
@@ -119,7 +127,7 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
     {
       start(c) {
         controller = c;
-        const head = opts.head().map(sseEvent).join('');
+        const head = opts.head().map(frame).join('');
         c.enqueue(encoder.encode(head + buffered.join('')));
         buffered.length = 0;
       },
@@ -137,8 +145,9 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
 
   generation.then(
     (result) => {
-      for (const event of opts.tail(result)) write(sseEvent(event));
-      write(SSE_DONE);
+      for (const event of opts.tail(result)) write(frame(event));
+      const end = opts.endMarker === undefined ? SSE_DONE : opts.endMarker;
+      if (end !== null) write(end);
       close();
       opts.onEnd?.('done', result);
     },
@@ -149,7 +158,7 @@ export async function streamGeneration(opts: StreamGenerationOptions): Promise<R
         return;
       }
       const body: OpenAiErrorBody = fromEngineError(err, opts.model).body();
-      write(sseEvent(body));
+      write(frame(opts.errorEvent ? opts.errorEvent(body) : body));
       close();
       opts.onEnd?.('error', err);
     },

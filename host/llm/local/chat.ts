@@ -21,12 +21,15 @@ import {
   SpecialToken,
   SpecialTokensText,
   type ChatHistoryItem,
+  type ChatModelFunctions,
   type ChatWrapper,
+  type GbnfJsonSchema,
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import { LlmError, type ChatMessage, type ChatParams, type InferParams, type InferResult } from '../engine.js';
+import { LlmError, type ChatMessage, type ChatParams, type InferOptions, type InferParams, type InferResult, type ToolFunction } from '../engine.js';
 import { parseTemplateSetting } from './template-setting.js';
+import { chatWithTools } from './tool-calls.js';
 
 export { NAMED_TEMPLATES, parseTemplateSetting, type TemplateSetting } from './template-setting.js';
 
@@ -61,17 +64,73 @@ export function chatWrapperFor(model: LlamaModel, chatTemplate: string | undefin
   return wrapper;
 }
 
+type ModelResponse = Extract<ChatHistoryItem, { type: 'model' }>['response'];
+type FunctionCallItem = Extract<ModelResponse[number], { type: 'functionCall' }>;
+
+function parseResult(content: string): unknown {
+  try {
+    return JSON.parse(content);
+  } catch {
+    return content;
+  }
+}
+
+/**
+ * Messages → node-llama-cpp's chat history. An assistant message's tool calls become function
+ * calls in its response, each with the result its `tool` message gives; an assistant message
+ * right after those results goes on in the same response (as the wrapper renders a call, its
+ * result, then the rest of the answer). The history ends with the response to generate: an empty
+ * model turn, or the open one when the last messages are tool results.
+ */
 function history(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const items: ChatHistoryItem[] = messages.map((m) =>
-    m.role === 'system'
-      ? { type: 'system', text: m.content }
-      : m.role === 'user'
-        ? { type: 'user', text: m.content }
-        : { type: 'model', response: [m.content] },
-  );
-  // the response to generate: an empty model turn at the end
-  items.push({ type: 'model', response: [] });
+  const items: ChatHistoryItem[] = [];
+  const pending = new Map<string, FunctionCallItem>();
+  let open: ModelResponse | undefined; // a model response whose calls have results, still going on
+  messages.forEach((m, i) => {
+    if (m.role === 'tool') {
+      const call = m.toolCallId === undefined ? undefined : pending.get(m.toolCallId);
+      if (!call)
+        throw new LlmError('invalid-input', `'messages[${i}].tool_call_id': no earlier assistant tool call has the id ${JSON.stringify(m.toolCallId)}`);
+      call.result = parseResult(m.content);
+      pending.delete(m.toolCallId!);
+      return;
+    }
+    if (pending.size > 0) {
+      const ids = [...pending.keys()].map((id) => JSON.stringify(id)).join(', ');
+      throw new LlmError('invalid-input', `'messages[${i}]': the tool calls ${ids} have no tool message with their result before it`);
+    }
+    if (m.role === 'assistant') {
+      const response: ModelResponse = open ?? [];
+      if (m.content !== '') response.push(m.content);
+      for (const c of m.toolCalls ?? []) {
+        const call: FunctionCallItem = { type: 'functionCall', name: c.name, params: parseResult(c.arguments), result: undefined };
+        response.push(call);
+        pending.set(c.id, call);
+      }
+      if (!open) items.push({ type: 'model', response });
+      open = (m.toolCalls?.length ?? 0) > 0 ? response : undefined;
+      return;
+    }
+    open = undefined;
+    items.push(m.role === 'system' ? { type: 'system', text: m.content } : { type: 'user', text: m.content });
+  });
+  if (pending.size > 0) {
+    const ids = [...pending.keys()].map((id) => JSON.stringify(id)).join(', ');
+    throw new LlmError('invalid-input', `'messages': the tool calls ${ids} have no tool message with their result`);
+  }
+  // the response to generate: an empty model turn at the end, or the open one after tool results
+  if (!open) items.push({ type: 'model', response: [] });
   return items;
+}
+
+/** The functions as node-llama-cpp's chat wrappers document them in the prompt. */
+export function availableFunctions(functions: readonly ToolFunction[]): ChatModelFunctions {
+  return Object.fromEntries(
+    functions.map((f) => [
+      f.name,
+      { ...(f.description !== undefined ? { description: f.description } : {}), ...(f.parameters ? { params: f.parameters as GbnfJsonSchema } : {}) },
+    ]),
+  );
 }
 
 /** LlamaText → the string that tokenizes (with special tokens on) to the same tokens. */
@@ -104,13 +163,25 @@ export interface FormattedChat {
   stops: string[];
 }
 
-/** Render messages with the model's template, ending where the assistant's answer begins. */
-export function formatChat(model: LlamaModel, chatTemplate: string | undefined, messages: readonly ChatMessage[]): FormattedChat {
+/**
+ * Render messages with the model's template, ending where the assistant's answer begins; with
+ * `functions`, the wrapper documents them in the prompt (its own syntax for calling them).
+ */
+export function formatChat(
+  model: LlamaModel,
+  chatTemplate: string | undefined,
+  messages: readonly ChatMessage[],
+  functions?: readonly ToolFunction[],
+): FormattedChat {
   if (messages.length === 0) throw new LlmError('invalid-input', 'messages must not be empty');
   const wrapper = chatWrapperFor(model, chatTemplate);
+  const chatHistory = history(messages);
   let state: ReturnType<ChatWrapper['generateContextState']>;
   try {
-    state = wrapper.generateContextState({ chatHistory: history(messages) });
+    state = wrapper.generateContextState({
+      chatHistory,
+      ...(functions && functions.length > 0 ? { availableFunctions: availableFunctions(functions), documentFunctionParams: true } : {}),
+    });
   } catch (err) {
     throw new LlmError('invalid-input', `cannot render the chat template: ${(err as Error).message}`);
   }
@@ -120,24 +191,37 @@ export function formatChat(model: LlamaModel, chatTemplate: string | undefined, 
 
 export interface ChatTarget {
   model: LlamaModel;
+  /** The model table's chat_template (chatWrapperFor). */
+  chatTemplate?: string | undefined;
   /** Tokens per sequence of the model's completion context. */
   contextSize: number;
 }
 
 /**
- * A chat completion on a loaded completion model: `render` turns the messages into prompt
- * tokens (prompt-tokens.ts; once per request), `run` generates from them (the engine's own
- * path, so slots, queue and abort behave as for any completion). With no maxTokens, the answer
- * may fill the rest of the context.
+ * A chat completion on a loaded completion model: `render` turns the messages (and the offered
+ * functions) into prompt tokens (prompt-tokens.ts; once per request), `run` generates from them
+ * (the engine's own path, so slots, queue and abort behave as for any completion). With no
+ * maxTokens, the answer may fill the rest of the context. With tools (and a choice other than
+ * none, which the caller leaves out), tool-calls.ts runs the answer in steps.
  */
 export async function chatOnModel(
   target: ChatTarget,
   params: ChatParams,
-  render: () => Promise<{ tokens: Token[]; stops: string[] }>,
-  run: (tokens: Token[], params: InferParams) => Promise<InferResult>,
+  render: (functions: readonly ToolFunction[] | undefined) => Promise<{ tokens: Token[]; stops: string[] }>,
+  run: (tokens: Token[], params: InferParams, options?: InferOptions) => Promise<InferResult>,
+  options: InferOptions = {},
 ): Promise<InferResult> {
-  const { tokens, stops } = await render();
-  const maxTokens = params.maxTokens ?? Math.max(1, target.contextSize - tokens.length);
-  const stop = [...(params.stop ?? []), ...stops];
-  return run(tokens, { ...params, maxTokens, stop });
+  const { tools, ...rest } = params;
+  const { tokens, stops } = await render(tools?.functions);
+  const maxTokens = rest.maxTokens ?? Math.max(1, target.contextSize - tokens.length);
+  const stop = [...(rest.stop ?? []), ...stops];
+  if (!tools) return run(tokens, { ...rest, maxTokens, stop });
+  return chatWithTools(tools, {
+    model: target.model,
+    wrapper: chatWrapperFor(target.model, target.chatTemplate),
+    promptTokens: tokens,
+    params: { ...rest, maxTokens, stop },
+    options,
+    run,
+  });
 }

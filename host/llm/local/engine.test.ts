@@ -152,7 +152,7 @@ describe('tiny-predictable: exact greedy output and counts', () => {
   test('stop strings end the text before the match and stream nothing of it', async () => {
     const chunks: string[] = [];
     const r = await engine().infer('p', 'a', { ...GREEDY, stop: ['fgh', 'zz'] }, { onText: (c) => chunks.push(c) });
-    assert.deepEqual(r, { text: 'bcde', promptTokens: 2, generatedTokens: 7, finishReason: 'stop' });
+    assert.deepEqual(r, { text: 'bcde', promptTokens: 2, generatedTokens: 7, finishReason: 'stop', stoppedBy: 'fgh' });
     assert.equal(chunks.join(''), 'bcde');
   });
 

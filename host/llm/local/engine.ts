@@ -42,6 +42,7 @@ import {
   type LlmEngine,
   type ModelInfo,
   type OutputConstraint,
+  type TokenizeResult,
 } from '../engine.js';
 import { chatOnModel } from './chat.js';
 import { physicalCores } from './cpu.js';
@@ -54,6 +55,7 @@ import { loadProgress } from './progress.js';
 import { ensureDownloaded } from './download.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
+import { detokenizeTokens, tokenizeText } from './tokenize.js';
 
 export interface LocalLlamaEngineOptions {
   modelTable: ModelTable;
@@ -201,12 +203,30 @@ export class LocalLlamaEngine implements LlmEngine {
     return this.using(modelName, () => this.inferNow(modelName, prompt, params, options));
   }
 
+  /** chat() honours params.tools (tool-calls.ts). */
+  readonly toolCalling = true;
+  /** Results carry logprobs when params.logprobs asks (logprobs.ts). */
+  readonly tokenLogprobs = true;
+
   chat(modelName: string, messages: ChatMessage[], params: ChatParams, options: InferOptions = {}): Promise<InferResult> {
     return this.using(modelName, () => this.chatNow(modelName, messages, params, options));
   }
 
   embed(modelName: string, inputs: string[], options: { signal?: AbortSignal } = {}): Promise<EmbedResult> {
     return this.using(modelName, () => this.embedNow(modelName, inputs, options));
+  }
+
+  /** llama-server's /tokenize (tokenize.ts); loads the model if needed, takes no slot. */
+  tokenize(modelName: string, text: string, options: { addSpecial: boolean; withPieces: boolean; signal?: AbortSignal }): Promise<TokenizeResult> {
+    return this.using(modelName, async () => {
+      const { state } = await this.waitFor(modelName, options.signal, async () => undefined);
+      return tokenizeText(this.promptSource(state), text, options, this.promptWorker);
+    });
+  }
+
+  /** llama-server's /detokenize (tokenize.ts). */
+  detokenize(modelName: string, tokens: number[], options: { signal?: AbortSignal } = {}): Promise<string> {
+    return this.using(modelName, async () => detokenizeTokens((await this.waitFor(modelName, options.signal, async () => undefined)).state.model, tokens));
   }
 
   private async inferNow(modelName: string, prompt: string, params: InferParams, options: InferOptions): Promise<InferResult> {
@@ -237,10 +257,10 @@ export class LocalLlamaEngine implements LlmEngine {
         ? [{ role: 'system' as const, content: systemPrompt }, ...chatMessages]
         : chatMessages;
     return chatOnModel(
-      { model: state.model, contextSize: runtime.context.contextSize },
+      { model: state.model, chatTemplate: state.resolved.chatTemplate, contextSize: runtime.context.contextSize },
       params,
-      () => chatTokens(this.promptSource(state), messages, this.promptWorker, signal),
-      (tokens, p) =>
+      (functions) => chatTokens(this.promptSource(state), messages, this.promptWorker, signal, functions),
+      (tokens, p, o = options) =>
         this.generateFrom(
           modelName,
           state.model,
@@ -248,8 +268,9 @@ export class LocalLlamaEngine implements LlmEngine {
           tokens,
           p,
           planSampling(p, () => this.opts.seed ?? randomSeed()),
-          options,
+          o,
         ),
+      options,
     );
   }
 
@@ -440,6 +461,7 @@ export class LocalLlamaEngine implements LlmEngine {
       extra.tokenBias = tokenBias;
     }
     if (params.constraint) extra.grammar = await this.grammar(params.constraint);
+    if (params.logprobs !== undefined) extra.logprobs = params.logprobs;
     return extra;
   }
 

@@ -19,6 +19,7 @@ import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGramm
 import type { InferResult } from '../engine.js';
 import type { SamplingPlan } from './params.js';
 import { abortReason } from './slots.js';
+import { LogprobRecorder } from './logprobs.js';
 import { GenerationText } from './text-stream.js';
 
 export interface GenerateInput {
@@ -37,6 +38,8 @@ export interface ExtraSampling {
   tokenBias?: TokenBias;
   /** Each generation gets a fresh evaluation state of it: the sampler only offers tokens the grammar allows. */
   grammar?: LlamaGrammar;
+  /** Record each token's log probability and this many alternatives (logprobs.ts). */
+  logprobs?: number;
 }
 
 export interface GenerateOutcome {
@@ -92,7 +95,8 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
       }),
   );
   const aborted = abortPromise(signal);
-  let iterator: AsyncGenerator<Token, void, void | Token | Token[]> | undefined;
+  type Step = Token | { token: Token; confidence?: number; probabilities?: Map<Token, number> };
+  let iterator: AsyncGenerator<Step, void, void | Token | Token[]> | undefined;
   let inflight: Promise<unknown> | undefined;
   const closeIterator = async (): Promise<void> => {
     await inflight?.catch(() => undefined);
@@ -116,7 +120,8 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     const evalTokens = promptTokens.slice(sequence.nextTokenIndex) as Token[];
     const penaltyWindow = Math.min(plan.penaltyLastN, contextSize);
     const extra = input.extra ?? {};
-    iterator = sequence.evaluate(evalTokens, {
+    const recorder = extra.logprobs !== undefined ? new LogprobRecorder(model, extra.logprobs) : undefined;
+    const options: Parameters<LlamaContextSequence['evaluate']>[1] = {
       temperature: plan.greedy ? 0 : plan.temperature,
       topK: plan.topK,
       topP: plan.topP,
@@ -137,7 +142,10 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
             },
           }
         : {}),
-    });
+    };
+    iterator = recorder
+      ? sequence.evaluateWithMetadata(evalTokens, { confidence: true, probabilities: recorder.top > 0 }, options)
+      : sequence.evaluate(evalTokens, options);
 
     let generated = 0;
     let finishReason: InferResult['finishReason'] = 'length';
@@ -150,12 +158,13 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
         finishReason = 'stop';
         break;
       }
-      const token = r.value;
+      const token = typeof r.value === 'number' ? r.value : r.value.token;
       if (model.isEogToken(token)) {
         finishReason = 'stop';
         break;
       }
       generated++;
+      if (recorder && typeof r.value !== 'number') recorder.push(token, all.at(-1), r.value.confidence, r.value.probabilities);
       all.push(token);
       if (text.push(token)) {
         finishReason = 'stop';
@@ -173,7 +182,14 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     const finalText = text.finish();
     await closeIterator();
     return {
-      result: { text: finalText, promptTokens: promptTokens.length, generatedTokens: generated, finishReason },
+      result: {
+        text: finalText,
+        promptTokens: promptTokens.length,
+        generatedTokens: generated,
+        finishReason,
+        ...(text.stoppedBy !== undefined ? { stoppedBy: text.stoppedBy } : {}),
+        ...(recorder ? { logprobs: recorder.forText(finalText) } : {}),
+      },
       settled: Promise.resolve(),
     };
   } catch (error) {

@@ -1,5 +1,5 @@
 /** Messages between the engine and its prompt worker (prompt-worker.ts). */
-import type { ChatMessage } from '../engine.js';
+import type { ChatMessage, ToolFunction } from '../engine.js';
 
 /** The llama.cpp binary the worker loads: the engine's own (vocabularies need no GPU). */
 export type WorkerGpu = false | 'cuda' | 'vulkan' | 'metal';
@@ -9,7 +9,7 @@ export interface PromptWorkerSetup {
 }
 
 export type ToPromptWorker =
-  | { id: number; kind: 'chat'; modelPath: string; chatTemplate: string | undefined; messages: ChatMessage[] }
+  | { id: number; kind: 'chat'; modelPath: string; chatTemplate: string | undefined; messages: ChatMessage[]; functions?: ToolFunction[] }
   | { id: number; kind: 'text'; modelPath: string; text: string };
 
 export type FromPromptWorker =

@@ -8,7 +8,7 @@
  * hundreds of milliseconds of rendering and tokenizing) never holds the event loop.
  */
 import type { LlamaModel, Token } from 'node-llama-cpp';
-import type { ChatMessage } from '../engine.js';
+import type { ChatMessage, ToolFunction } from '../engine.js';
 import { formatChat } from './chat.js';
 import type { PromptWorkerClient } from './prompt-worker-client.js';
 
@@ -41,13 +41,25 @@ export async function textTokens(src: PromptSource, text: string, worker: Prompt
   return withBos(src.model, tokens);
 }
 
-export async function chatTokens(src: PromptSource, messages: readonly ChatMessage[], worker: PromptWorkerClient, signal?: AbortSignal): Promise<ChatTokens> {
+/** The rendered chat's tokens; with `functions`, the template documents them (chat.ts). */
+export async function chatTokens(
+  src: PromptSource,
+  messages: readonly ChatMessage[],
+  worker: PromptWorkerClient,
+  signal?: AbortSignal,
+  functions?: readonly ToolFunction[],
+): Promise<ChatTokens> {
   let chars = 0;
-  for (const m of messages) chars += m.content.length;
+  for (const m of messages) chars += m.content.length + (m.toolCalls?.reduce((n, c) => n + c.arguments.length, 0) ?? 0);
+  // the functions' documentation is rendered too: count its size (schemas can be large)
+  if (functions && functions.length > 0) chars += JSON.stringify(functions).length;
   if (messages.length <= INLINE_MAX_MESSAGES && chars <= INLINE_MAX_CHARS) {
-    const { prompt, stops } = formatChat(src.model, src.chatTemplate, messages);
+    const { prompt, stops } = formatChat(src.model, src.chatTemplate, messages, functions);
     return { tokens: withBos(src.model, src.model.tokenize(prompt, true)), stops };
   }
-  const { tokens, stops } = await worker.run({ kind: 'chat', modelPath: src.modelPath, chatTemplate: src.chatTemplate, messages: [...messages] }, signal);
+  const { tokens, stops } = await worker.run(
+    { kind: 'chat', modelPath: src.modelPath, chatTemplate: src.chatTemplate, messages: [...messages], ...(functions ? { functions: [...functions] } : {}) },
+    signal,
+  );
   return { tokens: withBos(src.model, tokens), stops };
 }

@@ -45,7 +45,7 @@ async function handle(msg: ToPromptWorker): Promise<void> {
     const model = await vocab(msg.modelPath);
     let text: string;
     let stops: string[] = [];
-    if (msg.kind === 'chat') ({ prompt: text, stops } = formatChat(model, msg.chatTemplate, msg.messages));
+    if (msg.kind === 'chat') ({ prompt: text, stops } = formatChat(model, msg.chatTemplate, msg.messages, msg.functions));
     else text = msg.text;
     const tokens = Uint32Array.from(tokenizeWithSpecials(model, text));
     post({ id: msg.id, tokens, stops }, [tokens.buffer]);

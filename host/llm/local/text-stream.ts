@@ -21,6 +21,8 @@ export class GenerationText {
   private text = '';
   private emitted = 0;
   private stoppedAt: number | undefined;
+  /** The stop string that ended the text, once one has. */
+  stoppedBy: string | undefined;
   private readonly maxStopLength: number;
   private backpressure: Promise<void> | undefined;
 
@@ -88,7 +90,10 @@ export class GenerationText {
     let best: number | undefined;
     for (const s of this.stops) {
       const i = this.text.indexOf(s, from);
-      if (i >= 0 && (best === undefined || i < best)) best = i;
+      if (i >= 0 && (best === undefined || i < best)) {
+        best = i;
+        this.stoppedBy = s;
+      }
     }
     return best;
   }
