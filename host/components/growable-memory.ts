@@ -15,6 +15,7 @@
  * 32-bit, unshared memory is rewritten; anything else, or code wasm-code.ts cannot read,
  * leaves the module as it was (its snapshot is then discarded when it grows, as before).
  */
+import { KIND, leb, SECTION } from './wasm-binary.js';
 import { bodies, Cursor, eachInstruction, UnknownCode } from './wasm-code.js';
 
 /** Exported by a rewritten module: the global holding memory 0's virtual size in pages. */
@@ -22,20 +23,7 @@ export const VIRTUAL_PAGES_EXPORT = 'spin-ts:memory-pages:0';
 /** Exported by a rewritten module: the global holding the real size its functions last saw. */
 export const SEEN_PAGES_EXPORT = 'spin-ts:memory-seen:0';
 
-const SECTION = { type: 1, import: 2, function: 3, memory: 5, global: 6, export: 7, code: 10 } as const;
-const KIND = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
 const OP = { memorySize: 0x3f, memoryGrow: 0x40, call: 0x10 } as const;
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value !== 0) b |= 0x80;
-    out.push(b);
-  } while (value !== 0);
-  return out;
-}
 
 /** Signed LEB128 of a non-negative i32 (i32.const immediates). */
 function sleb(value: number): number[] {

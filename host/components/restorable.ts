@@ -9,6 +9,7 @@
  * None of our guests does this today (checked: js-hello, the Spin JS SDK app, rust-*:
  * test/guest-tables.test.ts); the mark keeps a future one from being reused unsoundly.
  */
+import { leb } from './wasm-binary.js';
 import { bodies, Cursor, eachInstruction, UnknownCode } from './wasm-code.js';
 
 export const UNRESTORABLE_SECTION = 'spin-ts:unrestorable';
@@ -38,17 +39,6 @@ export function unrestorableInstruction(wasm: Uint8Array): string | undefined {
     pos = c.pos + size;
   }
   return undefined;
-}
-
-function leb(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value !== 0) b |= 0x80;
-    out.push(b);
-  } while (value !== 0);
-  return out;
 }
 
 /** `wasm` with the mark appended when it has such an instruction (or code this reader does not know); `wasm` itself otherwise. */

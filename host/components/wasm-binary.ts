@@ -4,7 +4,7 @@
  * a module; WebAssembly.compile does that afterwards.
  */
 
-export const SECTION = { custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7 } as const;
+export const SECTION = { custom: 0, type: 1, import: 2, function: 3, table: 4, memory: 5, global: 6, export: 7, code: 10 } as const;
 export const KIND = { func: 0, table: 1, memory: 2, global: 3, tag: 4 } as const;
 
 export class Reader {
@@ -13,9 +13,14 @@ export class Reader {
     public pos: number,
   ) {}
 
+  /** How a malformed binary is reported (a subclass may throw its own error). */
+  protected fail(message: string): never {
+    throw new Error(message);
+  }
+
   byte(): number {
-    if (this.pos >= this.bytes.length) throw new Error('truncated wasm binary');
-    return this.bytes[this.pos++];
+    if (this.pos >= this.bytes.length) this.fail('truncated wasm binary');
+    return this.bytes[this.pos++]!;
   }
 
   /** An unsigned or signed LEB128 of up to 64 bits; the value matters only for counts and indices. */
@@ -28,7 +33,7 @@ export class Reader {
       scale *= 128;
       if ((b & 0x80) === 0) return result;
     }
-    throw new Error('malformed LEB128 in wasm binary');
+    return this.fail('malformed LEB128 in wasm binary');
   }
 
   skip(n: number): void {
@@ -52,6 +57,27 @@ export class Reader {
     const flags = this.byte();
     this.leb();
     if (flags & 0x01) this.leb();
+  }
+
+  /** A constant expression, up to and including its `end`. */
+  constExpr(): void {
+    for (;;) {
+      const op = this.byte();
+      if (op === 0x0b) return;
+      if (op === 0x41 || op === 0x42 || op === 0x23 || op === 0xd2) this.leb();
+      else if (op === 0x43) this.skip(4);
+      else if (op === 0x44) this.skip(8);
+      else if (op === 0xd0) this.leb();
+      else if (op === 0xfd) {
+        this.leb();
+        this.skip(16);
+      } else if (op === 0xfb) {
+        // GC constant instructions: struct.new/array.new take type indices.
+        const sub = this.leb();
+        this.leb();
+        if (sub === 6 || sub === 7 || sub === 8) this.leb();
+      } else if (![0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e].includes(op)) this.fail(`unexpected opcode 0x${op.toString(16)} in a constant expression`);
+    }
   }
 
   /** The description of an import after its names, returning its kind. */

@@ -6,6 +6,8 @@
  * so a caller falls back to leaving the module as it is.
  */
 
+import { Reader } from './wasm-binary.js';
+
 export class UnknownCode extends Error {
   constructor(message: string) {
     super(message);
@@ -21,38 +23,10 @@ export interface Instruction {
   end: number;
 }
 
-/** A cursor over a wasm binary. */
-export class Cursor {
-  constructor(
-    readonly bytes: Uint8Array,
-    public pos: number,
-  ) {}
-
-  byte(): number {
-    if (this.pos >= this.bytes.length) throw new UnknownCode('truncated wasm binary');
-    return this.bytes[this.pos++];
-  }
-
-  /** An unsigned or signed LEB128 of up to 64 bits; the value is exact only below 2^53 (counts and indices). */
-  leb(): number {
-    let result = 0;
-    let scale = 1;
-    for (let i = 0; i < 10; i++) {
-      const b = this.byte();
-      result += (b & 0x7f) * scale;
-      scale *= 128;
-      if ((b & 0x80) === 0) return result;
-    }
-    throw new UnknownCode('malformed LEB128 in wasm binary');
-  }
-
-  skip(n: number): void {
-    this.pos += n;
-  }
-
-  valType(): void {
-    const t = this.byte();
-    if (t === 0x63 || t === 0x64) this.leb(); // (ref null? heaptype)
+/** A cursor over a function body: a Reader that reports malformed or unknown code as UnknownCode. */
+export class Cursor extends Reader {
+  protected override fail(message: string): never {
+    throw new UnknownCode(message);
   }
 
   blockType(): void {
