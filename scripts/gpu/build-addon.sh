@@ -39,7 +39,8 @@ esac
 # Folder name and variant as getBuildFolderNameForBuildOptions() derives them for the builtin
 # llama.cpp release with no custom cmake options, so the runtime's lookup finds this build.
 OUTDIR=$LLAMA/localBuilds/$FOLDER
-rm -rf "$OUTDIR"
+# Not wiped: a build cut short by a time limit resumes where ninja left it on the rerun.
+rm -f "$OUTDIR/buildDone.status"
 GENERATOR=()
 command -v ninja >/dev/null && GENERATOR=(-G Ninja)
 
