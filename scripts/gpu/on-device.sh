@@ -58,6 +58,13 @@ step() {
 if [ "$MODE" = cuda ] && ! command -v nvcc >/dev/null && [ -x /usr/local/cuda/bin/nvcc ]; then
   export PATH=$PATH:/usr/local/cuda/bin
 fi
+# The toolkit's libraries (cudart, cublas) where node-llama-cpp's CUDA probe and the loader look,
+# in case the toolkit is not under /usr/local/cuda*.
+if [ "$MODE" = cuda ] && command -v nvcc >/dev/null; then
+  CUDA_HOME_DIR=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")
+  export CUDA_PATH=${CUDA_PATH:-$CUDA_HOME_DIR}
+  export LD_LIBRARY_PATH=$CUDA_HOME_DIR/lib64:$CUDA_HOME_DIR/targets/x86_64-linux/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
 {
   echo "mode: $MODE"
   echo "date: $(date -u +%FT%TZ)"
