@@ -122,14 +122,14 @@ FOLDER=$([ "$MODE" = cuda ] && echo linux-x64-cuda || echo linux-x64)
 if [ -f "$APP/node_modules/node-llama-cpp/llama/localBuilds/$FOLDER/buildDone.status" ]; then
   echo "build reused ($FOLDER)" | tee -a "$SUMMARY"
 else
-  step build "$OUT/build.log" bash scripts/gpu/build-addon.sh "$MODE" "$APP" "$WORK/node/include/node" "$JOBS"
+  step build "$OUT/build.log" bash "$REPO/scripts/gpu/build-addon.sh" "$MODE" "$APP" "$WORK/node/include/node" "$JOBS"
 fi
 
 # The LLM integration tests: exact greedy text, params, the allow-list, embeddings (llm.test),
 # slots, the queue and cancellation (llm-slots.test), with --gpu passed through SPIN_TS_TEST_GPU.
 step tests "$OUT/tests.log" env SPIN_TS_TEST_GPU="$MODE" node scripts/run-tests.mjs dist/test/llm
 
-step gpu-auto "$OUT/gpu-auto.log" node scripts/gpu/check-gpu-auto.mjs "$MODE"
+step gpu-auto "$OUT/gpu-auto.log" node "$REPO/scripts/gpu/check-gpu-auto.mjs" "$MODE"
 
 wait "$MODELS_PID"
 models_rc=$?
