@@ -114,7 +114,6 @@ generate_models() {
     echo "$p: generated in $((SECONDS - t0)) s"
   done
 }
-t_models=$(date +%s)
 generate_models >"$OUT/models.log" 2>&1 &
 MODELS_PID=$!
 
@@ -133,7 +132,7 @@ step gpu-auto "$OUT/gpu-auto.log" node "$REPO/scripts/gpu/check-gpu-auto.mjs" "$
 
 wait "$MODELS_PID"
 models_rc=$?
-echo "models rc=$models_rc seconds=$(($(date +%s) - t_models)) (in the background, beside the build)" | tee -a "$SUMMARY"
+echo "models rc=$models_rc (generated in the background beside the build: $(grep -h ': generated in\|: reused' "$OUT/models.log" | paste -sd ';' -))" | tee -a "$SUMMARY"
 [ "$models_rc" -ne 0 ] && [ "$FIRST_FAILURE" -eq 0 ] && FIRST_FAILURE=$models_rc
 
 BENCH_MODELS=${BENCH_MODELS:-$(for p in $BENCH_PRESETS; do printf '%s=%s ' "$p" "$MODELS/$p.gguf"; done)}
