@@ -6,10 +6,11 @@
  *  - N concurrent requests (N = 1, 4, 8, 16; --llm-slots 16 on the guest, 16 sequences on one
  *    context directly): aggregate generated tokens/s = all tokens ÷ wall time of the batch.
  * Env: BENCH_MODELS "name=path.gguf …" (required), BENCH_GPU cuda|cpu (default cuda),
- * BENCH_LLM_TOKENS (128), BENCH_LLM_RUNS (3), BENCH_LLM_THREADS (4), BENCH_OUT (markdown file).
+ * BENCH_LLM_TOKENS (128), BENCH_LLM_RUNS (3), BENCH_LLM_THREADS (4, at most the cores), BENCH_OUT (markdown file).
  * Prompts differ per call so no call reuses another's KV cache.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { getLlama, LlamaCompletion, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
 import { CLI, fmt, guestPath, machine, REPO, startServer } from './support.js';
@@ -17,7 +18,8 @@ import { CLI, fmt, guestPath, machine, REPO, startServer } from './support.js';
 const GPU = (process.env.BENCH_GPU ?? 'cuda') as 'cuda' | 'cpu';
 const MAX_TOKENS = Number(process.env.BENCH_LLM_TOKENS ?? 128);
 const RUNS = Number(process.env.BENCH_LLM_RUNS ?? 3);
-const THREADS = Number(process.env.BENCH_LLM_THREADS ?? 4);
+// Not more than the cores: llama.cpp's threads spin, and oversubscribed they crawl on a busy machine.
+const THREADS = Number(process.env.BENCH_LLM_THREADS ?? Math.min(4, availableParallelism()));
 const CONCURRENCY = [1, 4, 8, 16];
 const SLOTS = 16;
 const CONTEXT = 1024;
@@ -141,6 +143,17 @@ async function openGuest(name: string, path: string): Promise<Side> {
   };
 }
 
+/**
+ * Two whole calls and a full 16-wide batch before measuring: the first instance, the first
+ * decodes and the guest's JIT otherwise land in the first measured call (on the CPU proof a
+ * one-token-deep warm-up left the one-request figure at half the 1-concurrent one).
+ */
+async function warmUp(side: Side): Promise<void> {
+  await side.call(MAX_TOKENS);
+  await side.call(MAX_TOKENS);
+  await aggregate(side, SLOTS);
+}
+
 /** Aggregate generated tokens/s of `n` concurrent calls: all tokens ÷ the batch's wall time. */
 async function aggregate(side: Side, n: number): Promise<number> {
   const t0 = performance.now();
@@ -165,8 +178,10 @@ async function measure(side: Side, ttft: (side: Side) => Promise<number>): Promi
     counts.push(c.tokens);
     firsts.push(await ttft(side));
   }
+  console.error(`bench:   one request ${fmt(median(one))} tokens/s`);
   const agg: Record<number, number> = {};
   for (const n of CONCURRENCY) {
+    console.error(`bench:   ${n} concurrent…`);
     const xs: number[] = [];
     for (let i = 0; i < RUNS; i++) xs.push(await aggregate(side, n));
     agg[n] = median(xs);
@@ -182,7 +197,8 @@ async function benchModel(name: string, path: string): Promise<string[]> {
   let d: Figures;
   let g: Figures;
   try {
-    await direct.call(8); // warm-up
+    console.error('bench:   direct side loaded; warming up');
+    await warmUp(direct);
     d = await measure(direct, async (s) => (await s.call(1)).ttftMs);
   } finally {
     await direct.close();
@@ -190,7 +206,8 @@ async function benchModel(name: string, path: string): Promise<string[]> {
   // One side at a time on the device, so neither's kernels slow the other's.
   const guest = await openGuest(name, path);
   try {
-    await guest.call(8); // warm-up: first instance, first decode
+    console.error('bench:   guest side serving; warming up');
+    await warmUp(guest);
     g = await measure(guest, async (s) => (await s.call(1)).ttftMs);
   } finally {
     await guest.close();
