@@ -92,9 +92,12 @@ async function openDirect(path: string): Promise<Side & { model: LlamaModel; con
       return { tokens, ms: end - t0, ttftMs: first - t0 };
     },
     async close() {
-      await context.dispose();
-      await model.dispose();
-      await llama.dispose();
+      // Bounded: a dispose that never settles must not hold the guest side (seen once on the busy CPU VM).
+      const done = (async () => {
+        await context.dispose();
+        await model.dispose();
+      })();
+      await Promise.race([done, new Promise((r) => setTimeout(r, 10_000).unref())]);
     },
   };
 }
