@@ -89,9 +89,18 @@ export async function spawnUntilServing(args: string[], ready: RegExp, what: str
   return { url, proc, output: () => out, stop };
 }
 
+/**
+ * `--gpu <SPIN_TS_TEST_GPU>` unless the args choose one: the GPU run (scripts/gpu/on-device.sh)
+ * runs the same tests with `cuda`; unset, spin-ts's own default applies.
+ */
+export function gpuArgs(args: string[]): string[] {
+  const gpu = process.env.SPIN_TS_TEST_GPU;
+  return gpu && !args.includes('--gpu') ? ['--gpu', gpu] : [];
+}
+
 /** `spin-ts up <args>` on a free port; resolves once it serves. */
 export function startSpin(args: string[], opts: SpinOptions = {}): Promise<RunningSpin> {
-  return spawnUntilServing(['up', '--listen', '127.0.0.1:0', ...args], /Serving (http:\/\/[^\s]+)/, 'spin-ts up', opts);
+  return spawnUntilServing(['up', '--listen', '127.0.0.1:0', ...gpuArgs(args), ...args], /Serving (http:\/\/[^\s]+)/, 'spin-ts up', opts);
 }
 
 /** Runs the CLI to completion (for commands expected to fail, or short ones). */

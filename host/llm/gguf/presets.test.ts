@@ -7,6 +7,7 @@ import { getLlama, readGgufFileInfo, LlamaLogLevel, type Llama, type Token } fro
 import { modelsGenerateCommand } from './cli.js';
 import { GgmlType } from './ggml-types.js';
 import { generateModel, PRESETS } from './presets.js';
+import { mistral7BSpec } from './random-models.js';
 
 let dir: string;
 let llama: Llama;
@@ -40,8 +41,8 @@ async function greedy(path: string, prompt: string, max = 40): Promise<string> {
 }
 
 describe('presets', () => {
-  test('PRESETS lists the four presets', () => {
-    assert.deepEqual(Object.keys(PRESETS).sort(), ['tiny-bert', 'tiny-llama', 'tiny-predictable', 'tinyllama-1.1b']);
+  test('PRESETS lists the five presets', () => {
+    assert.deepEqual(Object.keys(PRESETS).sort(), ['mistral-7b', 'tiny-bert', 'tiny-llama', 'tiny-predictable', 'tinyllama-1.1b']);
   });
 
   test('tiny-llama: llama metadata llama.cpp needs, 256 byte tokens, chat template', async () => {
@@ -115,6 +116,13 @@ describe('presets', () => {
   test('unknown preset or quant is an error', async () => {
     await assert.rejects(generateModel('nope', join(dir, 'x.gguf')), /unknown model preset 'nope'/);
     await assert.rejects(generateModel('tiny-llama', join(dir, 'x.gguf'), { quant: 'q5_k' as never }), /unknown quantization/);
+  });
+
+  test('mistral-7b has Mistral-7B-v0.1 shapes and q4_0 by default (generated on the GPU machine only: 4 GB)', () => {
+    const spec = mistral7BSpec('q4_0', 7000);
+    assert.deepEqual(spec.shape, { nLayer: 32, nEmbd: 4096, nHead: 32, nHeadKv: 8, nFf: 14336, nCtx: 4096 });
+    assert.equal(spec.vocab.tokens.length, 32000);
+    assert.match(PRESETS['mistral-7b']!, /q4_0/);
   });
 });
 

@@ -4,7 +4,7 @@ import { bertWriter } from './bert-model.js';
 import { isQuantName, type QuantName } from './ggml-types.js';
 import { llamaWriter } from './llama-model.js';
 import { predictableSpec } from './predictable.js';
-import { tinyBertSpec, tinyLlama1BSpec, tinyLlamaSpec } from './random-models.js';
+import { mistral7BSpec, tinyBertSpec, tinyLlama1BSpec, tinyLlamaSpec } from './random-models.js';
 import type { GgufWriter } from './writer.js';
 
 export interface GenerateOptions {
@@ -43,6 +43,12 @@ const PRESET_TABLE: Readonly<Record<string, Preset>> = {
     defaultQuant: 'q4_0',
     defaultSeed: 1100,
     build: (quant, seed) => llamaWriter(tinyLlama1BSpec(quant, seed)),
+  },
+  'mistral-7b': {
+    description: 'Mistral-7B shapes (32 layers, 4096 wide, 32 heads, 8 kv heads, ffn 14336, vocab 32000) with random weights, q4_0 ≈ 4.1 GB — GPU benchmarks',
+    defaultQuant: 'q4_0',
+    defaultSeed: 7000,
+    build: (quant, seed) => llamaWriter(mistral7BSpec(quant, seed)),
   },
 };
 

@@ -1,4 +1,4 @@
-/** Random-weight presets: `tiny-llama`, `tinyllama-1.1b` (llama) and `tiny-bert` (bert). */
+/** Random-weight presets: `tiny-llama`, `tinyllama-1.1b`, `mistral-7b` (llama) and `tiny-bert` (bert). */
 
 import { PoolingType, type BertModelSpec } from './bert-model.js';
 import type { QuantName } from './ggml-types.js';
@@ -9,6 +9,8 @@ import type { TensorSource } from './writer.js';
 
 export const TINY_LLAMA_SHAPE: LlamaShape = { nLayer: 2, nEmbd: 64, nHead: 4, nHeadKv: 2, nFf: 128, nCtx: 2048 };
 export const TINYLLAMA_1B_SHAPE: LlamaShape = { nLayer: 22, nEmbd: 2048, nHead: 32, nHeadKv: 4, nFf: 5632, nCtx: 2048 };
+/** Mistral-7B-v0.1's shapes (a 7B with grouped-query attention, vocab 32000): the GPU bench's large model. */
+export const MISTRAL_7B_SHAPE: LlamaShape = { nLayer: 32, nEmbd: 4096, nHead: 32, nHeadKv: 8, nFf: 14336, nCtx: 4096 };
 
 /** Value of embedding column 0 in every token: a constant feature that survives the (small) random layers. */
 const BIAS_FEATURE = 3;
@@ -54,6 +56,10 @@ export function tinyLlamaSpec(quant: QuantName, seed: number): LlamaModelSpec {
 
 export function tinyLlama1BSpec(quant: QuantName, seed: number): LlamaModelSpec {
   return llamaRandomSpec('tinyllama-1.1b', TINYLLAMA_1B_SHAPE, largeSpmVocab(32000), quant, seed, 0.02, 0.02);
+}
+
+export function mistral7BSpec(quant: QuantName, seed: number): LlamaModelSpec {
+  return llamaRandomSpec('mistral-7b', MISTRAL_7B_SHAPE, largeSpmVocab(32000), quant, seed, 0.02, 0.02);
 }
 
 export function tinyBertSpec(quant: QuantName, seed: number): BertModelSpec {
