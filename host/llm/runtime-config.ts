@@ -24,6 +24,8 @@ export interface ModelTableEntry {
   gpuLayers?: number;
   /** Used when a chat request has no system message. */
   systemPrompt?: string;
+  /** Prompt prefixes kept evaluated and shared across requests (0 turns the cache off). */
+  promptCache?: number;
 }
 
 export interface LlmRuntimeConfig {
@@ -31,7 +33,7 @@ export interface LlmRuntimeConfig {
   llmModels: Record<string, ModelTableEntry>;
 }
 
-const MODEL_KEYS = ['path', 'source', 'sha256', 'system_prompt', 'chat_template', 'context_size', 'kind', 'gpu_layers'];
+const MODEL_KEYS = ['path', 'source', 'sha256', 'system_prompt', 'chat_template', 'context_size', 'kind', 'gpu_layers', 'prompt_cache'];
 
 export const LLM_DEFAULTS: LlmRuntimeConfig = { llmCompute: { type: 'spin' }, llmModels: {} };
 
@@ -110,6 +112,8 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
     if (gpuLayers !== undefined) entry.gpuLayers = gpuLayers;
     const systemPrompt = r.optString(t, 'system_prompt', field);
     if (systemPrompt !== undefined) entry.systemPrompt = systemPrompt;
+    const promptCache = r.optInt(t, 'prompt_cache', field, 0);
+    if (promptCache !== undefined) entry.promptCache = promptCache;
     out[name] = entry;
   }
   return out;

@@ -54,6 +54,7 @@ import { loadProgress } from './progress.js';
 import { ensureDownloaded } from './download.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
+import { canCachePrefixes, PrefixCache, type PrefixCacheStats } from './prefix-cache.js';
 
 export interface LocalLlamaEngineOptions {
   modelTable: ModelTable;
@@ -67,6 +68,11 @@ export interface LocalLlamaEngineOptions {
   queue?: number | undefined;
   /** Seed used when a call gives none (default: a random seed per call). */
   seed?: number | undefined;
+  /**
+   * Prompt prefixes kept evaluated per model and shared across calls (prefix-cache.ts); each costs
+   * one sequence's KV cells (default 2; 0 turns the cache off). A model table's prompt_cache wins.
+   */
+  promptCache?: number | undefined;
   /** Unload a model no call has used for this long (default: never). */
   idleTimeoutMs?: number | undefined;
   /** How models with a `source` URL are downloaded (download.ts defaults otherwise). */
@@ -86,7 +92,11 @@ const DEFAULT_MAX_CONTEXT = 4096;
 interface CompletionRuntime {
   context: LlamaContext;
   pool: SlotPool<LlamaContextSequence>;
+  prefixCache?: PrefixCache | undefined;
 }
+
+/** Prompt prefixes cached per model when neither the options nor the model table say. */
+const DEFAULT_PROMPT_CACHE = 2;
 
 interface EmbeddingRuntime {
   context: LlamaEmbeddingContext;
@@ -103,6 +113,7 @@ interface ModelState {
   /** Set once the runtimes exist (for stats). */
   completionPool?: SlotPool<LlamaContextSequence>;
   embeddingPool?: SlotPool<LlamaEmbeddingContext>;
+  prefixCache?: PrefixCache;
 }
 
 function mib(bytes: number): string {
@@ -134,6 +145,7 @@ export class LocalLlamaEngine implements LlmEngine {
   private readonly gpu: 'auto' | 'cuda' | 'vulkan' | 'cpu';
   private readonly slots: number;
   private readonly queueLimit: number;
+  private readonly promptCache: number;
   private readonly log: (line: string) => void;
   private llamaPromise: Promise<Llama> | undefined;
   private readonly states = new Map<string, Promise<ModelState>>();
@@ -156,6 +168,7 @@ export class LocalLlamaEngine implements LlmEngine {
     this.threads = positiveInt('threads', opts.threads, physicalCores(), 1);
     this.slots = positiveInt('slots', opts.slots, 4, 1);
     this.queueLimit = positiveInt('queue', opts.queue, 64, 0);
+    this.promptCache = positiveInt('promptCache', opts.promptCache, DEFAULT_PROMPT_CACHE, 0);
     this.gpu = opts.gpu ?? 'auto';
     this.log = opts.log ?? ((line: string) => process.stderr.write(`[llm] ${line}\n`));
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`LocalLlamaEngine: seed must be an integer, got ${opts.seed}`);
@@ -177,6 +190,13 @@ export class LocalLlamaEngine implements LlmEngine {
       else await this.completionRuntime(state);
       if (!this.busy.has(name)) this.armIdleTimer(name);
     }
+  }
+
+  /** The prompt cache of each loaded completion model that has one. */
+  promptCacheStats(): Record<string, PrefixCacheStats> {
+    const out: Record<string, PrefixCacheStats> = {};
+    for (const [name, s] of this.settled) if (s.prefixCache) out[name] = s.prefixCache.stats();
+    return out;
   }
 
   /** Per model seen so far: calls holding a slot, calls waiting (for a slot or the load), and the slot count. */
@@ -272,13 +292,19 @@ export class LocalLlamaEngine implements LlmEngine {
 
     const lease = await runtime.pool.acquire(signal);
     let released = false;
+    // a prefix copy still running when the call is aborted: the next holder waits for it too
+    let preparing: Promise<unknown> = Promise.resolve();
     try {
       await raceAbort(lease.ready, signal);
+      const prepare = runtime.prefixCache?.prepare(lease.resource, promptTokens) ?? Promise.resolve(0);
+      preparing = prepare.catch(() => undefined);
+      const cachedPrefix = (await raceAbort(prepare, signal)) > 0;
       const outcome = await generate({
         sequence: lease.resource,
         promptTokens,
         plan,
         extra,
+        cachedPrefix,
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
       });
@@ -289,7 +315,7 @@ export class LocalLlamaEngine implements LlmEngine {
       throw asLlmError(outcome.error, `inference on '${modelName}' failed`);
     } finally {
       // an abort while waiting for the previous holder: its wind-down is still the next holder's wait
-      if (!released) lease.release(lease.ready);
+      if (!released) lease.release(Promise.all([lease.ready, preparing]).then(() => undefined));
     }
   }
 
@@ -577,9 +603,10 @@ export class LocalLlamaEngine implements LlmEngine {
       const started = performance.now();
       const rssBefore = process.memoryUsage.rss();
       let context: LlamaContext;
+      const cacheSize = state.resolved.promptCache ?? this.promptCache;
       try {
         context = await state.model.createContext({
-          sequences: this.slots,
+          sequences: this.slots + cacheSize,
           contextSize: this.contextSizeFor(state),
           threads: this.threads,
           batching: { itemPrioritizationStrategy: (await this.llama()).gpu === false ? decodeFirstThenPromptsInOrder : 'maximumParallelism' },
@@ -590,11 +617,15 @@ export class LocalLlamaEngine implements LlmEngine {
       const sequences = Array.from({ length: this.slots }, () => context.getSequence());
       const pool = new SlotPool(sequences, this.queueLimit, `model '${state.resolved.name}'`);
       state.completionPool = pool;
+      const cacheSequences = Array.from({ length: cacheSize }, () => context.getSequence());
+      let prefixCache: PrefixCache | undefined;
+      if (cacheSize > 0 && canCachePrefixes(sequences[0]!)) prefixCache = state.prefixCache = new PrefixCache(cacheSequences);
+      else if (cacheSize > 0) this.log(`no prompt cache for '${state.resolved.name}': its sequences cannot be cut to a shared prefix`);
       this.log(
-        `context for '${state.resolved.name}': ${this.slots} slots × ${context.contextSize} tokens, ` +
+        `context for '${state.resolved.name}': ${this.slots} slots${prefixCache ? ` + ${cacheSize} cached prompts` : ''} × ${context.contextSize} tokens, ` +
           `${(performance.now() - started).toFixed(0)} ms, RSS +${mib(Math.max(0, process.memoryUsage.rss() - rssBefore))}`,
       );
-      return { context, pool };
+      return { context, pool, prefixCache };
     })();
     state.completion.catch(() => {
       state.completion = undefined;

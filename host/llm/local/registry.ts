@@ -30,6 +30,8 @@ export interface ModelTableEntry {
   contextSize?: number;
   kind: ModelKind;
   gpuLayers?: number;
+  /** Prompt prefixes cached for this model (0: none); default: the engine's. */
+  promptCache?: number;
 }
 
 export type ModelTable = Record<string, ModelTableEntry>;
@@ -49,6 +51,7 @@ export interface ResolvedModel {
   contextSize?: number;
   gpuLayers?: number;
   systemPrompt?: string;
+  promptCache?: number;
   source: 'model-table' | 'state-dir';
   /** Set when `path` is to be downloaded from this URL first. */
   downloadUrl?: string;
@@ -97,6 +100,7 @@ export async function resolveModel(name: string, opts: RegistryOptions): Promise
       ...(entry.chatTemplate !== undefined ? { chatTemplate: entry.chatTemplate } : {}),
       ...(entry.contextSize !== undefined ? { contextSize: entry.contextSize } : {}),
       ...(entry.gpuLayers !== undefined ? { gpuLayers: entry.gpuLayers } : {}),
+      ...(entry.promptCache !== undefined ? { promptCache: entry.promptCache } : {}),
     };
   }
   if (!isSafeModelName(name)) return undefined;

@@ -1,0 +1,163 @@
+/**
+ * A prompt-prefix cache shared by the sequences of one context: serverless AI apps send the same
+ * long system prompt with a short user input each time, and every slot evaluating that prompt
+ * again is the bulk of their time to first token.
+ *
+ * - The cache owns `capacity` extra sequences of the context. Each holds one evaluated prompt
+ *   (all but its last token) in its KV cells; entries are least-recently-used ordered.
+ * - prepare(target, prompt) looks for the entry sharing the longest prefix with the prompt. When
+ *   that prefix is at least MIN_SHARED_PREFIX tokens and longer than what the target sequence
+ *   already holds, the entry's KV cells are copied into the target (llama.cpp's
+ *   llama_memory_seq_cp, through node-llama-cpp) and cut to the shared prefix; the caller then
+ *   evaluates only the rest.
+ * - With no such entry, the prompt is evaluated once into a new entry (a free sequence, else the
+ *   least recently used entry no one is reading) and then copied. An entry still being evaluated
+ *   is found too: concurrent requests with the same prefix wait for that one evaluation instead
+ *   of each doing it.
+ * - Entries in use (being evaluated or copied from) are never evicted; when every entry is in
+ *   use, a prompt simply goes uncached.
+ * Models whose sequences need checkpoints to reuse a prefix (recurrent, hybrid, sliding-window
+ * attention) get no cache: their cells cannot be cut to a prefix.
+ */
+import type { LlamaContextSequence, Token } from 'node-llama-cpp';
+
+/** Shorter shared prefixes are not worth a copy. */
+export const MIN_SHARED_PREFIX = 32;
+
+interface Entry {
+  sequence: LlamaContextSequence;
+  /** The tokens the entry holds (or will hold once `ready` resolves true). */
+  tokens: readonly Token[];
+  ready: Promise<boolean>;
+  /** Calls evaluating into or copying from the entry; > 0 means it cannot be evicted. */
+  users: number;
+  lastUsed: number;
+}
+
+export interface PrefixCacheStats {
+  capacity: number;
+  entries: number;
+  /** Prompts that started from an entry another prompt had evaluated. */
+  hits: number;
+  /** Prompts evaluated into a new entry. */
+  misses: number;
+  evictions: number;
+}
+
+/** node-llama-cpp's own (internal) copy of one sequence's state into another, cut to `upToTokenIndex` tokens. */
+interface CopyableSequence {
+  _copyStateFromOtherSequence?: (other: LlamaContextSequence, upToTokenIndex: number) => Promise<boolean>;
+}
+
+export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/** Whether this node-llama-cpp can copy a sequence's cells and the model's cells can be cut to a prefix. */
+export function canCachePrefixes(sequence: LlamaContextSequence): boolean {
+  return typeof (sequence as unknown as CopyableSequence)._copyStateFromOtherSequence === 'function' && !sequence.needsCheckpoints;
+}
+
+export class PrefixCache {
+  private readonly free: LlamaContextSequence[];
+  private readonly entries: Entry[] = [];
+  private clock = 0;
+  private readonly counts = { hits: 0, misses: 0, evictions: 0 };
+
+  constructor(sequences: readonly LlamaContextSequence[]) {
+    this.free = [...sequences];
+    this.capacity = sequences.length;
+  }
+
+  readonly capacity: number;
+
+  stats(): PrefixCacheStats {
+    return { capacity: this.capacity, entries: this.entries.length, ...this.counts };
+  }
+
+  /** The token lists the entries hold, most recently used first (for tests). */
+  cachedPrefixes(): Token[][] {
+    return [...this.entries].sort((a, b) => b.lastUsed - a.lastUsed).map((e) => [...e.tokens]);
+  }
+
+  /**
+   * Puts the longest cached prefix of `promptTokens` into `target` (a sequence the caller holds
+   * alone). Returns how many tokens the target now holds from the cache (0: none; the caller
+   * evaluates the prompt as usual).
+   */
+  async prepare(target: LlamaContextSequence, promptTokens: readonly Token[]): Promise<number> {
+    // the last prompt token is always evaluated by the caller (its logits give the first token)
+    const prefix = promptTokens.slice(0, -1);
+    if (prefix.length < MIN_SHARED_PREFIX) return 0;
+    const own = commonPrefixLength(target.contextTokens, prefix);
+    let best: Entry | undefined;
+    let bestLength = 0;
+    for (const e of this.entries) {
+      const n = commonPrefixLength(e.tokens, prefix);
+      if (n > bestLength) {
+        best = e;
+        bestLength = n;
+      }
+    }
+    if (best && bestLength >= MIN_SHARED_PREFIX && bestLength > own) {
+      this.counts.hits++;
+      return this.copyFrom(best, target, bestLength);
+    }
+    // the target's own history covers the prompt well (generate.ts reuses it): nothing to add
+    if (own >= MIN_SHARED_PREFIX && own * 2 >= promptTokens.length) return 0;
+    const entry = await this.newEntry(prefix);
+    if (!entry) return 0;
+    this.counts.misses++;
+    return this.copyFrom(entry, target, prefix.length);
+  }
+
+  private async copyFrom(entry: Entry, target: LlamaContextSequence, length: number): Promise<number> {
+    entry.users++;
+    entry.lastUsed = ++this.clock;
+    try {
+      if (!(await entry.ready)) return 0;
+      const copy = (target as unknown as CopyableSequence)._copyStateFromOtherSequence!;
+      const copied = await copy.call(target, entry.sequence, length).catch(() => false);
+      if (copied) return length;
+      await target.clearHistory();
+      return 0;
+    } finally {
+      entry.users--;
+    }
+  }
+
+  /** A new entry being evaluated with `tokens`, or undefined when every entry is in use. */
+  private async newEntry(tokens: readonly Token[]): Promise<Entry | undefined> {
+    let sequence = this.free.pop();
+    if (!sequence) {
+      const idle = this.entries.filter((e) => e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
+      if (!idle) return undefined;
+      this.entries.splice(this.entries.indexOf(idle), 1);
+      this.counts.evictions++;
+      sequence = idle.sequence;
+    }
+    const held = sequence;
+    const entry: Entry = { sequence: held, tokens, users: 1, lastUsed: ++this.clock, ready: Promise.resolve(false) };
+    entry.ready = (async () => {
+      try {
+        // cells of the evicted prompt that this one shares are kept; the rest is replaced
+        await held.adaptStateToTokens([...tokens], false);
+        await held.evaluateWithoutGeneratingNewTokens(tokens.slice(held.nextTokenIndex) as Token[]);
+        return true;
+      } catch {
+        const i = this.entries.indexOf(entry);
+        if (i >= 0) this.entries.splice(i, 1);
+        await held.clearHistory().catch(() => undefined);
+        this.free.push(held);
+        return false;
+      } finally {
+        entry.users--;
+      }
+    })();
+    this.entries.push(entry);
+    return entry;
+  }
+}
