@@ -24,7 +24,15 @@ export interface InferParams {
   logitBias?: Readonly<Record<number, number>>;
   /** Constrains the output to a grammar (structured output). */
   constraint?: OutputConstraint;
+  /**
+   * Sampling fields the caller did not choose (host/llm/params.ts): their values above are the
+   * API's fallbacks, and an engine that has per-model defaults (the model table's) uses those instead.
+   */
+  defaulted?: readonly DefaultableParam[];
 }
+
+/** The sampling fields a model table may give defaults for. */
+export type DefaultableParam = 'temperature' | 'topK' | 'topP' | 'repeatPenalty';
 
 /**
  * A grammar the generated text must follow. `param` names the request field it came from, so a

@@ -34,3 +34,16 @@ test('prompt_cache: the number of cached prompt prefixes of a model, 0 turns it 
   await rejects('[llm_models.m]\npath = "m.gguf"\nprompt_cache = -1\n', 'llm_models.m.prompt_cache', 'at least 0');
   await rejects('[llm_models.m]\npath = "m.gguf"\nprompt_cache = "on"\n', 'llm_models.m.prompt_cache', 'must be an integer');
 });
+
+test("temperature, top_k, top_p, repeat_penalty: the model's sampling defaults, checked like request fields", async () => {
+  const config = await read(
+    '[llm_models.a]\npath = "/m.gguf"\ntemperature = 0.2\ntop_k = 20\ntop_p = 0.95\nrepeat_penalty = 1\n[llm_models.b]\npath = "/m.gguf"\n',
+  );
+  assert.deepEqual(config.llmModels['a']!.defaults, { temperature: 0.2, topK: 20, topP: 0.95, repeatPenalty: 1 });
+  assert.equal(config.llmModels['b']!.defaults, undefined);
+  await rejects('[llm_models.m]\npath = "m.gguf"\ntemperature = -0.5\n', 'llm_models.m.temperature', 'must be ≥ 0');
+  await rejects('[llm_models.m]\npath = "m.gguf"\ntemperature = "hot"\n', 'llm_models.m.temperature', 'must be a number');
+  await rejects('[llm_models.m]\npath = "m.gguf"\ntop_p = 1.5\n', 'llm_models.m.top_p', 'within [0, 1]');
+  await rejects('[llm_models.m]\npath = "m.gguf"\ntop_k = 0.5\n', 'llm_models.m.top_k', 'must be an integer');
+  await rejects('[llm_models.m]\npath = "m.gguf"\nrepeat_penalty = 0\n', 'llm_models.m.repeat_penalty', 'must be > 0');
+});

@@ -48,6 +48,7 @@ import { physicalCores } from './cpu.js';
 import { generate, type ExtraSampling } from './generate.js';
 import { guessKind, kindOfArchitecture } from './model-kind.js';
 import { checkAgainstContext, planSampling, randomSeed, type SamplingPlan } from './params.js';
+import { withModelDefaults } from '../params.js';
 import { PromptWorkerClient } from './prompt-worker-client.js';
 import { chatTokens, textTokens, type PromptSource } from './prompt-tokens.js';
 import { loadProgress } from './progress.js';
@@ -229,18 +230,20 @@ export class LocalLlamaEngine implements LlmEngine {
     return this.using(modelName, () => this.embedNow(modelName, inputs, options));
   }
 
-  private async inferNow(modelName: string, prompt: string, params: InferParams, options: InferOptions): Promise<InferResult> {
+  private async inferNow(modelName: string, prompt: string, callParams: InferParams, options: InferOptions): Promise<InferResult> {
     const { signal } = options;
     if (signal?.aborted) throw abortReason(signal);
     if (typeof prompt !== 'string') throw new LlmError('invalid-input', 'prompt must be a string');
     // model-independent checks first: a bad call never triggers a model load
-    const plan = planSampling(params, () => this.opts.seed ?? randomSeed());
+    planSampling(callParams, () => 0);
     const { state, runtime } = await this.waitFor(modelName, signal, async (state) => {
       if (state.kind === 'embedding') {
         throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
       }
       return this.completionRuntime(state);
     });
+    const params = withModelDefaults(callParams, state.resolved.defaults);
+    const plan = planSampling(params, () => this.opts.seed ?? randomSeed());
     const promptTokens = await textTokens(this.promptSource(state), prompt, this.promptWorker, signal);
     return this.generateFrom(modelName, state.model, runtime, promptTokens, params, plan, options);
   }
@@ -258,7 +261,7 @@ export class LocalLlamaEngine implements LlmEngine {
         : chatMessages;
     return chatOnModel(
       { model: state.model, contextSize: runtime.context.contextSize },
-      params,
+      withModelDefaults(params, state.resolved.defaults),
       () => chatTokens(this.promptSource(state), messages, this.promptWorker, signal),
       (tokens, p) =>
         this.generateFrom(

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { LlmError } from '../engine.js';
+import type { ModelDefaults } from '../params.js';
 import { downloadPath } from './download.js';
 
 export type ModelKind = 'completion' | 'embedding';
@@ -32,6 +33,7 @@ export interface ModelTableEntry {
   gpuLayers?: number;
   /** Prompt prefixes cached for this model (0: none); default: the engine's. */
   promptCache?: number;
+  defaults?: ModelDefaults;
 }
 
 export type ModelTable = Record<string, ModelTableEntry>;
@@ -52,6 +54,8 @@ export interface ResolvedModel {
   gpuLayers?: number;
   systemPrompt?: string;
   promptCache?: number;
+  /** Sampling defaults for the fields a call does not choose. */
+  defaults?: ModelDefaults;
   source: 'model-table' | 'state-dir';
   /** Set when `path` is to be downloaded from this URL first. */
   downloadUrl?: string;
@@ -101,6 +105,7 @@ export async function resolveModel(name: string, opts: RegistryOptions): Promise
       ...(entry.contextSize !== undefined ? { contextSize: entry.contextSize } : {}),
       ...(entry.gpuLayers !== undefined ? { gpuLayers: entry.gpuLayers } : {}),
       ...(entry.promptCache !== undefined ? { promptCache: entry.promptCache } : {}),
+      ...(entry.defaults !== undefined ? { defaults: entry.defaults } : {}),
     };
   }
   if (!isSafeModelName(name)) return undefined;
