@@ -55,6 +55,7 @@ import { loadProgress } from './progress.js';
 import { ensureDownloaded } from './download.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
+import { contextEstimate, estimateBeforeLoad, footprint, pickVictim, type ContextEstimate } from './memory-budget.js';
 import { canCachePrefixes, PrefixCache, type PrefixCacheStats } from './prefix-cache.js';
 
 export interface LocalLlamaEngineOptions {
@@ -76,6 +77,12 @@ export interface LocalLlamaEngineOptions {
   promptCache?: number | undefined;
   /** Unload a model no call has used for this long (default: never). */
   idleTimeoutMs?: number | undefined;
+  /**
+   * The memory the loaded models may take together (weights plus node-llama-cpp's estimate of
+   * their contexts, RAM and VRAM alike; memory-budget.ts). Loading a model beyond it first unloads
+   * the least recently used models no call is using. Default: no budget.
+   */
+  maxMemoryBytes?: number | undefined;
   /** How models with a `source` URL are downloaded (download.ts defaults otherwise). */
   download?: { timeoutMs?: number | undefined; attempts?: number | undefined } | undefined;
   log?: ((line: string) => void) | undefined;
@@ -111,6 +118,8 @@ interface ModelState {
   model: LlamaModel;
   completion?: Promise<CompletionRuntime> | undefined;
   embedding?: Promise<EmbeddingRuntime> | undefined;
+  /** What the contexts take (node-llama-cpp's estimate), counted against the memory budget. */
+  contextBytes: number;
   /** Set once the runtimes exist (for stats). */
   completionPool?: SlotPool<LlamaContextSequence>;
   embeddingPool?: SlotPool<LlamaEmbeddingContext>;
@@ -157,6 +166,11 @@ export class LocalLlamaEngine implements LlmEngine {
   /** Calls inside infer/chat/embed, per model (an idle unload waits for 0). */
   private readonly busy = new Map<string, number>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** When each model was last taken by a call, for the memory budget's least-recently-used choice. */
+  private readonly lastUsed = new Map<string, number>();
+  private useClock = 0;
+  /** Model loads run one at a time when there is a memory budget, so two cannot both fit in one gap. */
+  private loadQueue: Promise<unknown> = Promise.resolve();
   /** Renders and tokenizes large prompts off the main thread (prompt-tokens.ts). */
   private readonly promptWorker: PromptWorkerClient;
 
@@ -175,6 +189,8 @@ export class LocalLlamaEngine implements LlmEngine {
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`LocalLlamaEngine: seed must be an integer, got ${opts.seed}`);
     if (opts.idleTimeoutMs !== undefined && !(opts.idleTimeoutMs > 0))
       throw new Error(`LocalLlamaEngine: idleTimeoutMs must be > 0, got ${opts.idleTimeoutMs}`);
+    if (opts.maxMemoryBytes !== undefined && !(Number.isSafeInteger(opts.maxMemoryBytes) && opts.maxMemoryBytes > 0))
+      throw new Error(`LocalLlamaEngine: maxMemoryBytes must be a positive integer, got ${opts.maxMemoryBytes}`);
     this.promptWorker = new PromptWorkerClient(async () => (await this.llama()).gpu, this.log);
   }
 
@@ -407,9 +423,11 @@ export class LocalLlamaEngine implements LlmEngine {
       this.idleTimers.delete(name);
     }
     this.busy.set(name, (this.busy.get(name) ?? 0) + 1);
+    this.lastUsed.set(name, ++this.useClock);
     try {
       return await call();
     } finally {
+      this.lastUsed.set(name, ++this.useClock);
       const n = (this.busy.get(name) ?? 1) - 1;
       if (n > 0) this.busy.set(name, n);
       else {
@@ -424,14 +442,14 @@ export class LocalLlamaEngine implements LlmEngine {
     if (ms === undefined || this.closed || !this.states.has(name)) return;
     const timer = setTimeout(() => {
       this.idleTimers.delete(name);
-      if (!this.busy.has(name)) void this.unload(name);
+      if (!this.busy.has(name)) void this.unload(name, `after ${ms} ms idle`);
     }, ms);
     timer.unref();
     this.idleTimers.set(name, timer);
   }
 
   /** Frees a model and its contexts; the next call loads it again. */
-  private async unload(name: string): Promise<void> {
+  private async unload(name: string, why: string): Promise<void> {
     const p = this.states.get(name);
     if (!p) return;
     this.states.delete(name);
@@ -445,7 +463,48 @@ export class LocalLlamaEngine implements LlmEngine {
     await completion?.context.dispose().catch(() => undefined);
     await embedding?.context.dispose().catch(() => undefined);
     await s.model.dispose().catch(() => undefined);
-    this.log(`unloaded model '${name}' after ${this.opts.idleTimeoutMs} ms idle`);
+    this.log(`unloaded model '${name}' ${why}`);
+  }
+
+  /** Loaded models and what each takes against the memory budget (weights + context estimate). */
+  memoryUse(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, s] of this.settled) out[name] = footprint(s);
+    return out;
+  }
+
+  /**
+   * Unloads least recently used idle models until `name` plus `extra` bytes fit the budget.
+   * `extra` > 0 is a model about to load: one larger than the whole budget is refused, and one
+   * that fits only once busy models are done is refused as busy (retry later).
+   */
+  private async makeRoom(name: string, extra: number): Promise<void> {
+    const budget = this.opts.maxMemoryBytes;
+    if (budget === undefined) return;
+    if (extra > budget) {
+      throw new LlmError('runtime-error', `model '${name}' takes about ${mib(extra)}, more than the models memory budget of ${mib(budget)}`);
+    }
+    for (;;) {
+      const use = this.memoryUse();
+      const used = Object.values(use).reduce((a, b) => a + b, 0);
+      if (used + extra <= budget) return;
+      const victim = pickVictim(Object.keys(use), name, (n) => this.busy.has(n) || this.loading.has(n), this.lastUsed);
+      if (victim === undefined) {
+        const message = `the models memory budget of ${mib(budget)} is full (${mib(used)} in use by models with calls in progress)`;
+        if (extra > 0) throw new LlmError('busy', `busy: cannot load model '${name}' (about ${mib(extra)}): ${message}; retry later`);
+        this.log(`model '${name}' is loaded over budget: ${message}`);
+        return;
+      }
+      await this.unload(victim, `(least recently used) to make room for '${name}' within the models memory budget of ${mib(budget)}`);
+    }
+  }
+
+  /** Runs model loads one after another when there is a budget. */
+  private serialLoad<R>(load: () => Promise<R>): Promise<R> {
+    if (this.opts.maxMemoryBytes === undefined) return load();
+    const run = this.loadQueue.then(load, load);
+    this.loadQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** min-p, logit bias and the grammar of a call, checked against the model (LlmError 'invalid-input' naming the field). */
@@ -540,7 +599,7 @@ export class LocalLlamaEngine implements LlmEngine {
     if (this.closed) return Promise.reject(new LlmError('runtime-error', 'the LLM engine is closed'));
     let p = this.states.get(name);
     if (!p) {
-      p = this.loadModel(name);
+      p = this.serialLoad(() => this.loadModel(name));
       this.states.set(name, p);
       p.then(
         (s) => this.settled.set(name, s),
@@ -572,6 +631,16 @@ export class LocalLlamaEngine implements LlmEngine {
     }
     if (resolved.sha256 && !verified) await verifySha256(resolved.path, resolved.sha256);
     const llama = await this.llama();
+    if (this.opts.maxMemoryBytes !== undefined) {
+      const need = await estimateBeforeLoad(resolved.path, llama, {
+        contextSize: resolved.contextSize,
+        maxContext: DEFAULT_MAX_CONTEXT,
+        sequences: this.slots + (resolved.promptCache ?? this.promptCache),
+        gpuLayers: llama.gpu === false ? 0 : (resolved.gpuLayers ?? 'max'),
+        embedding: resolved.kind === 'embedding',
+      });
+      await this.makeRoom(name, need);
+    }
     const rssBefore = process.memoryUsage.rss();
     const started = performance.now();
     const progress = loadProgress(`${name} (${resolved.path})`, this.log);
@@ -593,7 +662,13 @@ export class LocalLlamaEngine implements LlmEngine {
         `weights ${mib(model.size)}, RSS ${rssBefore < process.memoryUsage.rss() ? '+' : ''}${mib(process.memoryUsage.rss() - rssBefore)}` +
         (llama.gpu === false ? '' : `, ${model.gpuLayers} layers on ${llama.gpu}`),
     );
-    return { resolved, kind, model };
+    return { resolved, kind, model, contextBytes: 0 };
+  }
+
+  /** Counts a new context against the budget, and unloads idle models if it no longer fits. */
+  private async accountContext(state: ModelState, options: ContextEstimate): Promise<void> {
+    state.contextBytes += await contextEstimate(state.model, options);
+    if (this.settled.get(state.resolved.name) === state) await this.makeRoom(state.resolved.name, 0);
   }
 
   private contextSizeFor(state: ModelState): number | { max: number } {
@@ -617,6 +692,7 @@ export class LocalLlamaEngine implements LlmEngine {
       } catch (err) {
         throw new LlmError('runtime-error', `cannot create a context for model '${state.resolved.name}': ${(err as Error).message}`);
       }
+      await this.accountContext(state, { contextSize: context.contextSize, sequences: this.slots + cacheSize, batchSize: context.batchSize });
       const sequences = Array.from({ length: this.slots }, () => context.getSequence());
       const pool = new SlotPool(sequences, this.queueLimit, `model '${state.resolved.name}'`);
       state.completionPool = pool;
@@ -646,6 +722,7 @@ export class LocalLlamaEngine implements LlmEngine {
       } catch (err) {
         throw new LlmError('runtime-error', `cannot create an embedding context for model '${state.resolved.name}': ${(err as Error).message}`);
       }
+      await this.accountContext(state, { contextSize, sequences: 1, embedding: true });
       const pool = new SlotPool([context], this.queueLimit, `model '${state.resolved.name}' (embeddings)`);
       state.embeddingPool = pool;
       this.log(`embedding context for '${state.resolved.name}': ${contextSize} tokens, ${state.model.embeddingVectorSize} dimensions`);
