@@ -56,7 +56,7 @@ import { ensureDownloaded } from './download.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
 import { contextEstimate, estimateBeforeLoad, footprint, pickVictim, type ContextEstimate } from './memory-budget.js';
-import { canCachePrefixes, PrefixCache, type PrefixCacheStats } from './prefix-cache.js';
+import { canCachePrefixes, PrefixCache, type PrefixCacheStats, type Prepared } from './prefix-cache.js';
 
 export interface LocalLlamaEngineOptions {
   modelTable: ModelTable;
@@ -313,17 +313,19 @@ export class LocalLlamaEngine implements LlmEngine {
     let released = false;
     // a prefix copy still running when the call is aborted: the next holder waits for it too
     let preparing: Promise<unknown> = Promise.resolve();
+    let prepared: Prepared | undefined;
     try {
       await raceAbort(lease.ready, signal);
-      const prepare = runtime.prefixCache?.prepare(lease.resource, promptTokens) ?? Promise.resolve(0);
-      preparing = prepare.catch(() => undefined);
-      const cachedPrefix = (await raceAbort(prepare, signal)) > 0;
+      const prepare = runtime.prefixCache?.prepare(lease.resource, promptTokens) ?? Promise.resolve({ cached: 0, done: () => undefined });
+      preparing = prepare.then((p) => (prepared = p)).catch(() => undefined);
+      prepared = await raceAbort(prepare, signal);
       const outcome = await generate({
         sequence: lease.resource,
         promptTokens,
         plan,
         extra,
-        cachedPrefix,
+        cachedPrefix: prepared.cached > 0,
+        ...(prepared.publish ? { onPromptEvaluated: prepared.publish } : {}),
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
       });
@@ -335,6 +337,8 @@ export class LocalLlamaEngine implements LlmEngine {
     } finally {
       // an abort while waiting for the previous holder: its wind-down is still the next holder's wait
       if (!released) lease.release(Promise.all([lease.ready, preparing]).then(() => undefined));
+      // a reserved cache entry this call never filled goes back (after an abort, once prepare is over)
+      void preparing.then(() => prepared?.done());
     }
   }
 

@@ -30,6 +30,8 @@ export interface GenerateInput {
   signal?: AbortSignal;
   /** The sequence holds a prefix of the prompt copied from the prompt cache (prefix-cache.ts): keep it whatever its length. */
   cachedPrefix?: boolean;
+  /** Called once the prompt is in the sequence's KV cells (the first token is sampled), before more is decoded. */
+  onPromptEvaluated?: () => void;
   /** A returned promise pauses generation until it settles (backpressure). */
   onText?: (chunk: string) => unknown;
 }
@@ -153,6 +155,7 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
         break;
       }
       const token = r.value;
+      if (generated === 0) input.onPromptEvaluated?.();
       if (model.isEogToken(token)) {
         finishReason = 'stop';
         break;

@@ -10,10 +10,11 @@
  *   already holds, the entry's KV cells are copied into the target (llama.cpp's
  *   llama_memory_seq_cp, through node-llama-cpp) and cut to the shared prefix; the caller then
  *   evaluates only the rest.
- * - With no such entry, the prompt is evaluated once into a new entry (a free sequence, else the
- *   least recently used entry no one is reading) and then copied. An entry still being evaluated
- *   is found too: concurrent requests with the same prefix wait for that one evaluation instead
- *   of each doing it.
+ * - With no such entry, the call evaluates its prompt in its own slot as usual, and a new entry
+ *   (a free sequence, else the least recently used entry no one is reading) is reserved for it:
+ *   once the prompt is evaluated the call publishes it, copying the slot's cells into the entry.
+ *   The call pays nothing more than a copy. An entry not yet published is found too: concurrent
+ *   requests with the same prefix wait for that one evaluation instead of each doing it.
  * - Entries in use (being evaluated or copied from) are never evicted; when every entry is in
  *   use, a prompt simply goes uncached.
  * Models whose sequences need checkpoints to reuse a prefix (recurrent, hybrid, sliding-window
@@ -48,6 +49,18 @@ export interface PrefixCacheStats {
 interface CopyableSequence {
   _copyStateFromOtherSequence?: (other: LlamaContextSequence, upToTokenIndex: number) => Promise<boolean>;
 }
+
+/** What prepare() did for a call. */
+export interface Prepared {
+  /** Tokens of the prompt the target now holds from the cache (0: none; the caller evaluates it all). */
+  cached: number;
+  /** Call once the target has evaluated the prompt: its prefix becomes a cache entry. */
+  publish?: () => void;
+  /** Call when the call ends; gives up a reserved entry that was never published. Idempotent. */
+  done: () => void;
+}
+
+const NOTHING: Prepared = { cached: 0, done: () => undefined };
 
 export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): number {
   const n = Math.min(a.length, b.length);
@@ -85,13 +98,12 @@ export class PrefixCache {
 
   /**
    * Puts the longest cached prefix of `promptTokens` into `target` (a sequence the caller holds
-   * alone). Returns how many tokens the target now holds from the cache (0: none; the caller
-   * evaluates the prompt as usual).
+   * alone), or reserves an entry the caller publishes once it has evaluated the prompt.
    */
-  async prepare(target: LlamaContextSequence, promptTokens: readonly Token[]): Promise<number> {
+  async prepare(target: LlamaContextSequence, promptTokens: readonly Token[]): Promise<Prepared> {
     // the last prompt token is always evaluated by the caller (its logits give the first token)
     const prefix = promptTokens.slice(0, -1);
-    if (prefix.length < MIN_SHARED_PREFIX) return 0;
+    if (prefix.length < MIN_SHARED_PREFIX) return NOTHING;
     const own = commonPrefixLength(target.contextTokens, prefix);
     let best: Entry | undefined;
     let bestLength = 0;
@@ -104,14 +116,14 @@ export class PrefixCache {
     }
     if (best && bestLength >= MIN_SHARED_PREFIX && bestLength > own) {
       this.counts.hits++;
-      return this.copyFrom(best, target, bestLength);
+      return { cached: await this.copyFrom(best, target, bestLength), done: () => undefined };
     }
     // the target's own history covers the prompt well (generate.ts reuses it): nothing to add
-    if (own >= MIN_SHARED_PREFIX && own * 2 >= promptTokens.length) return 0;
-    const entry = await this.newEntry(prefix);
-    if (!entry) return 0;
+    if (own >= MIN_SHARED_PREFIX && own * 2 >= promptTokens.length) return NOTHING;
+    const reserved = this.reserve(prefix);
+    if (!reserved) return NOTHING;
     this.counts.misses++;
-    return this.copyFrom(entry, target, prefix.length);
+    return { cached: 0, publish: () => reserved.publish(target), done: reserved.abandon };
   }
 
   private async copyFrom(entry: Entry, target: LlamaContextSequence, length: number): Promise<number> {
@@ -129,8 +141,8 @@ export class PrefixCache {
     }
   }
 
-  /** A new entry being evaluated with `tokens`, or undefined when every entry is in use. */
-  private async newEntry(tokens: readonly Token[]): Promise<Entry | undefined> {
+  /** A new entry for `tokens`, filled when the caller publishes; undefined when every entry is in use. */
+  private reserve(tokens: readonly Token[]): { publish: (from: LlamaContextSequence) => void; abandon: () => void } | undefined {
     let sequence = this.free.pop();
     if (!sequence) {
       const idle = this.entries.filter((e) => e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
@@ -140,24 +152,36 @@ export class PrefixCache {
       sequence = idle.sequence;
     }
     const held = sequence;
-    const entry: Entry = { sequence: held, tokens, users: 1, lastUsed: ++this.clock, ready: Promise.resolve(false) };
-    entry.ready = (async () => {
-      try {
-        // cells of the evicted prompt that this one shares are kept; the rest is replaced
-        await held.adaptStateToTokens([...tokens], false);
-        await held.evaluateWithoutGeneratingNewTokens(tokens.slice(held.nextTokenIndex) as Token[]);
-        return true;
-      } catch {
+    let settle!: (ok: boolean) => void;
+    const entry: Entry = { sequence: held, tokens, users: 1, lastUsed: ++this.clock, ready: new Promise<boolean>((r) => (settle = r)) };
+    this.entries.push(entry);
+    let settled = false;
+    const finish = async (ok: boolean): Promise<void> => {
+      if (!ok) {
         const i = this.entries.indexOf(entry);
         if (i >= 0) this.entries.splice(i, 1);
         await held.clearHistory().catch(() => undefined);
         this.free.push(held);
-        return false;
-      } finally {
-        entry.users--;
       }
-    })();
-    this.entries.push(entry);
-    return entry;
+      entry.users--;
+      settle(ok);
+    };
+    const copy = (held as unknown as CopyableSequence)._copyStateFromOtherSequence!;
+    return {
+      publish: (from) => {
+        if (settled) return;
+        settled = true;
+        // the caller's generation goes on meanwhile: the copy is cut back to the prefix
+        void copy
+          .call(held, from, tokens.length)
+          .catch(() => false)
+          .then((ok) => finish(ok));
+      },
+      abandon: () => {
+        if (settled) return;
+        settled = true;
+        void finish(false);
+      },
+    };
   }
 }
