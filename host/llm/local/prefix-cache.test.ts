@@ -76,6 +76,23 @@ describe('prompt cache shared across calls', () => {
     assert.equal(e.promptCacheStats()['tiny-no-cache'], undefined);
   });
 
+  test('the call that would fill an entry is aborted: the calls waiting for it still answer right', async () => {
+    const e = newEngine({ promptCache: 2 });
+    const plain = newEngine({ promptCache: 0 });
+    const prompts = QUESTIONS.map((q) => `${SYSTEM}${q}`);
+    const stop = new AbortController();
+    const first = e.infer('tiny', prompts[0]!, GREEDY, { signal: stop.signal });
+    const others = prompts.slice(1).map((p) => e.infer('tiny', p, GREEDY));
+    setTimeout(() => stop.abort(), 1);
+    await assert.rejects(first, { name: 'AbortError' });
+    const answers = await Promise.all(others);
+    for (const [i, p] of prompts.slice(1).entries()) assert.deepEqual(answers[i], await plain.infer('tiny', p, GREEDY));
+    const stats = e.promptCacheStats().tiny!;
+    assert.ok(stats.entries <= 2, JSON.stringify(stats));
+    // and the cache still serves: a fifth call with the prefix starts from an entry
+    assert.deepEqual(await e.infer('tiny', `${SYSTEM}hello`, GREEDY), await plain.infer('tiny', `${SYSTEM}hello`, GREEDY));
+  });
+
   test('the LRU bound holds: a third prefix evicts the least recently used one', async () => {
     const e = newEngine({ promptCache: 2, slots: 1 });
     const prefix = (n: number) => `${String(n).repeat(3)} ${SYSTEM}`;
