@@ -319,17 +319,20 @@ export class LocalLlamaEngine implements LlmEngine {
       const prepare = runtime.prefixCache?.prepare(lease.resource, promptTokens) ?? Promise.resolve({ cached: 0, done: () => undefined });
       preparing = prepare.then((p) => (prepared = p)).catch(() => undefined);
       prepared = await raceAbort(prepare, signal);
+      const publish = prepared.publish;
+      let published: Promise<void> = Promise.resolve();
       const outcome = await generate({
         sequence: lease.resource,
         promptTokens,
         plan,
         extra,
         cachedPrefix: prepared.cached > 0,
-        ...(prepared.publish ? { onPromptEvaluated: prepared.publish } : {}),
+        ...(publish ? { onPromptEvaluated: () => void (published = publish()) } : {}),
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
       });
-      lease.release(outcome.settled);
+      // the slot's next holder waits for the copy into the cache entry too
+      lease.release(Promise.all([outcome.settled, published]).then(() => undefined));
       released = true;
       if (outcome.result) return outcome.result;
       if (outcome.callbackError || isAbort(outcome.error, signal)) throw outcome.error;

@@ -54,8 +54,11 @@ interface CopyableSequence {
 export interface Prepared {
   /** Tokens of the prompt the target now holds from the cache (0: none; the caller evaluates it all). */
   cached: number;
-  /** Call once the target has evaluated the prompt: its prefix becomes a cache entry. */
-  publish?: () => void;
+  /**
+   * Call once the target has evaluated the prompt: its prefix becomes a cache entry. The copy
+   * settles in the background; the target must not be given to another call before it does.
+   */
+  publish?: () => Promise<void>;
   /** Call when the call ends; gives up a reserved entry that was never published. Idempotent. */
   done: () => void;
 }
@@ -67,6 +70,10 @@ export function commonPrefixLength(a: readonly Token[], b: readonly Token[]): nu
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
+}
+
+function sameTokens(a: readonly Token[], b: readonly Token[]): boolean {
+  return a.length === b.length && commonPrefixLength(a, b) === a.length;
 }
 
 /** Whether this node-llama-cpp can copy a sequence's cells and the model's cells can be cut to a prefix. */
@@ -142,7 +149,7 @@ export class PrefixCache {
   }
 
   /** A new entry for `tokens`, filled when the caller publishes; undefined when every entry is in use. */
-  private reserve(tokens: readonly Token[]): { publish: (from: LlamaContextSequence) => void; abandon: () => void } | undefined {
+  private reserve(tokens: readonly Token[]): { publish: (from: LlamaContextSequence) => Promise<void>; abandon: () => void } | undefined {
     let sequence = this.free.pop();
     if (!sequence) {
       const idle = this.entries.filter((e) => e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
@@ -169,11 +176,13 @@ export class PrefixCache {
     const copy = (held as unknown as CopyableSequence)._copyStateFromOtherSequence!;
     return {
       publish: (from) => {
-        if (settled) return;
+        if (settled) return Promise.resolve();
         settled = true;
-        // the caller's generation goes on meanwhile: the copy is cut back to the prefix
-        void copy
+        // the caller's generation goes on meanwhile: the copy is cut back to the prefix, and kept
+        // only if it holds exactly the prefix (the entry's key)
+        return copy
           .call(held, from, tokens.length)
+          .then((ok) => ok && sameTokens(held.contextTokens, tokens))
           .catch(() => false)
           .then((ok) => finish(ok));
       },
