@@ -89,7 +89,7 @@ export async function benchPromptCache(): Promise<{ markdown: string; ratioOn: n
     `| 4 concurrent requests, one shared prefix (mean of the 4) | ${fmt(four.on, 0)} | ${fmt(four.off, 0)} |`,
     `| 4 concurrent ÷ 1 alone | ${fmt(ratioOn, 3)} | ${fmt(ratioOff, 3)} |`,
     '',
-    'With the cache the first request evaluates the prefix into a cache entry and the other three wait for that one evaluation, then copy its KV cells and evaluate only their question. Without it each evaluates the whole prompt, and on a CPU the prompts are prefilled one after another (host/llm/local/batching.ts).',
+    "With the cache the first request evaluates its prompt in its slot and publishes the prefix into a cache entry; the other three wait for that one evaluation, copy the entry's KV cells and evaluate only their question. Without it each evaluates the whole prompt, and on a CPU the prompts are prefilled one after another (host/llm/local/batching.ts).",
   ].join('\n');
   return { markdown, ratioOn, ratioOff };
 }
