@@ -26,7 +26,8 @@ function prompt(run: number): string {
   return `Run ${run}. Serverless AI apps run WebAssembly components that call a local language model through the Spin LLM interface; summarise why that is useful in one sentence:`;
 }
 
-async function modelPath(): Promise<string> {
+/** The TinyLlama-1.1B-shape Q4_0 model the LLM benches share (generated once). */
+export async function benchModelPath(): Promise<string> {
   const dir = join(REPO, '.spin', 'bench-models');
   const path = join(dir, 'tinyllama-1.1b-q4_0.gguf');
   if (!existsSync(path)) {
@@ -143,7 +144,7 @@ async function openGuest(path: string, slots: number): Promise<GuestSide> {
 }
 
 export async function benchLlm(): Promise<{ markdown: string; ratio: number }> {
-  const path = await modelPath();
+  const path = await benchModelPath();
   // Both sides loaded at once, runs alternated, so drift on a noisy machine hits both alike.
   const directSide = await openDirect(path);
   const guestSide = await openGuest(path, SLOTS);

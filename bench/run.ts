@@ -12,6 +12,7 @@ import { benchKeyValue } from './key-value.js';
 import { benchGrammar } from './grammar.js';
 import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
+import { benchPromptCache } from './prompt-cache.js';
 import { benchOutboundHttp } from './outbound-http.js';
 import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
@@ -40,6 +41,11 @@ const sections: Record<string, Section> = {
     title: 'LLM: tokens/s through a guest ÷ node-llama-cpp directly (CPU)',
     command: 'npm run bench -- llm   (BENCH_LLM_THREADS, BENCH_LLM_TOKENS, BENCH_LLM_RUNS)',
     run: async () => (await benchLlm()).markdown,
+  },
+  'prompt-cache': {
+    title: 'LLM: a prompt prefix shared across requests, prompt cache on and off (CPU)',
+    command: 'npm run bench -- prompt-cache   (BENCH_LLM_THREADS, BENCH_CACHE_RUNS)',
+    run: async () => (await benchPromptCache()).markdown,
   },
   openai: {
     title: 'OpenAI-compatible API: streamed tokens/s and time to first token ÷ the engine called directly',

@@ -1,5 +1,6 @@
 /** `spin-ts models`: generate GGUF models, download the model table's sources, and serve them. */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseByteSize } from './byte-size.js';
 import { parseDuration } from './duration.js';
 import { reportAndExit } from './errors.js';
 
@@ -97,6 +98,11 @@ export function modelsCommand(): Command {
       'unload a model no request has used for this long, e.g. 10m (default: keep models loaded)',
       duration('--model-idle-timeout'),
     )
+    .option(
+      '--models-max-memory <size>',
+      'memory the loaded models may take together (weights + context estimate), e.g. 8g; loading past it unloads the least recently used idle model (default: no limit)',
+      (v: string) => parseByteSize('--models-max-memory', v),
+    )
     .action(async (o) => {
       try {
         const { serveModels } = await import('../openai/serve-models.js');
@@ -106,7 +112,15 @@ export function modelsCommand(): Command {
           stateDir: o.stateDir,
           apiKeys: o.apiKey,
           corsOrigins: o.corsOrigin,
-          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed, idleTimeoutMs: o.modelIdleTimeout },
+          llm: {
+            threads: o.llmThreads,
+            gpu: o.gpu,
+            slots: o.llmSlots,
+            queue: o.llmQueue,
+            seed: o.llmSeed,
+            idleTimeoutMs: o.modelIdleTimeout,
+            maxMemoryBytes: o.modelsMaxMemory,
+          },
           preload: o.preloadModels === true && o.preload !== false,
         });
         console.log(`Serving ${serving.server.origin}`);

@@ -12,6 +12,8 @@ export interface EngineOptions {
   seed?: number;
   /** Local models: unload one no call has used for this long (default: never). */
   idleTimeoutMs?: number;
+  /** Local models: the memory budget of the loaded models (least recently used idle ones are unloaded). */
+  maxMemoryBytes?: number;
   /** Local models with a `source` URL: per-try timeout and tries of the download. */
   download?: { timeoutMs?: number; attempts?: number };
   /** remote_http only: give up on a remote call after this long (default 5 minutes). */
@@ -41,6 +43,7 @@ export async function createEngine(opts: EngineOptions): Promise<LlmEngine> {
     queue: opts.queue,
     seed: opts.seed,
     idleTimeoutMs: opts.idleTimeoutMs,
+    maxMemoryBytes: opts.maxMemoryBytes,
     download: opts.download,
     log: opts.log,
   });

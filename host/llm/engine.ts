@@ -26,6 +26,11 @@ export interface InferParams {
   constraint?: OutputConstraint;
   /** Report each generated token's log probability, with this many of the likeliest alternatives (0–20). */
   logprobs?: number;
+  /**
+   * Sampling fields the caller did not choose (host/llm/params.ts): their values above are the
+   * API's fallbacks, and an engine that has per-model defaults (the model table's) uses those instead.
+   */
+  defaulted?: readonly DefaultableParam[];
 }
 
 /** A token's log probability (natural log), as the sampler saw it. */
@@ -40,6 +45,9 @@ export interface GeneratedTokenLogprob extends TokenLogprob {
   /** The likeliest tokens at this step, most likely first. */
   top: TokenLogprob[];
 }
+
+/** The sampling fields a model table may give defaults for. */
+export type DefaultableParam = 'temperature' | 'topK' | 'topP' | 'repeatPenalty';
 
 /**
  * A grammar the generated text must follow. `param` names the request field it came from, so a

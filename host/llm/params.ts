@@ -13,7 +13,32 @@
  *  - seed: integer.  frequencyPenalty / presencePenalty: in [-2, 2] (OpenAI's range).
  *  - stop: a list of strings.
  */
-import { LlmError, type InferParams } from './engine.js';
+import { DEFAULT_INFER_PARAMS, LlmError, type DefaultableParam, type InferParams } from './engine.js';
+
+/** A model's own sampling defaults (the model table's temperature, top_k, top_p, repeat_penalty). */
+export type ModelDefaults = Partial<Pick<InferParams, DefaultableParam>>;
+
+export const DEFAULTABLE_PARAMS: readonly DefaultableParam[] = ['temperature', 'topK', 'topP', 'repeatPenalty'];
+
+/**
+ * fermyon:spin/llm: which fields the guest left to the host. Spin's guest SDKs always send every
+ * field, filled with Spin's defaults when the app chose none; so `none` and a field equal to
+ * Spin's default both count as not chosen (docs/ai.md, "Per-model defaults").
+ */
+export function spinDefaultedFields(params: InferParams | undefined): DefaultableParam[] {
+  if (!params) return [...DEFAULTABLE_PARAMS];
+  // the WIT's floats are f32: 0.8 arrives as 0.800000011920929
+  return DEFAULTABLE_PARAMS.filter((k) => Math.fround(params[k]) === Math.fround(DEFAULT_INFER_PARAMS[k]));
+}
+
+/** The params with the model's defaults in place of the fields the caller did not choose. */
+export function withModelDefaults<P extends Partial<InferParams>>(params: P, defaults: ModelDefaults | undefined): P {
+  const unset = params.defaulted;
+  if (!defaults || !unset || unset.length === 0) return params;
+  const out = { ...params };
+  for (const k of unset) if (defaults[k] !== undefined) out[k] = defaults[k];
+  return out;
+}
 
 function invalid(message: string): never {
   throw new LlmError('invalid-input', message);

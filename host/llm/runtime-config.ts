@@ -6,7 +6,9 @@
 import path from 'node:path';
 import type { RuntimeConfigSectionOwner } from '../app/runtime-config.js';
 import type { FieldReader, Table } from '../app/toml-fields.js';
+import { describeValue } from '../app/toml-fields.js';
 import { joinField } from '../app/toml-locate.js';
+import type { ModelDefaults } from './params.js';
 
 export type LlmCompute = { type: 'spin' } | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
 
@@ -24,6 +26,10 @@ export interface ModelTableEntry {
   gpuLayers?: number;
   /** Used when a chat request has no system message. */
   systemPrompt?: string;
+  /** Prompt prefixes kept evaluated and shared across requests (0 turns the cache off). */
+  promptCache?: number;
+  /** Sampling defaults used where a request does not choose (host/llm/params.ts). */
+  defaults?: ModelDefaults;
 }
 
 export interface LlmRuntimeConfig {
@@ -31,7 +37,21 @@ export interface LlmRuntimeConfig {
   llmModels: Record<string, ModelTableEntry>;
 }
 
-const MODEL_KEYS = ['path', 'source', 'sha256', 'system_prompt', 'chat_template', 'context_size', 'kind', 'gpu_layers'];
+const MODEL_KEYS = [
+  'path',
+  'source',
+  'sha256',
+  'system_prompt',
+  'chat_template',
+  'context_size',
+  'kind',
+  'gpu_layers',
+  'prompt_cache',
+  'temperature',
+  'top_k',
+  'top_p',
+  'repeat_penalty',
+];
 
 export const LLM_DEFAULTS: LlmRuntimeConfig = { llmCompute: { type: 'spin' }, llmModels: {} };
 
@@ -110,8 +130,34 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
     if (gpuLayers !== undefined) entry.gpuLayers = gpuLayers;
     const systemPrompt = r.optString(t, 'system_prompt', field);
     if (systemPrompt !== undefined) entry.systemPrompt = systemPrompt;
+    const promptCache = r.optInt(t, 'prompt_cache', field, 0);
+    if (promptCache !== undefined) entry.promptCache = promptCache;
+    const defaults = readDefaults(r, t, field);
+    if (Object.keys(defaults).length > 0) entry.defaults = defaults;
     out[name] = entry;
   }
+  return out;
+}
+
+/** The model's sampling defaults, with the ranges the request fields have (host/llm/params.ts). */
+function readDefaults(r: FieldReader, t: Table, field: string): ModelDefaults {
+  const number = (key: string, ok: (v: number) => boolean, range: string, example: string): number | undefined => {
+    const v = t[key];
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      r.fail(joinField(field, key), `must be a number, not ${describeValue(v)}`, `Write it as ${key} = ${example}.`);
+    if (!ok(v)) r.fail(joinField(field, key), `must be ${range}, not ${v}`, `Write it as ${key} = ${example}.`);
+    return v;
+  };
+  const out: ModelDefaults = {};
+  const temperature = number('temperature', (v) => v >= 0, '≥ 0 (0 means greedy)', '0.7');
+  if (temperature !== undefined) out.temperature = temperature;
+  const topK = r.optInt(t, 'top_k', field, 0);
+  if (topK !== undefined) out.topK = topK;
+  const topP = number('top_p', (v) => v >= 0 && v <= 1, 'within [0, 1]', '0.9');
+  if (topP !== undefined) out.topP = topP;
+  const repeatPenalty = number('repeat_penalty', (v) => v > 0, '> 0 (1 disables it)', '1.1');
+  if (repeatPenalty !== undefined) out.repeatPenalty = repeatPenalty;
   return out;
 }
 

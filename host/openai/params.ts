@@ -7,9 +7,10 @@
  *  - accepted only at its no-op value; any other value is a 400 naming the field
  *    (`unsupported_value`), never silently ignored.
  * Unknown fields are ignored, as llama-server and Ollama do (clients add their own).
- * OpenAI's defaults apply (temperature 1, top_p 1, no penalties, no top-k).
+ * OpenAI's defaults apply (temperature 1, top_p 1, no penalties, no top-k), except that a model
+ * table's temperature, top_k, top_p and repeat_penalty win over them where the request is silent.
  */
-import type { ChatParams, OutputConstraint } from '../llm/engine.js';
+import type { ChatParams, DefaultableParam, OutputConstraint } from '../llm/engine.js';
 import { ApiError } from './errors.js';
 import { describeValue, isJsonObject, type Fields } from './request.js';
 import { readTools } from './tools.js';
@@ -27,6 +28,14 @@ export interface GenerationRequest {
 const MAX_U32 = 2 ** 32 - 1;
 /** OpenAI's maximum for top_logprobs. */
 const MAX_TOP_LOGPROBS = 20;
+
+/** Request fields a model table may give defaults for, and their engine names. */
+const MODEL_DEFAULTABLE: ReadonlyArray<readonly [string, DefaultableParam]> = [
+  ['temperature', 'temperature'],
+  ['top_k', 'topK'],
+  ['top_p', 'topP'],
+  ['repeat_penalty', 'repeatPenalty'],
+];
 
 /** Fields that cannot change the answer: accepted whatever they hold. */
 export const NO_EFFECT_FIELDS: readonly string[] = [
@@ -191,6 +200,8 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
   const constraint = readConstraint(f);
   const logprobs = readLogprobs(f, endpoint);
   const tools = endpoint === 'chat' ? readTools(f) : undefined;
+  // left out: the model's own default applies, where the model table gives one
+  const defaulted = MODEL_DEFAULTABLE.filter(([field]) => f.raw(field) === undefined).map(([, param]) => param);
 
   const params: ChatParams = {
     temperature,
@@ -208,6 +219,7 @@ export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): G
     ...(constraint ? { constraint } : {}),
     ...(tools ? { tools } : {}),
     ...(logprobs !== undefined ? { logprobs } : {}),
+    ...(defaulted.length > 0 ? { defaulted } : {}),
   };
   return { model, stream, includeUsage, params };
 }

@@ -6,7 +6,7 @@
  */
 import type { BridgeError } from '../../components/bridge.js';
 import { DEFAULT_INFER_PARAMS, LlmError, type InferParams } from '../../llm/engine.js';
-import { checkInferParams } from '../../llm/params.js';
+import { checkInferParams, spinDefaultedFields } from '../../llm/params.js';
 import type { GuestImportsFactory } from '../factor.js';
 import { GuestResultError } from '../guest-error.js';
 import { typedService } from '../service.js';
@@ -38,7 +38,8 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   const llm = {
     infer(model: string, prompt: string, params: GuestInferParams | undefined) {
       guard(model);
-      const checked: InferParams = params ? { ...params } : { ...DEFAULT_INFER_PARAMS };
+      // fields left at Spin's defaults may take the model table's defaults (host/llm/params.ts)
+      const checked: InferParams = { ...(params ?? DEFAULT_INFER_PARAMS), defaulted: spinDefaultedFields(params) };
       try {
         checkInferParams(checked);
       } catch (err) {

@@ -57,14 +57,23 @@ test('llm: an allowed call reaches the engine and comes back as inferencing-resu
   await withHarness(async (h, engine) => {
     const r = await h.call('fermyon:spin/llm', 'infer', ['llama2-chat', 'hi', PARAMS]);
     assert.deepEqual(r, { ok: true, value: { text: 'echo:hi', usage: { promptTokenCount: 3, generatedTokenCount: 2 } } });
-    assert.deepEqual(engine.calls[0]!.params, PARAMS);
+    // fields left at Spin's defaults are marked: a model table's defaults may stand in (docs/ai.md, "Per-model defaults")
+    assert.deepEqual(engine.calls[0]!.params, { ...PARAMS, defaulted: ['topK', 'topP', 'repeatPenalty'] });
   });
 });
 
 test("llm: params none means Spin's defaults", async () => {
   await withHarness(async (h, engine) => {
     await h.call('fermyon:spin/llm', 'infer', ['llama2-chat', 'hi', undefined]);
-    assert.deepEqual(engine.calls[0]!.params, { maxTokens: 100, repeatPenalty: 1.1, repeatPenaltyLastNTokenCount: 64, temperature: 0.8, topK: 40, topP: 0.9 });
+    assert.deepEqual(engine.calls[0]!.params, {
+      maxTokens: 100,
+      repeatPenalty: 1.1,
+      repeatPenaltyLastNTokenCount: 64,
+      temperature: 0.8,
+      topK: 40,
+      topP: 0.9,
+      defaulted: ['temperature', 'topK', 'topP', 'repeatPenalty'],
+    });
   });
 });
 

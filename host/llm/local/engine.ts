@@ -49,6 +49,7 @@ import { physicalCores } from './cpu.js';
 import { generate, type ExtraSampling } from './generate.js';
 import { guessKind, kindOfArchitecture } from './model-kind.js';
 import { checkAgainstContext, planSampling, randomSeed, type SamplingPlan } from './params.js';
+import { withModelDefaults } from '../params.js';
 import { PromptWorkerClient } from './prompt-worker-client.js';
 import { chatTokens, textTokens, type PromptSource } from './prompt-tokens.js';
 import { loadProgress } from './progress.js';
@@ -56,6 +57,8 @@ import { ensureDownloaded } from './download.js';
 import { discoverModels, resolveModel, verifySha256, type ModelKind, type ModelTable, type ResolvedModel } from './registry.js';
 import { abortReason, SlotPool } from './slots.js';
 import { detokenizeTokens, tokenizeText } from './tokenize.js';
+import { contextEstimate, estimateBeforeLoad, footprint, pickVictim, type ContextEstimate } from './memory-budget.js';
+import { canCachePrefixes, PrefixCache, type PrefixCacheStats, type Prepared } from './prefix-cache.js';
 
 export interface LocalLlamaEngineOptions {
   modelTable: ModelTable;
@@ -69,8 +72,19 @@ export interface LocalLlamaEngineOptions {
   queue?: number | undefined;
   /** Seed used when a call gives none (default: a random seed per call). */
   seed?: number | undefined;
+  /**
+   * Prompt prefixes kept evaluated per model and shared across calls (prefix-cache.ts); each costs
+   * one sequence's KV cells (default 2; 0 turns the cache off). A model table's prompt_cache wins.
+   */
+  promptCache?: number | undefined;
   /** Unload a model no call has used for this long (default: never). */
   idleTimeoutMs?: number | undefined;
+  /**
+   * The memory the loaded models may take together (weights plus node-llama-cpp's estimate of
+   * their contexts, RAM and VRAM alike; memory-budget.ts). Loading a model beyond it first unloads
+   * the least recently used models no call is using. Default: no budget.
+   */
+  maxMemoryBytes?: number | undefined;
   /** How models with a `source` URL are downloaded (download.ts defaults otherwise). */
   download?: { timeoutMs?: number | undefined; attempts?: number | undefined } | undefined;
   log?: ((line: string) => void) | undefined;
@@ -88,7 +102,11 @@ const DEFAULT_MAX_CONTEXT = 4096;
 interface CompletionRuntime {
   context: LlamaContext;
   pool: SlotPool<LlamaContextSequence>;
+  prefixCache?: PrefixCache | undefined;
 }
+
+/** Prompt prefixes cached per model when neither the options nor the model table say. */
+const DEFAULT_PROMPT_CACHE = 2;
 
 interface EmbeddingRuntime {
   context: LlamaEmbeddingContext;
@@ -102,9 +120,12 @@ interface ModelState {
   model: LlamaModel;
   completion?: Promise<CompletionRuntime> | undefined;
   embedding?: Promise<EmbeddingRuntime> | undefined;
+  /** What the contexts take (node-llama-cpp's estimate), counted against the memory budget. */
+  contextBytes: number;
   /** Set once the runtimes exist (for stats). */
   completionPool?: SlotPool<LlamaContextSequence>;
   embeddingPool?: SlotPool<LlamaEmbeddingContext>;
+  prefixCache?: PrefixCache;
 }
 
 function mib(bytes: number): string {
@@ -136,6 +157,7 @@ export class LocalLlamaEngine implements LlmEngine {
   private readonly gpu: 'auto' | 'cuda' | 'vulkan' | 'cpu';
   private readonly slots: number;
   private readonly queueLimit: number;
+  private readonly promptCache: number;
   private readonly log: (line: string) => void;
   private llamaPromise: Promise<Llama> | undefined;
   private readonly states = new Map<string, Promise<ModelState>>();
@@ -146,6 +168,11 @@ export class LocalLlamaEngine implements LlmEngine {
   /** Calls inside infer/chat/embed, per model (an idle unload waits for 0). */
   private readonly busy = new Map<string, number>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  /** When each model was last taken by a call, for the memory budget's least-recently-used choice. */
+  private readonly lastUsed = new Map<string, number>();
+  private useClock = 0;
+  /** Model loads run one at a time when there is a memory budget, so two cannot both fit in one gap. */
+  private loadQueue: Promise<unknown> = Promise.resolve();
   /** Renders and tokenizes large prompts off the main thread (prompt-tokens.ts). */
   private readonly promptWorker: PromptWorkerClient;
 
@@ -158,11 +185,14 @@ export class LocalLlamaEngine implements LlmEngine {
     this.threads = positiveInt('threads', opts.threads, physicalCores(), 1);
     this.slots = positiveInt('slots', opts.slots, 4, 1);
     this.queueLimit = positiveInt('queue', opts.queue, 64, 0);
+    this.promptCache = positiveInt('promptCache', opts.promptCache, DEFAULT_PROMPT_CACHE, 0);
     this.gpu = opts.gpu ?? 'auto';
     this.log = opts.log ?? ((line: string) => process.stderr.write(`[llm] ${line}\n`));
     if (opts.seed !== undefined && !Number.isInteger(opts.seed)) throw new Error(`LocalLlamaEngine: seed must be an integer, got ${opts.seed}`);
     if (opts.idleTimeoutMs !== undefined && !(opts.idleTimeoutMs > 0))
       throw new Error(`LocalLlamaEngine: idleTimeoutMs must be > 0, got ${opts.idleTimeoutMs}`);
+    if (opts.maxMemoryBytes !== undefined && !(Number.isSafeInteger(opts.maxMemoryBytes) && opts.maxMemoryBytes > 0))
+      throw new Error(`LocalLlamaEngine: maxMemoryBytes must be a positive integer, got ${opts.maxMemoryBytes}`);
     this.promptWorker = new PromptWorkerClient(async () => (await this.llama()).gpu, this.log);
   }
 
@@ -179,6 +209,13 @@ export class LocalLlamaEngine implements LlmEngine {
       else await this.completionRuntime(state);
       if (!this.busy.has(name)) this.armIdleTimer(name);
     }
+  }
+
+  /** The prompt cache of each loaded completion model that has one. */
+  promptCacheStats(): Record<string, PrefixCacheStats> {
+    const out: Record<string, PrefixCacheStats> = {};
+    for (const [name, s] of this.settled) if (s.prefixCache) out[name] = s.prefixCache.stats();
+    return out;
   }
 
   /** Per model seen so far: calls holding a slot, calls waiting (for a slot or the load), and the slot count. */
@@ -229,18 +266,20 @@ export class LocalLlamaEngine implements LlmEngine {
     return this.using(modelName, async () => detokenizeTokens((await this.waitFor(modelName, options.signal, async () => undefined)).state.model, tokens));
   }
 
-  private async inferNow(modelName: string, prompt: string, params: InferParams, options: InferOptions): Promise<InferResult> {
+  private async inferNow(modelName: string, prompt: string, callParams: InferParams, options: InferOptions): Promise<InferResult> {
     const { signal } = options;
     if (signal?.aborted) throw abortReason(signal);
     if (typeof prompt !== 'string') throw new LlmError('invalid-input', 'prompt must be a string');
     // model-independent checks first: a bad call never triggers a model load
-    const plan = planSampling(params, () => this.opts.seed ?? randomSeed());
+    planSampling(callParams, () => 0);
     const { state, runtime } = await this.waitFor(modelName, signal, async (state) => {
       if (state.kind === 'embedding') {
         throw new LlmError('invalid-input', `model '${modelName}' is an embedding model; it cannot generate text`);
       }
       return this.completionRuntime(state);
     });
+    const params = withModelDefaults(callParams, state.resolved.defaults);
+    const plan = planSampling(params, () => this.opts.seed ?? randomSeed());
     const promptTokens = await textTokens(this.promptSource(state), prompt, this.promptWorker, signal);
     return this.generateFrom(modelName, state.model, runtime, promptTokens, params, plan, options);
   }
@@ -258,7 +297,7 @@ export class LocalLlamaEngine implements LlmEngine {
         : chatMessages;
     return chatOnModel(
       { model: state.model, chatTemplate: state.resolved.chatTemplate, contextSize: runtime.context.contextSize },
-      params,
+      withModelDefaults(params, state.resolved.defaults),
       (functions) => chatTokens(this.promptSource(state), messages, this.promptWorker, signal, functions),
       (tokens, p, o = options) =>
         this.generateFrom(
@@ -293,24 +332,37 @@ export class LocalLlamaEngine implements LlmEngine {
 
     const lease = await runtime.pool.acquire(signal);
     let released = false;
+    // a prefix copy still running when the call is aborted: the next holder waits for it too
+    let preparing: Promise<unknown> = Promise.resolve();
+    let prepared: Prepared | undefined;
     try {
       await raceAbort(lease.ready, signal);
+      const prepare = runtime.prefixCache?.prepare(lease.resource, promptTokens) ?? Promise.resolve({ cached: 0, done: () => undefined });
+      preparing = prepare.then((p) => (prepared = p)).catch(() => undefined);
+      prepared = await raceAbort(prepare, signal);
+      const publish = prepared.publish;
+      let published: Promise<void> = Promise.resolve();
       const outcome = await generate({
         sequence: lease.resource,
         promptTokens,
         plan,
         extra,
+        cachedPrefix: prepared.cached > 0,
+        ...(publish ? { onPromptEvaluated: () => void (published = publish()) } : {}),
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
       });
-      lease.release(outcome.settled);
+      // the slot's next holder waits for the copy into the cache entry too
+      lease.release(Promise.all([outcome.settled, published]).then(() => undefined));
       released = true;
       if (outcome.result) return outcome.result;
       if (outcome.callbackError || isAbort(outcome.error, signal)) throw outcome.error;
       throw asLlmError(outcome.error, `inference on '${modelName}' failed`);
     } finally {
       // an abort while waiting for the previous holder: its wind-down is still the next holder's wait
-      if (!released) lease.release(lease.ready);
+      if (!released) lease.release(Promise.all([lease.ready, preparing]).then(() => undefined));
+      // a reserved cache entry this call never filled goes back (after an abort, once prepare is over)
+      void preparing.then(() => prepared?.done());
     }
   }
 
@@ -399,9 +451,11 @@ export class LocalLlamaEngine implements LlmEngine {
       this.idleTimers.delete(name);
     }
     this.busy.set(name, (this.busy.get(name) ?? 0) + 1);
+    this.lastUsed.set(name, ++this.useClock);
     try {
       return await call();
     } finally {
+      this.lastUsed.set(name, ++this.useClock);
       const n = (this.busy.get(name) ?? 1) - 1;
       if (n > 0) this.busy.set(name, n);
       else {
@@ -416,14 +470,14 @@ export class LocalLlamaEngine implements LlmEngine {
     if (ms === undefined || this.closed || !this.states.has(name)) return;
     const timer = setTimeout(() => {
       this.idleTimers.delete(name);
-      if (!this.busy.has(name)) void this.unload(name);
+      if (!this.busy.has(name)) void this.unload(name, `after ${ms} ms idle`);
     }, ms);
     timer.unref();
     this.idleTimers.set(name, timer);
   }
 
   /** Frees a model and its contexts; the next call loads it again. */
-  private async unload(name: string): Promise<void> {
+  private async unload(name: string, why: string): Promise<void> {
     const p = this.states.get(name);
     if (!p) return;
     this.states.delete(name);
@@ -437,7 +491,48 @@ export class LocalLlamaEngine implements LlmEngine {
     await completion?.context.dispose().catch(() => undefined);
     await embedding?.context.dispose().catch(() => undefined);
     await s.model.dispose().catch(() => undefined);
-    this.log(`unloaded model '${name}' after ${this.opts.idleTimeoutMs} ms idle`);
+    this.log(`unloaded model '${name}' ${why}`);
+  }
+
+  /** Loaded models and what each takes against the memory budget (weights + context estimate). */
+  memoryUse(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [name, s] of this.settled) out[name] = footprint(s);
+    return out;
+  }
+
+  /**
+   * Unloads least recently used idle models until `name` plus `extra` bytes fit the budget.
+   * `extra` > 0 is a model about to load: one larger than the whole budget is refused, and one
+   * that fits only once busy models are done is refused as busy (retry later).
+   */
+  private async makeRoom(name: string, extra: number): Promise<void> {
+    const budget = this.opts.maxMemoryBytes;
+    if (budget === undefined) return;
+    if (extra > budget) {
+      throw new LlmError('runtime-error', `model '${name}' takes about ${mib(extra)}, more than the models memory budget of ${mib(budget)}`);
+    }
+    for (;;) {
+      const use = this.memoryUse();
+      const used = Object.values(use).reduce((a, b) => a + b, 0);
+      if (used + extra <= budget) return;
+      const victim = pickVictim(Object.keys(use), name, (n) => this.busy.has(n) || this.loading.has(n), this.lastUsed);
+      if (victim === undefined) {
+        const message = `the models memory budget of ${mib(budget)} is full (${mib(used)} in use by models with calls in progress)`;
+        if (extra > 0) throw new LlmError('busy', `busy: cannot load model '${name}' (about ${mib(extra)}): ${message}; retry later`);
+        this.log(`model '${name}' is loaded over budget: ${message}`);
+        return;
+      }
+      await this.unload(victim, `(least recently used) to make room for '${name}' within the models memory budget of ${mib(budget)}`);
+    }
+  }
+
+  /** Runs model loads one after another when there is a budget. */
+  private serialLoad<R>(load: () => Promise<R>): Promise<R> {
+    if (this.opts.maxMemoryBytes === undefined) return load();
+    const run = this.loadQueue.then(load, load);
+    this.loadQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** min-p, logit bias and the grammar of a call, checked against the model (LlmError 'invalid-input' naming the field). */
@@ -533,7 +628,7 @@ export class LocalLlamaEngine implements LlmEngine {
     if (this.closed) return Promise.reject(new LlmError('runtime-error', 'the LLM engine is closed'));
     let p = this.states.get(name);
     if (!p) {
-      p = this.loadModel(name);
+      p = this.serialLoad(() => this.loadModel(name));
       this.states.set(name, p);
       p.then(
         (s) => this.settled.set(name, s),
@@ -565,6 +660,16 @@ export class LocalLlamaEngine implements LlmEngine {
     }
     if (resolved.sha256 && !verified) await verifySha256(resolved.path, resolved.sha256);
     const llama = await this.llama();
+    if (this.opts.maxMemoryBytes !== undefined) {
+      const need = await estimateBeforeLoad(resolved.path, llama, {
+        contextSize: resolved.contextSize,
+        maxContext: DEFAULT_MAX_CONTEXT,
+        sequences: this.slots + (resolved.promptCache ?? this.promptCache),
+        gpuLayers: llama.gpu === false ? 0 : (resolved.gpuLayers ?? 'max'),
+        embedding: resolved.kind === 'embedding',
+      });
+      await this.makeRoom(name, need);
+    }
     const rssBefore = process.memoryUsage.rss();
     const started = performance.now();
     const progress = loadProgress(`${name} (${resolved.path})`, this.log);
@@ -586,7 +691,13 @@ export class LocalLlamaEngine implements LlmEngine {
         `weights ${mib(model.size)}, RSS ${rssBefore < process.memoryUsage.rss() ? '+' : ''}${mib(process.memoryUsage.rss() - rssBefore)}` +
         (llama.gpu === false ? '' : `, ${model.gpuLayers} layers on ${llama.gpu}`),
     );
-    return { resolved, kind, model };
+    return { resolved, kind, model, contextBytes: 0 };
+  }
+
+  /** Counts a new context against the budget, and unloads idle models if it no longer fits. */
+  private async accountContext(state: ModelState, options: ContextEstimate): Promise<void> {
+    state.contextBytes += await contextEstimate(state.model, options);
+    if (this.settled.get(state.resolved.name) === state) await this.makeRoom(state.resolved.name, 0);
   }
 
   private contextSizeFor(state: ModelState): number | { max: number } {
@@ -599,9 +710,10 @@ export class LocalLlamaEngine implements LlmEngine {
       const started = performance.now();
       const rssBefore = process.memoryUsage.rss();
       let context: LlamaContext;
+      const cacheSize = state.resolved.promptCache ?? this.promptCache;
       try {
         context = await state.model.createContext({
-          sequences: this.slots,
+          sequences: this.slots + cacheSize,
           contextSize: this.contextSizeFor(state),
           threads: this.threads,
           batching: { itemPrioritizationStrategy: (await this.llama()).gpu === false ? decodeFirstThenPromptsInOrder : 'maximumParallelism' },
@@ -609,14 +721,19 @@ export class LocalLlamaEngine implements LlmEngine {
       } catch (err) {
         throw new LlmError('runtime-error', `cannot create a context for model '${state.resolved.name}': ${(err as Error).message}`);
       }
+      await this.accountContext(state, { contextSize: context.contextSize, sequences: this.slots + cacheSize, batchSize: context.batchSize });
       const sequences = Array.from({ length: this.slots }, () => context.getSequence());
       const pool = new SlotPool(sequences, this.queueLimit, `model '${state.resolved.name}'`);
       state.completionPool = pool;
+      const cacheSequences = Array.from({ length: cacheSize }, () => context.getSequence());
+      let prefixCache: PrefixCache | undefined;
+      if (cacheSize > 0 && canCachePrefixes(sequences[0]!)) prefixCache = state.prefixCache = new PrefixCache(cacheSequences);
+      else if (cacheSize > 0) this.log(`no prompt cache for '${state.resolved.name}': its sequences cannot be cut to a shared prefix`);
       this.log(
-        `context for '${state.resolved.name}': ${this.slots} slots × ${context.contextSize} tokens, ` +
+        `context for '${state.resolved.name}': ${this.slots} slots${prefixCache ? ` + ${cacheSize} cached prompts` : ''} × ${context.contextSize} tokens, ` +
           `${(performance.now() - started).toFixed(0)} ms, RSS +${mib(Math.max(0, process.memoryUsage.rss() - rssBefore))}`,
       );
-      return { context, pool };
+      return { context, pool, prefixCache };
     })();
     state.completion.catch(() => {
       state.completion = undefined;
@@ -634,6 +751,7 @@ export class LocalLlamaEngine implements LlmEngine {
       } catch (err) {
         throw new LlmError('runtime-error', `cannot create an embedding context for model '${state.resolved.name}': ${(err as Error).message}`);
       }
+      await this.accountContext(state, { contextSize, sequences: 1, embedding: true });
       const pool = new SlotPool([context], this.queueLimit, `model '${state.resolved.name}' (embeddings)`);
       state.embeddingPool = pool;
       this.log(`embedding context for '${state.resolved.name}': ${contextSize} tokens, ${state.model.embeddingVectorSize} dimensions`);

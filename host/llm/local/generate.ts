@@ -29,6 +29,10 @@ export interface GenerateInput {
   /** Sampling beyond Spin's parameters (the OpenAI API's): made by the engine from InferParams. */
   extra?: ExtraSampling;
   signal?: AbortSignal;
+  /** The sequence holds a prefix of the prompt copied from the prompt cache (prefix-cache.ts): keep it whatever its length. */
+  cachedPrefix?: boolean;
+  /** Called once the prompt is in the sequence's KV cells (the first token is sampled), before more is decoded. */
+  onPromptEvaluated?: () => void;
   /** A returned promise pauses generation until it settles (backpressure). */
   onText?: (chunk: string) => unknown;
 }
@@ -111,7 +115,7 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     // tokens saves nothing.
     const reusable = commonPrefixLength(sequence.contextTokens, promptTokens);
     const adapting =
-      reusable >= MIN_REUSED_PREFIX && reusable * 2 >= promptTokens.length
+      (reusable >= MIN_REUSED_PREFIX && reusable * 2 >= promptTokens.length) || (input.cachedPrefix === true && reusable > 0)
         ? sequence.adaptStateToTokens(promptTokens.slice(0, -1) as Token[], false)
         : sequence.clearHistory();
     inflight = adapting;
@@ -159,6 +163,7 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
         break;
       }
       const token = typeof r.value === 'number' ? r.value : r.value.token;
+      if (generated === 0) input.onPromptEvaluated?.();
       if (model.isEogToken(token)) {
         finishReason = 'stop';
         break;

@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { LlmError } from '../engine.js';
+import type { ModelDefaults } from '../params.js';
 import { downloadPath } from './download.js';
 
 export type ModelKind = 'completion' | 'embedding';
@@ -30,6 +31,9 @@ export interface ModelTableEntry {
   contextSize?: number;
   kind: ModelKind;
   gpuLayers?: number;
+  /** Prompt prefixes cached for this model (0: none); default: the engine's. */
+  promptCache?: number;
+  defaults?: ModelDefaults;
 }
 
 export type ModelTable = Record<string, ModelTableEntry>;
@@ -49,6 +53,9 @@ export interface ResolvedModel {
   contextSize?: number;
   gpuLayers?: number;
   systemPrompt?: string;
+  promptCache?: number;
+  /** Sampling defaults for the fields a call does not choose. */
+  defaults?: ModelDefaults;
   source: 'model-table' | 'state-dir';
   /** Set when `path` is to be downloaded from this URL first. */
   downloadUrl?: string;
@@ -97,6 +104,8 @@ export async function resolveModel(name: string, opts: RegistryOptions): Promise
       ...(entry.chatTemplate !== undefined ? { chatTemplate: entry.chatTemplate } : {}),
       ...(entry.contextSize !== undefined ? { contextSize: entry.contextSize } : {}),
       ...(entry.gpuLayers !== undefined ? { gpuLayers: entry.gpuLayers } : {}),
+      ...(entry.promptCache !== undefined ? { promptCache: entry.promptCache } : {}),
+      ...(entry.defaults !== undefined ? { defaults: entry.defaults } : {}),
     };
   }
   if (!isSafeModelName(name)) return undefined;

@@ -1,0 +1,71 @@
+/**
+ * `spin-ts models serve --models-max-memory` (docs/ai.md, "Memory budget"): the flag reaches the
+ * engine. Two generated models, a budget that holds one of them: using the second unloads the
+ * first (the log says so) and both keep answering. A bad size is refused at start.
+ */
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { LocalLlamaEngine } from '../host/llm/local/engine.js';
+import { generate } from './support/models.js';
+import { startModelsServe, type RunningServer } from './support/serve.js';
+import { runCli, tempDir } from './support/spin.js';
+
+let server: RunningServer;
+let budget: number;
+
+before(async () => {
+  const dir = await tempDir('spin-ts-models-memory-');
+  const p = await generate('tiny-predictable', join(dir, 'p.gguf'));
+  await writeFile(join(dir, 'rc.toml'), `[llm_models.one]\npath = "${p}"\ncontext_size = 256\n\n[llm_models.two]\npath = "${p}"\ncontext_size = 256\n`);
+  // what one takes, as the server will count it (same context size and sequences): the budget holds one and a half
+  const probe = new LocalLlamaEngine({
+    modelTable: { one: { path: p, kind: 'completion', contextSize: 256 } },
+    stateDir: dir,
+    threads: 1,
+    gpu: 'cpu',
+    slots: 1,
+    log: () => undefined,
+  });
+  await probe.preload(['one']);
+  const one = probe.memoryUse()['one']!;
+  await probe.close();
+  budget = Math.floor(one * 1.5);
+  server = await startModelsServe([
+    '--runtime-config-file',
+    join(dir, 'rc.toml'),
+    '--llm-threads',
+    '1',
+    '--llm-slots',
+    '1',
+    '--models-max-memory',
+    String(budget),
+  ]);
+});
+after(async () => server?.stop());
+
+async function complete(model: string): Promise<string> {
+  const res = await fetch(`${server.url}/v1/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model, prompt: 'a', max_tokens: 3, temperature: 0 }),
+  });
+  const j = (await res.json()) as { choices?: Array<{ text: string }> };
+  assert.equal(res.status, 200, JSON.stringify(j));
+  return j.choices![0]!.text;
+}
+
+test('a budget that holds one model (measured): the least recently used one is unloaded for the other', async () => {
+  assert.equal(await complete('one'), 'bcd');
+  assert.equal(await complete('two'), 'bcd');
+  assert.match(server.output(), /unloaded model 'one' \(least recently used\) to make room for 'two' within the models memory budget of /);
+  assert.equal(await complete('one'), 'bcd');
+  assert.match(server.output(), /unloaded model 'two' \(least recently used\) to make room for 'one'/);
+});
+
+test('a bad --models-max-memory is refused at start', async () => {
+  const r = await runCli(['models', 'serve', '--listen', '127.0.0.1:0', '--models-max-memory', 'lots']);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /--models-max-memory: 'lots' is not a size/);
+});
