@@ -138,6 +138,8 @@ anything = 1
 
 [component.users]
 source = "users.wasm"
+# A v1 component without allowed_outbound_hosts may reach any database host, as Spin converts v1.
+allowed_outbound_hosts = ["redis://*:*", "mysql://*:*", "postgres://*:*"]
 `;
 
 test('a full v1 manifest and the equivalent v2 one normalise to the same app', async () => {
