@@ -8,12 +8,11 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { haveRedis, startRedis, type RunningRedis } from './support/redis.js';
 import { guest, runCli, startSpin, tempDir, writeApp, type RunningSpin } from './support/spin.js';
+import { startHttpUpstream, type Upstream } from './support/upstream.js';
 
 const ECHO = guest('spin1-echo');
 const OUTBOUND = guest('spin1-outbound');
@@ -22,22 +21,12 @@ const skip = !(existsSync(ECHO) && existsSync(OUTBOUND) && existsSync(KV)) && 'S
 
 describe('Spin 1.x HTTP modules (handle-http-request, wit-bindgen 0.2 ABI)', { skip }, () => {
   let spin: RunningSpin;
-  let upstream: Server;
+  let upstream: Upstream;
   let upstreamOrigin: string;
-  const seen: Array<{ method: string; url: string; from: string | undefined; body: string }> = [];
 
   before(async () => {
-    upstream = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        seen.push({ method: req.method!, url: req.url!, from: req.headers['x-from'] as string | undefined, body });
-        res.writeHead(req.url === '/missing' ? 404 : 200, { 'content-type': 'text/plain', 'x-upstream': 'yes' });
-        res.end(`upstream saw ${req.method} ${req.url} ${body}`);
-      });
-    });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    upstreamOrigin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    upstream = await startHttpUpstream();
+    upstreamOrigin = upstream.origin;
     // A Spin 1.x manifest, as the apps of that era were written.
     const manifest = await writeApp(`spin_version = "1"
 name = "spin1"
@@ -80,7 +69,7 @@ route = "/kv/..."
   });
   after(async () => {
     await spin?.stop();
-    upstream?.close();
+    await upstream?.close();
   });
 
   test('each module is adapted at start and served by the inbound-http executor', () => {
@@ -135,24 +124,24 @@ route = "/kv/..."
   });
 
   test('wasi-outbound-http request reaches an allowed host (headers and body out, status, headers and body back); others are destination-not-allowed', async () => {
-    const got = await fetch(`${spin.url}/out/fetch?url=${upstreamOrigin}/hello`);
+    const got = await fetch(`${spin.url}/out/fetch?url=${upstreamOrigin}/echo`);
     assert.equal(got.status, 200);
     assert.equal(got.headers.get('x-upstream'), 'yes');
-    assert.equal(await got.text(), 'upstream saw GET /hello ');
-    const posted = await fetch(`${spin.url}/out/fetch?url=${upstreamOrigin}/post`, { method: 'POST', body: 'payload' });
-    assert.equal(await posted.text(), 'upstream saw POST /post payload');
+    assert.equal(await got.text(), 'upstream saw GET /echo ');
+    const posted = await fetch(`${spin.url}/out/fetch?url=${upstreamOrigin}/echo`, { method: 'POST', body: 'payload' });
+    assert.equal(await posted.text(), 'upstream saw POST /echo payload');
     assert.deepEqual(
-      seen.map((s) => [s.method, s.url, s.from]),
+      upstream.received.map((r) => [r.method, r.url, r.headers['x-from']]),
       [
-        ['GET', '/hello', 'spin1-outbound'],
-        ['POST', '/post', 'spin1-outbound'],
+        ['GET', '/echo', 'spin1-outbound'],
+        ['POST', '/echo', 'spin1-outbound'],
       ],
     );
     assert.equal((await fetch(`${spin.url}/out/fetch?url=${upstreamOrigin}/missing`)).status, 404);
-    const denied = await fetch(`${spin.url}/closed/fetch?url=${upstreamOrigin}/hello`);
+    const denied = await fetch(`${spin.url}/closed/fetch?url=${upstreamOrigin}/echo`);
     assert.equal(denied.status, 502);
     assert.equal(await denied.text(), 'destination-not-allowed');
-    assert.equal(seen.length, 3);
+    assert.equal(upstream.received.length, 3);
     const invalid = await fetch(`${spin.url}/out/fetch?url=not-a-url`);
     assert.equal(await invalid.text(), 'invalid-url');
   });

@@ -35,6 +35,12 @@ function routes(req: IncomingMessage, res: ServerResponse): void {
       pump();
       return;
     }
+    case '/echo': {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => res.writeHead(200, { 'content-type': 'text/plain', 'x-upstream': 'yes' }).end(`upstream saw ${req.method} ${req.url} ${body}`));
+      return;
+    }
     case '/count': {
       let n = 0;
       req.on('data', (c: Buffer) => (n += c.length));
@@ -51,19 +57,31 @@ function routes(req: IncomingMessage, res: ServerResponse): void {
   }
 }
 
+/** A request an upstream received: what a test checks the guest sent. */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+}
+
 export interface Upstream {
   origin: string;
   port: number;
+  /** Every request received, in order. */
+  received: ReceivedRequest[];
   close(): Promise<void>;
 }
 
 function listening(server: Server, scheme: string, host: string): Promise<Upstream> {
+  const received: ReceivedRequest[] = [];
+  server.on('request', (req: IncomingMessage) => received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers }));
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => {
       const port = (server.address() as AddressInfo).port;
       resolve({
         origin: `${scheme}://${host}:${port}`,
         port,
+        received,
         close: () =>
           new Promise<void>((r) => {
             server.closeAllConnections?.();
