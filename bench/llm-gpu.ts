@@ -9,11 +9,10 @@
  * BENCH_LLM_TOKENS (128), BENCH_LLM_RUNS (3), BENCH_LLM_THREADS (4, at most the cores), BENCH_OUT (markdown file).
  * Prompts differ per call so no call reuses another's KV cache.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { getLlama, LlamaCompletion, type LlamaContext, type LlamaModel } from 'node-llama-cpp';
-import { CLI, fmt, guestPath, machine, REPO, startServer } from './support.js';
+import { fmt, machine, startLlmApp } from './support.js';
 
 const GPU = (process.env.BENCH_GPU ?? 'cuda') as 'cuda' | 'cpu';
 const MAX_TOKENS = Number(process.env.BENCH_LLM_TOKENS ?? 128);
@@ -103,33 +102,13 @@ async function openDirect(path: string): Promise<Side & { model: LlamaModel; con
 }
 
 async function openGuest(name: string, path: string): Promise<Side> {
-  const dir = join(REPO, '.spin', `bench-llm-gpu-${name}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'rc.toml'), `[llm_models.m]\npath = "${path}"\ncontext_size = ${CONTEXT}\n`);
-  await writeFile(
-    join(dir, 'spin.toml'),
-    `spin_manifest_version = 2\n[application]\nname = "bench-llm-gpu"\n[[trigger.http]]\nroute = "/..."\ncomponent = "llm"\n[component.llm]\nsource = "${guestPath('js-llm')}"\nai_models = ["m"]\n`,
-  );
-  const server = await startServer([
-    CLI,
-    'up',
-    '-f',
-    join(dir, 'spin.toml'),
-    '--listen',
-    '127.0.0.1:0',
-    '-q',
-    '--runtime-config-file',
-    join(dir, 'rc.toml'),
-    '--gpu',
-    GPU,
-    '--llm-threads',
-    String(THREADS),
-    '--llm-slots',
-    String(SLOTS),
-    '--llm-queue',
-    String(SLOTS),
-    '--preload-models',
-  ]);
+  const server = await startLlmApp({
+    name: `bench-llm-gpu-${name}`,
+    model: 'm',
+    path,
+    contextSize: CONTEXT,
+    args: ['--gpu', GPU, '--llm-threads', String(THREADS), '--llm-slots', String(SLOTS), '--llm-queue', String(SLOTS)],
+  });
   return {
     async call(maxTokens) {
       const t0 = performance.now();

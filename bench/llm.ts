@@ -10,11 +10,11 @@
  * Prompts differ per run so no run reuses another's KV cache.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLlama, LlamaCompletion } from 'node-llama-cpp';
 import { generateModel } from '../host/llm/gguf/presets.js';
-import { CLI, fmt, guestPath, REPO, startServer } from './support.js';
+import { fmt, REPO, startLlmApp } from './support.js';
 
 const THREADS = Number(process.env.BENCH_LLM_THREADS ?? 2);
 const MAX_TOKENS = Number(process.env.BENCH_LLM_TOKENS ?? 64);
@@ -93,29 +93,13 @@ interface GuestSide extends Side {
 }
 
 async function openGuest(path: string, slots: number): Promise<GuestSide> {
-  const dir = join(REPO, '.spin', `bench-llm-app-${slots}`);
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'rc.toml'), `[llm_models.tinyllama]\npath = "${path}"\ncontext_size = ${process.env.BENCH_LLM_CTX ?? 2048}\n`);
-  await writeFile(
-    join(dir, 'spin.toml'),
-    `spin_manifest_version = 2\n[application]\nname = "bench-llm"\n[[trigger.http]]\nroute = "/..."\ncomponent = "llm"\n[component.llm]\nsource = "${guestPath('js-llm')}"\nai_models = ["tinyllama"]\n`,
-  );
-  const server = await startServer([
-    CLI,
-    'up',
-    '-f',
-    join(dir, 'spin.toml'),
-    '--listen',
-    '127.0.0.1:0',
-    '-q',
-    '--runtime-config-file',
-    join(dir, 'rc.toml'),
-    '--llm-threads',
-    String(THREADS),
-    '--llm-slots',
-    String(slots),
-    '--preload-models',
-  ]);
+  const server = await startLlmApp({
+    name: `bench-llm-app-${slots}`,
+    model: 'tinyllama',
+    path,
+    contextSize: Number(process.env.BENCH_LLM_CTX ?? 2048),
+    args: ['--llm-threads', String(THREADS), '--llm-slots', String(slots)],
+  });
   const call = async (p: string, params: object) => {
     const t0 = performance.now();
     const res = await fetch(`${server.url}/infer`, { method: 'POST', body: JSON.stringify({ model: 'tinyllama', prompt: p, params }) });

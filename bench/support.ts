@@ -1,5 +1,6 @@
 /** Shared by the benchmarks: start servers as a user would, and describe the machine. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +42,34 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): 
       await done;
     },
   };
+}
+
+/**
+ * `spin-ts up` on the js-llm guest (POST /infer) with one model from a runtime config, as a
+ * user would run an LLM app: the app and its config are written under .spin/<name>, and
+ * `args` adds engine flags (threads, slots, --gpu, …) after the common ones.
+ */
+export async function startLlmApp(opts: { name: string; model: string; path: string; contextSize: number; args: string[] }): Promise<Server> {
+  const dir = join(REPO, '.spin', opts.name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'rc.toml'), `[llm_models.${opts.model}]\npath = "${opts.path}"\ncontext_size = ${opts.contextSize}\n`);
+  await writeFile(
+    join(dir, 'spin.toml'),
+    `spin_manifest_version = 2\n[application]\nname = "${opts.name}"\n[[trigger.http]]\nroute = "/..."\ncomponent = "llm"\n[component.llm]\nsource = "${guestPath('js-llm')}"\nai_models = ["${opts.model}"]\n`,
+  );
+  return startServer([
+    CLI,
+    'up',
+    '-f',
+    join(dir, 'spin.toml'),
+    '--listen',
+    '127.0.0.1:0',
+    '-q',
+    '--runtime-config-file',
+    join(dir, 'rc.toml'),
+    '--preload-models',
+    ...opts.args,
+  ]);
 }
 
 export function machine(): string {
