@@ -52,22 +52,6 @@ export function hasComponentType(wasm: Uint8Array): boolean {
   return sections(wasm).some((s) => s.id === SECTION.custom && s.name?.startsWith('component-type'));
 }
 
-/** The import module names of a core module that are not WASI preview1. */
-export function hostImportModules(wasm: Uint8Array): string[] {
-  const out = new Set<string>();
-  for (const s of sections(wasm)) {
-    if (s.id !== SECTION.import) continue;
-    const r = new Reader(wasm, s.contentStart);
-    for (let n = r.leb(); n > 0; n--) {
-      const module = r.string();
-      r.string();
-      r.importDesc();
-      if (module !== PREVIEW1) out.add(module);
-    }
-  }
-  return [...out];
-}
-
 /**
  * Renames a Spin 1.x module's host imports onto the unversioned fermyon:spin interfaces and
  * exports its handler and allocator under the names a component's core module uses.

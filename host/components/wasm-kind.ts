@@ -1,5 +1,6 @@
 /** Tells a component from a core module (or from something that is not WebAssembly) by its header. */
 import { open } from 'node:fs/promises';
+import { SPIN1_HANDLER_EXPORT } from './spin1-module.js';
 
 export type WasmKind = 'component' | 'core-module' | 'not-wasm';
 
@@ -30,7 +31,7 @@ export async function wasmKindOfFile(path: string): Promise<WasmKind> {
 export type CoreModuleKind = 'spin1-http' | 'wasi-command' | 'bindgen-module' | 'other';
 
 export function coreModuleKind(exports: readonly string[], hasComponentType = false): CoreModuleKind {
-  if (exports.includes('handle-http-request')) return 'spin1-http';
+  if (exports.includes(SPIN1_HANDLER_EXPORT)) return 'spin1-http';
   if (hasComponentType) return 'bindgen-module';
   if (exports.includes('_start')) return 'wasi-command';
   return 'other';
