@@ -11,6 +11,7 @@ import { ServingMetrics } from './observability/metrics.js';
 import { collectApiKeys } from './openai/auth.js';
 import { parseCorsOrigins } from './openai/cors.js';
 import { checkChatTemplates, checkChatTemplatesRender } from './openai/chat-template.js';
+import { completionTemplates, type CompletionTemplate } from './openai/completion-template.js';
 import type { OpenAiRuntimeConfig } from './openai/config.js';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
 
@@ -45,10 +46,12 @@ export function llmServing(opts: LlmServingOptions): LlmServing {
   const metrics = opts.api ? new ServingMetrics() : undefined;
   let apiKeys: string[] = [];
   let corsOrigins: string[] = [];
+  let completionTemplateMap = new Map<string, CompletionTemplate>();
   if (opts.api) {
     corsOrigins = parseCorsOrigins(opts.corsOrigins ?? []);
     // A template that cannot render stops the start, before anything listens.
     checkChatTemplates(opts.llm.llmModels, opts.runtimeConfigPath);
+    completionTemplateMap = completionTemplates(opts.llm.llmModels, opts.runtimeConfigPath);
     apiKeys = collectApiKeys({ config: opts.openai.apiKeys, flags: opts.apiKeys, env: opts.env.SPIN_TS_API_KEYS });
   }
   let enginePromise: Promise<LlmEngine | InstrumentedEngine> | undefined;
@@ -62,7 +65,7 @@ export function llmServing(opts: LlmServingOptions): LlmServing {
     async startApi(addr) {
       if (!metrics) throw new Error('llmServing: the API was not asked for');
       await checkChatTemplatesRender(opts.llm.llmModels, opts.runtimeConfigPath);
-      return startOpenAiServer({ ...addr, engine, apiKeys, corsOrigins, metrics, log: opts.log });
+      return startOpenAiServer({ ...addr, engine, apiKeys, corsOrigins, completionTemplates: completionTemplateMap, metrics, log: opts.log });
     },
     async close() {
       if (enginePromise) await (await enginePromise).close();

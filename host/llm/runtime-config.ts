@@ -21,6 +21,8 @@ export interface ModelTableEntry {
   sha256?: string;
   /** A named template or a Jinja string; default: the one in the GGUF. */
   chatTemplate?: string;
+  /** Jinja over `prompt` wrapping POST /v1/completions prompts (host/openai/completion-template.ts). */
+  completionTemplate?: string;
   contextSize?: number;
   kind: 'completion' | 'embedding';
   gpuLayers?: number;
@@ -43,6 +45,7 @@ const MODEL_KEYS = [
   'sha256',
   'system_prompt',
   'chat_template',
+  'completion_template',
   'context_size',
   'kind',
   'gpu_layers',
@@ -123,6 +126,12 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
           'Remove it to use the template in the GGUF file, or name one, e.g. chat_template = "llama2".',
         );
       entry.chatTemplate = chatTemplate;
+    }
+    const completionTemplate = r.optString(t, 'completion_template', field);
+    if (completionTemplate !== undefined) {
+      if (completionTemplate.trim() === '')
+        r.fail(joinField(field, 'completion_template'), 'must not be empty', 'Remove it to send prompts as they are, or wrap them, e.g. "{{ prompt }}\\n".');
+      entry.completionTemplate = completionTemplate;
     }
     const contextSize = r.optInt(t, 'context_size', field, 1);
     if (contextSize !== undefined) entry.contextSize = contextSize;

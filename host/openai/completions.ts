@@ -1,6 +1,6 @@
 /**
- * POST /v1/completions (legacy): the raw `prompt` (a string, or a list holding one string) with
- * no chat template. Without max_tokens, 16 tokens are generated (OpenAI's default for this API).
+ * POST /v1/completions (legacy): the `prompt` (a string, or a list holding one string), with no
+ * chat template; the model table's `completion_template` wraps it when the model has one. Without max_tokens, 16 tokens are generated (OpenAI's default for this API).
  */
 import type { InferParams, InferResult } from '../llm/engine.js';
 import { completionId, unixSeconds, type ApiContext } from './context.js';
@@ -34,7 +34,9 @@ function usage(r: InferResult) {
 export async function completions(req: Request, ctx: ApiContext): Promise<Response> {
   const f = new Fields(await readJsonObject(req));
   const g = readGenerationRequest(f, 'completions');
-  const prompt = readPrompt(f.body.prompt, ctx.limits);
+  const raw = readPrompt(f.body.prompt, ctx.limits);
+  const template = ctx.completionTemplates.get(g.model);
+  const prompt = template ? template(raw) : raw;
 
   const engine = await ctx.engine();
   const id = completionId('cmpl');

@@ -1,6 +1,7 @@
 /** What the API handlers share: the engine (the same instance the app's components use) and a log. */
 import { randomBytes } from 'node:crypto';
 import type { LlmEngine } from '../llm/engine.js';
+import type { CompletionTemplate } from './completion-template.js';
 import type { RequestLimits } from './limits.js';
 
 export interface ApiContext {
@@ -10,6 +11,8 @@ export interface ApiContext {
   startedAt: number;
   /** Size limits on generation requests (limits.ts). */
   limits: RequestLimits;
+  /** The models' completion templates (completion-template.ts), by model name. */
+  completionTemplates: ReadonlyMap<string, CompletionTemplate>;
 }
 
 /** `chatcmpl-…`, `cmpl-…`: a prefix and 24 random base-62-ish characters. */

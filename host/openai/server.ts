@@ -22,6 +22,7 @@ import { listen } from '../listen-address.js';
 import { ApiKeys, isLoopbackHost } from './auth.js';
 import { corsMiddleware } from './cors.js';
 import { chatCompletions } from './chat.js';
+import type { CompletionTemplate } from './completion-template.js';
 import { completions } from './completions.js';
 import { unixSeconds, type ApiContext } from './context.js';
 import { embeddings } from './embeddings.js';
@@ -61,6 +62,8 @@ export interface OpenAiAppOptions {
   limits?: RequestLimits;
   /** Browser origins allowed to call the API (`*`: any); default none (cors.ts). */
   corsOrigins?: readonly string[];
+  /** The model table's completion templates, compiled at start (completion-template.ts). */
+  completionTemplates?: ReadonlyMap<string, CompletionTemplate>;
   log: (line: string) => void;
 }
 
@@ -89,7 +92,13 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   const metrics = opts.metrics ?? new ServingMetrics();
   const health = opts.health ?? new HealthState();
   const keys = new ApiKeys(opts.apiKeys);
-  const ctx: ApiContext = { engine: opts.engine, log: opts.log, startedAt: unixSeconds(), limits: opts.limits ?? requestLimitsFromEnv() };
+  const ctx: ApiContext = {
+    engine: opts.engine,
+    log: opts.log,
+    startedAt: unixSeconds(),
+    limits: opts.limits ?? requestLimitsFromEnv(),
+    completionTemplates: opts.completionTemplates ?? new Map(),
+  };
   const hono = new Hono();
 
   hono.onError((err) => {

@@ -27,12 +27,16 @@ export const NAMED_TEMPLATES: Readonly<Record<string, SpecializedChatWrapperType
 /** `{{.Field}}`, `{{- .Field}}`, `{{if .X}}`, `{{range .X}}`: Go's text/template, never Jinja (where `.x` cannot start an expression). */
 const GO_TEMPLATE = /\{\{-?\s*(?:(?:if|range|with|template)\s+)?\.[A-Za-z]/;
 
+export function isGoTemplate(source: string): boolean {
+  return GO_TEMPLATE.test(source);
+}
+
 export type TemplateSetting = { type: 'gguf' } | { type: 'jinja'; template: string } | { type: 'named'; name: SpecializedChatWrapperTypeName };
 
 /** Classify a `chat_template` value; throws LlmError('invalid-input') naming the known names. */
 export function parseTemplateSetting(value: string | undefined): TemplateSetting {
   if (value === undefined) return { type: 'gguf' };
-  if (GO_TEMPLATE.test(value)) {
+  if (isGoTemplate(value)) {
     throw new LlmError(
       'invalid-input',
       'this is a Go template ({{.Input}}, as aikit and LocalAI write them); only Jinja chat templates are rendered, since npm has no maintained ' +
