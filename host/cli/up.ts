@@ -81,6 +81,11 @@ export function upCommand(): Command {
         throw new InvalidArgumentError(`${(err as Error).message}.`);
       }
     })
+    .option(
+      '--models-max-memory <size>',
+      'memory the loaded models may take together (weights + context estimate), e.g. 8g; loading past it unloads the least recently used idle model (default: no limit)',
+      (v: string) => parseByteSize('--models-max-memory', v),
+    )
     .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
     .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
     .option('--sqlite <statement>', 'SQL to run on the default SQLite database at start, or @file.sql (repeatable)', collect, [])
@@ -107,7 +112,15 @@ export function upCommand(): Command {
           instanceMode: o.instanceMode,
           guestMemoryMb: o.guestMemoryMb,
           maxRequestBodyBytes: o.maxRequestBodySize,
-          llm: { threads: o.llmThreads, gpu: o.gpu, slots: o.llmSlots, queue: o.llmQueue, seed: o.llmSeed, idleTimeoutMs: o.modelIdleTimeout },
+          llm: {
+            threads: o.llmThreads,
+            gpu: o.gpu,
+            slots: o.llmSlots,
+            queue: o.llmQueue,
+            seed: o.llmSeed,
+            idleTimeoutMs: o.modelIdleTimeout,
+            maxMemoryBytes: o.modelsMaxMemory,
+          },
           openaiListen: o.openaiListen,
           apiKeys: o.apiKey,
           keyValues: parseKeyValues(o.keyValue),
