@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: runs every benchmark side by side in one process run and writes
- * bench/RESULTS.md. Sections can be picked: `npm run bench -- http instantiate`.
+ * bench/RESULTS.md. Sections can be picked: `npm run bench -- http instantiate`; then only
+ * those sections of RESULTS.md are replaced (or added) and the others are kept as they were.
  */
-import { writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
@@ -14,6 +16,7 @@ import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
 import { benchPromptCache } from './prompt-cache.js';
 import { benchOutboundHttp } from './outbound-http.js';
+import { benchPeer } from './peer.js';
 import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
 
@@ -46,6 +49,11 @@ const sections: Record<string, Section> = {
     title: 'LLM: a prompt prefix shared across requests, prompt cache on and off (CPU)',
     command: 'npm run bench -- prompt-cache   (BENCH_LLM_THREADS, BENCH_CACHE_RUNS)',
     run: async () => (await benchPromptCache()).markdown,
+  },
+  peer: {
+    title: 'Serving beside llama-server: the same model, requests and CPU kernels (CPU)',
+    command: 'npm run bench -- peer   (BENCH_PEER_THREADS, BENCH_PEER_SLOTS, BENCH_PEER_TOKENS, BENCH_PEER_ROUNDS; SPIN_TS_PEER_CACHE)',
+    run: async () => (await benchPeer()).markdown,
   },
   openai: {
     title: 'OpenAI-compatible API: streamed tokens/s and time to first token ÷ the engine called directly',
@@ -80,19 +88,41 @@ const sections: Record<string, Section> = {
 };
 
 const picked = process.argv.slice(2).filter((a) => sections[a]);
+const unknown = process.argv.slice(2).filter((a) => !sections[a]);
+if (unknown.length > 0) {
+  console.error(`bench: unknown section(s) ${unknown.join(', ')}; sections: ${Object.keys(sections).join(', ')}`);
+  process.exit(2);
+}
 const names = picked.length > 0 ? picked : Object.keys(sections);
-const parts: string[] = [
+const resultsPath = join(REPO, 'bench', 'RESULTS.md');
+const header = [
   '# Benchmark results',
   '',
-  `Machine: ${machine()}. Written by \`npm run bench\` on ${new Date().toISOString()}.`,
+  `Machine: ${machine()}. Each section says when \`npm run bench\` measured it; a run that picks sections rewrites only those.`,
   'Every ratio compares figures measured side by side in the same run; these machines are noisy, so read ratios, not absolutes.',
-];
+].join('\n');
+
+/** The sections already in RESULTS.md, by title, in their order. */
+async function existing(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (picked.length === 0 || !existsSync(resultsPath)) return out;
+  const text = await readFile(resultsPath, 'utf8');
+  for (const part of text.split(/^## /m).slice(1)) {
+    const nl = part.indexOf('\n');
+    out.set(part.slice(0, nl).trim(), part.slice(nl + 1).trim());
+  }
+  return out;
+}
+
+const kept = await existing();
 for (const name of names) {
-  const s = sections[name];
+  const s = sections[name]!;
   console.error(`bench: ${name}…`);
   const table = await s.run();
-  parts.push('', `## ${s.title}`, '', `Command: \`${s.command}\``, '', table);
+  kept.set(s.title, [`Command: \`${s.command}\` — measured ${new Date().toISOString()}`, '', table].join('\n'));
   console.error(table);
+  // written after each section, so a long run that fails later keeps what it measured
+  const body = [...kept].map(([title, text]) => `## ${title}\n\n${text}`).join('\n\n');
+  await writeFile(resultsPath, `${header}\n\n${body}\n`);
 }
-await writeFile(join(REPO, 'bench', 'RESULTS.md'), parts.join('\n') + '\n');
 console.error('bench: wrote bench/RESULTS.md');
