@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BatchItem } from 'node-llama-cpp';
-import { decodeFirstThenPromptsInOrder } from './batching.js';
+import { decodeFirstThenPromptsInOrder, GenerationTracker, inSequenceOrder, MAX_HOLDS, waitForGenerating } from './batching.js';
 
 const item = (n: number) => ({ tokens: Array.from({ length: n }, (_, i) => i), logits: [], evaluationPriority: 5 }) as unknown as BatchItem;
 
@@ -29,4 +29,56 @@ test('a prompt larger than the batch is split; the batch is never overfilled', (
     512,
   );
   assert.equal(out[1].processAmount, 511);
+});
+
+test('a batch waits for every generating sequence, bounded; a prompt alone never waits', () => {
+  const tracker = new GenerationTracker();
+  const strategy = waitForGenerating(tracker);
+  tracker.add(1);
+  tracker.add(1);
+  tracker.add(1);
+  const [g1, g2, g3] = [item(1), item(1), item(1)];
+  // two of three queued: held (an empty batch lets node-llama-cpp's loop go round once more)
+  assert.deepEqual(strategy({ items: [g1, g2], size: 512 }), []);
+  assert.equal(tracker.stats.holds, 1);
+  // all three: dispatched
+  assert.equal(strategy({ items: [g1, g2, g3], size: 512 }).length, 3);
+  // a prompt with no generating token queued is not held
+  const prompt = item(20);
+  assert.deepEqual(
+    strategy({ items: [prompt], size: 512 }).map((o) => o.item),
+    [prompt],
+  );
+  // a straggler that never comes: given up after MAX_HOLDS rounds
+  let rounds = 0;
+  while (strategy({ items: [g1], size: 512 }).length === 0) rounds++;
+  assert.equal(rounds, MAX_HOLDS);
+  assert.equal(tracker.stats.gaveUp, 1);
+  // a count never goes below zero
+  for (let i = 0; i < 5; i++) tracker.add(-1);
+  assert.equal(tracker.generating, 0);
+});
+
+test('generating tokens go in sequence-id order, prompts after; unknown ids leave the order', () => {
+  const [a, b, c, p] = [item(1), item(1), item(1), item(30)];
+  const items = [a, b, c, p];
+  const out = decodeFirstThenPromptsInOrder({ items, size: 512 });
+  assert.deepEqual(
+    inSequenceOrder(out, items, [2, 0, 1, 3]).map((o) => o.item),
+    [b, c, a, p],
+  );
+  assert.equal(inSequenceOrder(out, items, undefined), out);
+});
+
+test("sequence ids are read from the context's queue only when it matches the items one to one", () => {
+  const tracker = new GenerationTracker();
+  const [a, b] = [item(1), item(1)];
+  const queue: Array<{ tokens: unknown; sequenceId: number }> = [
+    { tokens: a.tokens, sequenceId: 3 },
+    { tokens: b.tokens, sequenceId: 1 },
+  ];
+  tracker.attach({ _queuedDecodes: queue } as never);
+  assert.deepEqual(tracker.sequenceIds([a, b]), [3, 1]);
+  assert.equal(tracker.sequenceIds([b, a]), undefined);
+  assert.equal(tracker.sequenceIds([a]), undefined);
 });

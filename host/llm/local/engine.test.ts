@@ -293,6 +293,22 @@ describe('concurrency', () => {
     assert.deepEqual(e.stats()['p'], { running: 0, queued: 0, slots: 4 });
   });
 
+  test('4 generating sequences decode together in every step (batching.ts), in sequence order', async () => {
+    const e = newEngine();
+    await e.infer('p', '0', { ...GREEDY, maxTokens: 1 }); // loaded, so the four start together
+    const before = e.batchingStats()['p']!;
+    const steps = 24;
+    // digits never stop: each call generates exactly `steps` tokens
+    const results = await Promise.all(['0', '2', '4', '6'].map((p) => e.infer('p', p, { ...GREEDY, maxTokens: steps })));
+    for (const r of results) assert.equal(r.generatedTokens, steps);
+    const after = e.batchingStats()['p']!;
+    const batches = after.batches - before.batches;
+    // 4 prompts (each alone or beside the earlier ones' tokens), then one batch per step for all four;
+    // a sequence left out of each step (the old behaviour) takes about steps * 4/3 + 4 batches
+    assert.ok(batches <= steps + 4, `${batches} batches for ${steps} steps of 4 sequences`);
+    assert.equal(after.unordered, 0, "node-llama-cpp's queue no longer matches its batch items: tokens are not ordered by sequence");
+  });
+
   test('cancelling a running call frees its slot at once and the next call runs', async () => {
     const e = singleSlotEngine();
     await e.preload(['p']);

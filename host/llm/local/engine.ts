@@ -18,7 +18,7 @@
  * This engine knows nothing of Spin components or allow-lists.
  */
 
-import { decodeFirstThenPromptsInOrder } from './batching.js';
+import { GenerationTracker, waitForGenerating } from './batching.js';
 import {
   getLlama,
   LlamaLogLevel,
@@ -101,6 +101,8 @@ const DEFAULT_MAX_CONTEXT = 4096;
 
 interface CompletionRuntime {
   context: LlamaContext;
+  /** The context's generating sequences, for the CPU batching strategy (batching.ts). */
+  tracker: GenerationTracker;
   pool: SlotPool<LlamaContextSequence>;
   prefixCache?: PrefixCache | undefined;
 }
@@ -124,6 +126,7 @@ interface ModelState {
   contextBytes: number;
   /** Set once the runtimes exist (for stats). */
   completionPool?: SlotPool<LlamaContextSequence>;
+  tracker?: GenerationTracker;
   embeddingPool?: SlotPool<LlamaEmbeddingContext>;
   prefixCache?: PrefixCache;
 }
@@ -215,6 +218,13 @@ export class LocalLlamaEngine implements LlmEngine {
   promptCacheStats(): Record<string, PrefixCacheStats> {
     const out: Record<string, PrefixCacheStats> = {};
     for (const [name, s] of this.settled) if (s.prefixCache) out[name] = s.prefixCache.stats();
+    return out;
+  }
+
+  /** How each loaded completion model's batches were composed (batching.ts): for tests and profiling. */
+  batchingStats(): Record<string, GenerationTracker['stats']> {
+    const out: Record<string, GenerationTracker['stats']> = {};
+    for (const [name, s] of this.settled) if (s.tracker) out[name] = { ...s.tracker.stats };
     return out;
   }
 
@@ -348,6 +358,7 @@ export class LocalLlamaEngine implements LlmEngine {
         plan,
         extra,
         cachedPrefix: prepared.cached > 0,
+        tracker: runtime.tracker,
         ...(publish ? { onPromptEvaluated: () => void (published = publish()) } : {}),
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
@@ -711,16 +722,19 @@ export class LocalLlamaEngine implements LlmEngine {
       const rssBefore = process.memoryUsage.rss();
       let context: LlamaContext;
       const cacheSize = state.resolved.promptCache ?? this.promptCache;
+      const tracker = new GenerationTracker();
       try {
         context = await state.model.createContext({
           sequences: this.slots + cacheSize,
           contextSize: this.contextSizeFor(state),
           threads: this.threads,
-          batching: { itemPrioritizationStrategy: (await this.llama()).gpu === false ? decodeFirstThenPromptsInOrder : 'maximumParallelism' },
+          batching: { itemPrioritizationStrategy: (await this.llama()).gpu === false ? waitForGenerating(tracker) : 'maximumParallelism' },
         });
       } catch (err) {
         throw new LlmError('runtime-error', `cannot create a context for model '${state.resolved.name}': ${(err as Error).message}`);
       }
+      tracker.attach(context);
+      state.tracker = tracker;
       await this.accountContext(state, { contextSize: context.contextSize, sequences: this.slots + cacheSize, batchSize: context.batchSize });
       const sequences = Array.from({ length: this.slots }, () => context.getSequence());
       const pool = new SlotPool(sequences, this.queueLimit, `model '${state.resolved.name}'`);
@@ -733,7 +747,7 @@ export class LocalLlamaEngine implements LlmEngine {
         `context for '${state.resolved.name}': ${this.slots} slots${prefixCache ? ` + ${cacheSize} cached prompts` : ''} × ${context.contextSize} tokens, ` +
           `${(performance.now() - started).toFixed(0)} ms, RSS +${mib(Math.max(0, process.memoryUsage.rss() - rssBefore))}`,
       );
-      return { context, pool, prefixCache };
+      return { context, tracker, pool, prefixCache };
     })();
     state.completion.catch(() => {
       state.completion = undefined;

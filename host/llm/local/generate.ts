@@ -17,6 +17,7 @@
 
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type Token, type TokenBias } from 'node-llama-cpp';
 import type { InferResult } from '../engine.js';
+import type { GenerationTracker } from './batching.js';
 import type { SamplingPlan } from './params.js';
 import { abortReason } from './slots.js';
 import { LogprobRecorder } from './logprobs.js';
@@ -35,6 +36,8 @@ export interface GenerateInput {
   onPromptEvaluated?: () => void;
   /** A returned promise pauses generation until it settles (backpressure). */
   onText?: (chunk: string) => unknown;
+  /** Told while this sequence queues one token per step, so a batch waits for it (batching.ts). */
+  tracker?: GenerationTracker;
 }
 
 export interface ExtraSampling {
@@ -99,6 +102,12 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
       }),
   );
   const aborted = abortPromise(signal);
+  // whether the context's tracker counts this sequence as generating (one token per step)
+  let counted = false;
+  const count = (on: boolean): void => {
+    if (input.tracker && on !== counted) input.tracker.add(on ? 1 : -1);
+    counted = on;
+  };
   type Step = Token | { token: Token; confidence?: number; probabilities?: Map<Token, number> };
   let iterator: AsyncGenerator<Step, void, void | Token | Token[]> | undefined;
   let inflight: Promise<unknown> | undefined;
@@ -178,12 +187,17 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
       if (generated >= plan.maxTokens) break;
       // a reader that is behind pauses generation here (the slot stays held, no text piles up)
       const wait = text.takeBackpressure();
-      if (wait) await Promise.race([wait, aborted.promise]);
+      if (wait) {
+        count(false);
+        await Promise.race([wait, aborted.promise]);
+      }
       // the next step decodes this token into the KV cache; node-llama-cpp keeps one cell of a
       // sequence free and would shift the context (drop its start) rather than fail, so stop here:
       // at most contextSize - promptTokens tokens are generated
       if (sequence.nextTokenIndex >= contextSize - 1) break;
+      count(true);
     }
+    count(false);
     const finalText = text.finish();
     await closeIterator();
     return {
@@ -200,6 +214,7 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
   } catch (error) {
     return { error, callbackError, settled: closeIterator() };
   } finally {
+    count(false);
     aborted.dispose();
   }
 }

@@ -29,6 +29,17 @@ describe('SlotPool', () => {
     assert.equal(pool.running, 0);
   });
 
+  test('the free slot that came first is handed out first (busy sequences keep consecutive ids)', async () => {
+    const pool = new SlotPool(['s0', 's1', 's2', 's3'], 0, 'm');
+    const [a, b, c] = [await pool.acquire(), await pool.acquire(), await pool.acquire()];
+    assert.deepEqual([a.resource, b.resource, c.resource], ['s0', 's1', 's2']);
+    b.release();
+    a.release();
+    assert.equal((await pool.acquire()).resource, 's0');
+    assert.equal((await pool.acquire()).resource, 's1');
+    assert.equal((await pool.acquire()).resource, 's3');
+  });
+
   test('an aborted waiter leaves the queue at once', async () => {
     const pool = new SlotPool(['s0'], 1);
     const a = await pool.acquire();

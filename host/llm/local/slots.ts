@@ -41,6 +41,7 @@ export function abortReason(signal: AbortSignal): Error {
 
 export class SlotPool<T> {
   private readonly free: FreeSlot<T>[];
+  private readonly order: Map<T, number>;
   private readonly waiters: Waiter<T>[] = [];
   private closed = false;
   running = 0;
@@ -51,6 +52,7 @@ export class SlotPool<T> {
     private readonly label = 'model',
   ) {
     this.free = resources.map((resource) => ({ resource, ready: Promise.resolve() }));
+    this.order = new Map(resources.map((r, i) => [r, i]));
     this.size = resources.length;
   }
 
@@ -63,7 +65,7 @@ export class SlotPool<T> {
   acquire(signal?: AbortSignal): Promise<Lease<T>> {
     if (this.closed) return Promise.reject(new LlmError('runtime-error', 'the LLM engine is closed'));
     if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const slot = this.free.pop();
+    const slot = this.takeLowest();
     if (slot) return Promise.resolve(this.lease(slot));
     if (this.waiters.length >= this.queueLimit) {
       return Promise.reject(
@@ -84,6 +86,18 @@ export class SlotPool<T> {
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * The free slot that came first in the constructor's list. The engine's slots are its
+   * context's sequences in id order, so busy sequences keep consecutive ids, which llama.cpp
+   * decodes in one ubatch (batching.ts).
+   */
+  private takeLowest(): FreeSlot<T> | undefined {
+    if (this.free.length === 0) return undefined;
+    let best = 0;
+    for (let i = 1; i < this.free.length; i++) if (this.order.get(this.free[i]!.resource)! < this.order.get(this.free[best]!.resource)!) best = i;
+    return this.free.splice(best, 1)[0];
   }
 
   private lease(slot: FreeSlot<T>): Lease<T> {
