@@ -6,7 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const CLI = join(REPO, 'dist', 'host', 'cli', 'main.js');
+// the bin users run (it sizes libuv's threadpool before loading dist/host/cli/main.js)
+export const CLI = join(REPO, 'bin', 'spin-ts.js');
 /** Shared by the test files so each guest is transpiled once per machine, not once per test. */
 export const TEST_CACHE = join(tmpdir(), 'spin-ts-test-cache');
 
