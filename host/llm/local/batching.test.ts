@@ -31,22 +31,23 @@ test('a prompt larger than the batch is split; the batch is never overfilled', (
   assert.equal(out[1].processAmount, 511);
 });
 
-test('a batch waits for every generating sequence, bounded; a prompt alone never waits', () => {
+test('a batch waits for a decode from every evaluating sequence, bounded', () => {
   const tracker = new GenerationTracker();
   const strategy = waitForGenerating(tracker);
-  tracker.add(1);
-  tracker.add(1);
-  tracker.add(1);
-  const [g1, g2, g3] = [item(1), item(1), item(1)];
-  // two of three queued: held (an empty batch lets node-llama-cpp's loop go round once more)
-  assert.deepEqual(strategy({ items: [g1, g2], size: 512 }), []);
+  for (let i = 0; i < 4; i++) tracker.add(1);
+  const [g1, g2, g3, prompt] = [item(1), item(1), item(1), item(20)];
+  // three of four queued: held (an empty batch lets node-llama-cpp's loop go round once more)
+  assert.deepEqual(strategy({ items: [g1, g2, prompt], size: 512 }), []);
   assert.equal(tracker.stats.holds, 1);
-  // all three: dispatched
-  assert.equal(strategy({ items: [g1, g2, g3], size: 512 }).length, 3);
-  // a prompt with no generating token queued is not held
-  const prompt = item(20);
+  // all four (a prompt counts for its sequence): generating tokens first, then the prompt
   assert.deepEqual(
-    strategy({ items: [prompt], size: 512 }).map((o) => o.item),
+    strategy({ items: [prompt, g1, g2, g3], size: 512 }).map((o) => o.item),
+    [g1, g2, g3, prompt],
+  );
+  // with nothing evaluating, a prompt goes at once
+  const idle = waitForGenerating(new GenerationTracker());
+  assert.deepEqual(
+    idle({ items: [prompt], size: 512 }).map((o) => o.item),
     [prompt],
   );
   // a straggler that never comes: given up after MAX_HOLDS rounds
@@ -55,7 +56,7 @@ test('a batch waits for every generating sequence, bounded; a prompt alone never
   assert.equal(rounds, MAX_HOLDS);
   assert.equal(tracker.stats.gaveUp, 1);
   // a count never goes below zero
-  for (let i = 0; i < 5; i++) tracker.add(-1);
+  for (let i = 0; i < 6; i++) tracker.add(-1);
   assert.equal(tracker.generating, 0);
 });
 

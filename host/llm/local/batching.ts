@@ -14,9 +14,9 @@
  * node-llama-cpp's evaluate generator and generate.ts's loop, all microtasks) to queue its next
  * token. The sequence sampled last never made it: with 4 sequences generating, every decode
  * held 3 tokens and each sequence skipped every fourth step (measured: `3:55` — 3 tokens,
- * 55 ms — in 40 of 46 decodes). So the strategy knows how many sequences are generating
- * (generate.ts reports it through a GenerationTracker) and, while fewer of them have queued,
- * returns an empty batch: node-llama-cpp's loop then goes round again after a microtask, which
+ * 55 ms — in 40 of 46 decodes). So the strategy knows how many sequences are evaluating
+ * (generate.ts reports it through a GenerationTracker; each has at most one decode queued) and,
+ * while fewer decodes are queued, returns an empty batch: node-llama-cpp's loop then goes round again after a microtask, which
  * lets the missing sequences queue. The wait is bounded (MAX_HOLDS rounds), so a wrong count
  * costs a few microseconds per batch, never a stall.
  *
@@ -56,7 +56,10 @@ export const decodeFirstThenPromptsInOrder: Strategy = ({ items, size }) => {
   return out;
 };
 
-/** How many sequences of one context are generating: each will queue one token per step. */
+/**
+ * How many sequences of one context are evaluating: each has a decode queued (its prompt, or
+ * its next token) or is about to queue one as soon as its last token is sampled.
+ */
 export class GenerationTracker {
   private count = 0;
   /** Batches composed, and rounds spent waiting for stragglers (for tests and profiling). */
@@ -66,7 +69,7 @@ export class GenerationTracker {
     return this.count;
   }
 
-  /** A sequence starts (+1) or stops (−1) queueing one token per step. */
+  /** A sequence starts (+1) or stops (−1) queueing its decodes (generate.ts; paused sequences do not count). */
   add(delta: 1 | -1): void {
     this.count = Math.max(0, this.count + delta);
   }
@@ -106,14 +109,15 @@ export function inSequenceOrder(out: Prioritized[], items: readonly BatchItem[],
 export const MAX_HOLDS = 64;
 
 /**
- * `inner`, but a batch waits (bounded) until every generating sequence has queued its token.
- * A prompt alone is never held: only a batch that would leave a generating sequence out.
+ * `inner`, but a batch waits (bounded) until every evaluating sequence has queued its decode,
+ * also when only a prompt is queued so far: a prompt batch can take seconds on a CPU, and a
+ * generating sequence left out of it would stall that long.
  */
 export function waitForGenerating(tracker: GenerationTracker, inner: Strategy = decodeFirstThenPromptsInOrder): Strategy {
   let holds = 0;
   return (input) => {
-    const queued = input.items.reduce((n, item) => n + (item.tokens.length === 1 ? 1 : 0), 0);
-    if (queued > 0 && queued < tracker.generating) {
+    // one queued item per sequence: its prompt (the rest of it) or its next token
+    if (input.items.length < tracker.generating) {
       if (holds < MAX_HOLDS) {
         holds++;
         tracker.stats.holds++;

@@ -309,6 +309,22 @@ describe('concurrency', () => {
     assert.equal(after.unordered, 0, "node-llama-cpp's queue no longer matches its batch items: tokens are not ordered by sequence");
   });
 
+  test('a queued call starts in a freed slot while the other slots keep generating (context-gate.ts)', async () => {
+    const e = newEngine();
+    await e.infer('p', '0', { ...GREEDY, maxTokens: 1 });
+    const times: Record<string, { first?: number; last?: number }> = {};
+    const call = (name: string, prompt: string, maxTokens: number) => {
+      const t: { first?: number; last?: number } = (times[name] = {});
+      return e.infer('p', prompt, { ...GREEDY, maxTokens }, { onText: () => ((t.first ??= performance.now()), (t.last = performance.now())) });
+    };
+    // slot 1 frees after 4 tokens; the fifth call takes it while three others still generate 200 tokens
+    const running = [call('short', '0', 4), call('long1', '1', 200), call('long2', '2', 200), call('long3', '3', 200)];
+    const queued = call('queued', '5', 4);
+    await Promise.all([...running, queued]);
+    const longEnd = Math.min(times.long1!.last!, times.long2!.last!, times.long3!.last!);
+    assert.ok(times.queued!.last! < longEnd, 'the queued call finished before the long ones: it did not wait for them to drain');
+  });
+
   test('cancelling a running call frees its slot at once and the next call runs', async () => {
     const e = singleSlotEngine();
     await e.preload(['p']);

@@ -19,6 +19,7 @@
  */
 
 import { GenerationTracker, waitForGenerating } from './batching.js';
+import { ContextGate } from './context-gate.js';
 import {
   getLlama,
   LlamaLogLevel,
@@ -103,6 +104,8 @@ interface CompletionRuntime {
   context: LlamaContext;
   /** The context's generating sequences, for the CPU batching strategy (batching.ts). */
   tracker: GenerationTracker;
+  /** The context's KV operations (context-gate.ts). */
+  gate: ContextGate;
   pool: SlotPool<LlamaContextSequence>;
   prefixCache?: PrefixCache | undefined;
 }
@@ -359,6 +362,7 @@ export class LocalLlamaEngine implements LlmEngine {
         extra,
         cachedPrefix: prepared.cached > 0,
         tracker: runtime.tracker,
+        gate: runtime.gate,
         ...(publish ? { onPromptEvaluated: () => void (published = publish()) } : {}),
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
@@ -723,6 +727,7 @@ export class LocalLlamaEngine implements LlmEngine {
       let context: LlamaContext;
       const cacheSize = state.resolved.promptCache ?? this.promptCache;
       const tracker = new GenerationTracker();
+      const gate = new ContextGate();
       try {
         context = await state.model.createContext({
           sequences: this.slots + cacheSize,
@@ -741,13 +746,13 @@ export class LocalLlamaEngine implements LlmEngine {
       state.completionPool = pool;
       const cacheSequences = Array.from({ length: cacheSize }, () => context.getSequence());
       let prefixCache: PrefixCache | undefined;
-      if (cacheSize > 0 && canCachePrefixes(sequences[0]!)) prefixCache = state.prefixCache = new PrefixCache(cacheSequences);
+      if (cacheSize > 0 && canCachePrefixes(sequences[0]!)) prefixCache = state.prefixCache = new PrefixCache(cacheSequences, gate);
       else if (cacheSize > 0) this.log(`no prompt cache for '${state.resolved.name}': its sequences cannot be cut to a shared prefix`);
       this.log(
         `context for '${state.resolved.name}': ${this.slots} slots${prefixCache ? ` + ${cacheSize} cached prompts` : ''} × ${context.contextSize} tokens, ` +
           `${(performance.now() - started).toFixed(0)} ms, RSS +${mib(Math.max(0, process.memoryUsage.rss() - rssBefore))}`,
       );
-      return { context, tracker, pool, prefixCache };
+      return { context, tracker, gate, pool, prefixCache };
     })();
     state.completion.catch(() => {
       state.completion = undefined;

@@ -18,6 +18,7 @@
 import { LlamaGrammarEvaluationState, type LlamaContextSequence, type LlamaGrammar, type Token, type TokenBias } from 'node-llama-cpp';
 import type { InferResult } from '../engine.js';
 import type { GenerationTracker } from './batching.js';
+import type { ContextGate } from './context-gate.js';
 import type { SamplingPlan } from './params.js';
 import { abortReason } from './slots.js';
 import { LogprobRecorder } from './logprobs.js';
@@ -38,6 +39,8 @@ export interface GenerateInput {
   onText?: (chunk: string) => unknown;
   /** Told while this sequence queues one token per step, so a batch waits for it (batching.ts). */
   tracker?: GenerationTracker;
+  /** The context's KV operations: they run through it, and the next token waits while one is pending (context-gate.ts). */
+  gate?: ContextGate;
 }
 
 export interface ExtraSampling {
@@ -123,10 +126,9 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     // clear (39.6 vs 46.9 tokens/s, TinyLlama-1.1B shape, 2 threads), while reusing a few
     // tokens saves nothing.
     const reusable = commonPrefixLength(sequence.contextTokens, promptTokens);
-    const adapting =
-      (reusable >= MIN_REUSED_PREFIX && reusable * 2 >= promptTokens.length) || (input.cachedPrefix === true && reusable > 0)
-        ? sequence.adaptStateToTokens(promptTokens.slice(0, -1) as Token[], false)
-        : sequence.clearHistory();
+    const keep = (reusable >= MIN_REUSED_PREFIX && reusable * 2 >= promptTokens.length) || (input.cachedPrefix === true && reusable > 0);
+    const adaptOrClear = () => (keep ? sequence.adaptStateToTokens(promptTokens.slice(0, -1) as Token[], false) : sequence.clearHistory());
+    const adapting = input.gate ? input.gate.maintain(adaptOrClear) : adaptOrClear();
     inflight = adapting;
     await Promise.race([adapting, aborted.promise]);
     inflight = undefined;
@@ -163,6 +165,14 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
     let generated = 0;
     let finishReason: InferResult['finishReason'] = 'length';
     for (;;) {
+      // a KV operation of another call is waiting for the context lock: queue nothing until it ran
+      const passage = input.gate?.passage();
+      if (passage) {
+        count(false);
+        await Promise.race([passage, aborted.promise]);
+      }
+      // from its prompt on, this sequence always has a decode queued or about to be (batching.ts)
+      count(true);
       const step = iterator.next();
       inflight = step;
       const r = await Promise.race([step, aborted.promise]);
@@ -195,7 +205,6 @@ export async function generate(input: GenerateInput): Promise<GenerateOutcome> {
       // sequence free and would shift the context (drop its start) rather than fail, so stop here:
       // at most contextSize - promptTokens tokens are generated
       if (sequence.nextTokenIndex >= contextSize - 1) break;
-      count(true);
     }
     count(false);
     const finalText = text.finish();

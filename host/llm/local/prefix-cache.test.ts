@@ -61,6 +61,23 @@ describe('prompt cache shared across calls', () => {
     assert.deepEqual(plain.promptCacheStats(), {});
   });
 
+  test('an entry filled by a call that keeps generating is ready for others at once (context-gate.ts)', async () => {
+    const e = newEngine({ promptCache: 2 });
+    let laterDone = 0;
+    let longDone = 0;
+    // digits never end: the filler generates 300 tokens after publishing the prefix, beside another
+    // call (with two sequences generating, node-llama-cpp's decode loop never lets go of its lock)
+    const long = e.infer('p', `${SYSTEM}0`, { ...GREEDY, maxTokens: 300 }).then((r) => ((longDone = performance.now()), r));
+    const other = e.infer('p', '5', { ...GREEDY, maxTokens: 300 });
+    await new Promise((r) => setTimeout(r, 50));
+    const later = await e.infer('p', `${SYSTEM}what is a`, GREEDY);
+    laterDone = performance.now();
+    await Promise.all([long, other]);
+    assert.equal(later.text, 'bcdefghijklmnopqrstuvwxyz');
+    assert.ok(laterDone < longDone, 'the second call did not wait for the filler to finish');
+    assert.equal(e.promptCacheStats().p!.hits, 1);
+  });
+
   test('tiny-llama (attention matters): the cached path gives the uncached greedy text', async () => {
     const e = newEngine({ promptCache: 2 });
     const prompts = QUESTIONS.map((q) => `${SYSTEM}${q}`);

@@ -20,6 +20,7 @@
  * Models whose sequences need checkpoints to reuse a prefix (recurrent, hybrid, sliding-window
  * attention) get no cache: their cells cannot be cut to a prefix.
  */
+import { ContextGate } from './context-gate.js';
 import type { LlamaContextSequence, Token } from 'node-llama-cpp';
 
 /** Shorter shared prefixes are not worth a copy. */
@@ -30,6 +31,8 @@ interface Entry {
   /** The tokens the entry holds (or will hold once `ready` resolves true). */
   tokens: readonly Token[];
   ready: Promise<boolean>;
+  /** Somebody waits for `ready`: make the pending copy go through the context gate. */
+  hurry: () => void;
   /** Calls evaluating into or copying from the entry; > 0 means it cannot be evicted. */
   users: number;
   lastUsed: number;
@@ -87,7 +90,11 @@ export class PrefixCache {
   private clock = 0;
   private readonly counts = { hits: 0, misses: 0, evictions: 0 };
 
-  constructor(sequences: readonly LlamaContextSequence[]) {
+  /** `gate`: the context's, through which every copy and erase goes (context-gate.ts). */
+  constructor(
+    sequences: readonly LlamaContextSequence[],
+    private readonly gate: ContextGate = new ContextGate(),
+  ) {
     this.free = [...sequences];
     this.capacity = sequences.length;
   }
@@ -137,11 +144,12 @@ export class PrefixCache {
     entry.users++;
     entry.lastUsed = ++this.clock;
     try {
+      entry.hurry();
       if (!(await entry.ready)) return 0;
       const copy = (target as unknown as CopyableSequence)._copyStateFromOtherSequence!;
-      const copied = await copy.call(target, entry.sequence, length).catch(() => false);
+      const copied = await this.gate.maintain(() => copy.call(target, entry.sequence, length)).catch(() => false);
       if (copied) return length;
-      await target.clearHistory();
+      await this.gate.maintain(() => target.clearHistory());
       return 0;
     } finally {
       entry.users--;
@@ -160,14 +168,37 @@ export class PrefixCache {
     }
     const held = sequence;
     let settle!: (ok: boolean) => void;
-    const entry: Entry = { sequence: held, tokens, users: 1, lastUsed: ++this.clock, ready: new Promise<boolean>((r) => (settle = r)) };
+    // Once the copy into the entry has started it waits for node-llama-cpp's context lock; a call
+    // waiting for the entry then closes the gate so that the copy gets the lock soon. Not before
+    // it started: the filling call itself would wait at the gate before its prompt.
+    let wanted = false;
+    let copying = false;
+    let ready = false;
+    let release: (() => void) | undefined;
+    const hurry = (): void => {
+      if (wanted && copying && !ready) release ??= this.gate.hold();
+    };
+    const entry: Entry = {
+      sequence: held,
+      tokens,
+      users: 1,
+      lastUsed: ++this.clock,
+      ready: new Promise<boolean>((r) => (settle = r)).finally(() => {
+        ready = true;
+        release?.();
+      }),
+      hurry: () => {
+        wanted = true;
+        hurry();
+      },
+    };
     this.entries.push(entry);
     let settled = false;
     const finish = async (ok: boolean): Promise<void> => {
       if (!ok) {
         const i = this.entries.indexOf(entry);
         if (i >= 0) this.entries.splice(i, 1);
-        await held.clearHistory().catch(() => undefined);
+        await this.gate.maintain(() => held.clearHistory()).catch(() => undefined);
         this.free.push(held);
       }
       entry.users--;
@@ -180,6 +211,8 @@ export class PrefixCache {
         settled = true;
         // the caller's generation goes on meanwhile: the copy is cut back to the prefix, and kept
         // only if it holds exactly the prefix (the entry's key)
+        copying = true;
+        hurry();
         return copy
           .call(held, from, tokens.length)
           .then((ok) => ok && sameTokens(held.contextTokens, tokens))
