@@ -6,24 +6,14 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisClients } from '../host/factors/key-value/redis.js';
 import { SqliteFiles } from '../host/factors/key-value/sqlite.js';
 import type { KvBackend } from '../host/factors/key-value/backend.js';
-import { CLI, fmt, guestPath, startServer } from './support.js';
+import { CLI, fmt, freePort, guestPath, startServer } from './support.js';
 
 const N = Number(process.env.BENCH_KV_OPS ?? 2000);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function direct(backend: KvBackend): Promise<{ set: number; get: number }> {
   const value = Buffer.from('x'.repeat(100));

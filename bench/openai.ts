@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { ChatMessage, ChatParams } from '../host/llm/engine.js';
 import { generateModel } from '../host/llm/gguf/presets.js';
 import { LocalLlamaEngine } from '../host/llm/local/engine.js';
-import { CLI, fmt, REPO, startServer } from './support.js';
+import { CLI, fmt, REPO, sseData, startServer, waitHealthy } from './support.js';
 
 const MODEL = 'bench';
 
@@ -102,7 +102,6 @@ async function direct(engine: LocalLlamaEngine, runs: number[], maxTokens: numbe
 
 async function throughApi(url: string, runs: number[], maxTokens: number): Promise<Sample[]> {
   const out: Sample[] = [];
-  const decoder = new TextDecoder();
   for (const run of runs) {
     const p = params(run, maxTokens);
     const body = {
@@ -122,32 +121,21 @@ async function throughApi(url: string, runs: number[], maxTokens: number): Promi
     const res = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (res.status !== 200) throw new Error(`chat completion failed: ${res.status} ${await res.text()}`);
     let first: number | undefined;
-    let buffer = '';
     let text = '';
     let tokens = 0;
     let end = 0;
-    const reader = res.body!.getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let i: number;
-      while ((i = buffer.indexOf('\n\n')) >= 0) {
-        const event = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        const data = event.slice('data: '.length);
-        if (data === '[DONE]') {
-          end = performance.now();
-          continue;
-        }
-        const chunk = JSON.parse(data) as { choices: Array<{ delta: { content?: string } }>; usage?: { completion_tokens: number } | null };
-        const piece = chunk.choices[0]?.delta.content ?? '';
-        if (piece.length > 0) {
-          first ??= performance.now();
-          text += piece;
-        }
-        if (chunk.usage) tokens = chunk.usage.completion_tokens;
+    for await (const data of sseData(res)) {
+      if (data === '[DONE]') {
+        end = performance.now();
+        continue;
       }
+      const chunk = JSON.parse(data) as { choices: Array<{ delta: { content?: string } }>; usage?: { completion_tokens: number } | null };
+      const piece = chunk.choices[0]?.delta.content ?? '';
+      if (piece.length > 0) {
+        first ??= performance.now();
+        text += piece;
+      }
+      if (chunk.usage) tokens = chunk.usage.completion_tokens;
     }
     out.push(sample(t0, first, end || performance.now(), tokens, text));
   }
@@ -194,10 +182,7 @@ async function benchOne(setup: Setup): Promise<{ markdown: string; tpsRatio: num
     { SPIN_TS_API_KEYS: '' },
   );
   try {
-    for (let i = 0; i < 50; i++) {
-      if ((await fetch(`${server.url}/health`)).status === 200) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitHealthy(server.url, server.proc, server.output);
     const runs = Array.from({ length: RUNS }, (_, i) => i);
     // warm-up: model load, first decode, first HTTP connection
     await direct(engine, [-1], MAX_TOKENS);

@@ -14,13 +14,12 @@
  * Prompts begin with their round and request number, so no request reuses another's KV cells
  * except where a row says so.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { benchModelPath } from './llm.js';
 import { buildPeer } from './peer-build.js';
-import { CLI, fmt, REPO, startServer } from './support.js';
+import { CLI, fmt, freePort, REPO, sseData, startServer, waitHealthy } from './support.js';
 
 const THREADS = Number(process.env.BENCH_PEER_THREADS ?? 2);
 const SLOTS = Number(process.env.BENCH_PEER_SLOTS ?? 4);
@@ -53,30 +52,6 @@ interface Stream {
   tokens: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitHealthy(url: string, proc: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (proc.exitCode !== null) throw new Error(`exited with ${proc.exitCode}:\n${log().slice(-3000)}`);
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.status === 200,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`not healthy after 120 s:\n${log().slice(-3000)}`);
-}
-
 /** `spin-ts models serve` as a user would start it, with the same threads and slots as the peer. */
 async function startSpin(model: string): Promise<Peer> {
   const dir = join(REPO, '.spin', 'bench-peer');
@@ -86,10 +61,7 @@ async function startSpin(model: string): Promise<Peer> {
   const args = ['models', 'serve', '--listen', '127.0.0.1:0', '--runtime-config-file', config, '--state-dir', dir];
   args.push('--llm-threads', String(THREADS), '--llm-slots', String(SLOTS), '--gpu', 'cpu', '--preload-models');
   const s = await startServer([CLI, ...args], { SPIN_TS_API_KEYS: '' });
-  let out = '';
-  s.proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-  s.proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-  await waitHealthy(s.url, s.proc, () => out);
+  await waitHealthy(s.url, s.proc, s.output);
   return { name: 'spin-ts', url: s.url, pid: s.proc.pid!, stop: () => s.stop() };
 }
 
@@ -151,33 +123,20 @@ async function complete(url: string, prompt: string, maxTokens: number, seed: nu
   const sent = performance.now();
   const res = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   if (res.status !== 200) throw new Error(`${url}: completion failed: ${res.status} ${await res.text()}`);
-  const decoder = new TextDecoder();
-  let buffer = '';
   let first = 0;
   let last = 0;
   let chunks = 0;
   let usage: number | undefined;
-  const reader = res.body!.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let i: number;
-    while ((i = buffer.indexOf('\n\n')) >= 0) {
-      const event = buffer.slice(0, i).trim();
-      buffer = buffer.slice(i + 2);
-      if (!event.startsWith('data: ')) continue;
-      const data = event.slice('data: '.length);
-      if (data === '[DONE]') continue;
-      const chunk = JSON.parse(data) as { choices?: Array<{ text?: string }>; usage?: { completion_tokens?: number } | null };
-      if ((chunk.choices?.[0]?.text ?? '').length > 0) {
-        const now = performance.now();
-        if (!first) first = now;
-        last = now;
-        chunks++;
-      }
-      if (chunk.usage?.completion_tokens !== undefined) usage = chunk.usage.completion_tokens;
+  for await (const data of sseData(res)) {
+    if (data === '[DONE]') continue;
+    const chunk = JSON.parse(data) as { choices?: Array<{ text?: string }>; usage?: { completion_tokens?: number } | null };
+    if ((chunk.choices?.[0]?.text ?? '').length > 0) {
+      const now = performance.now();
+      if (!first) first = now;
+      last = now;
+      chunks++;
     }
+    if (chunk.usage?.completion_tokens !== undefined) usage = chunk.usage.completion_tokens;
   }
   return { sent, first: first || performance.now(), last: last || performance.now(), tokens: usage ?? chunks };
 }

@@ -1,6 +1,7 @@
 /** Shared by the benchmarks: start servers as a user would, and describe the machine. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,53 @@ export function guestPath(name: string): string {
 export interface Server {
   url: string;
   proc: ChildProcess;
+  /** Everything the process has printed so far (stdout and stderr). */
+  output(): string;
   stop(): Promise<void>;
+}
+
+/** A loopback port nothing listens on right now (for servers that need one named). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Waits until GET <url>/health answers 200; throws with the output's tail if the process exits or 120 s pass. */
+export async function waitHealthy(url: string, proc: ChildProcess, output: () => string): Promise<void> {
+  for (let i = 0; i < 1200; i++) {
+    if (proc.exitCode !== null) throw new Error(`exited with ${proc.exitCode}:\n${output().slice(-3000)}`);
+    const ok = await fetch(`${url}/health`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`not healthy after 120 s:\n${output().slice(-3000)}`);
+}
+
+/** The `data:` payloads of a server-sent-event response, each as soon as it arrives (`[DONE]` included). */
+export async function* sseData(res: Response): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  const reader = res.body!.getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let i: number;
+    while ((i = buffer.indexOf('\n\n')) >= 0) {
+      const event = buffer.slice(0, i).trim();
+      buffer = buffer.slice(i + 2);
+      if (event.startsWith('data: ')) yield event.slice('data: '.length);
+    }
+  }
 }
 
 /** Spawns a process and waits until it prints "Serving http://…". */
@@ -32,9 +79,12 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv = {}): 
     proc.stderr!.on('data', onData);
     proc.once('exit', (code) => reject(new Error(`exited with ${code}:\n${out}`)));
   });
+  proc.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   return {
     url,
     proc,
+    output: () => out,
     stop: async () => {
       if (proc.exitCode !== null) return;
       const done = new Promise((r) => proc.once('exit', r));
