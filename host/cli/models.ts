@@ -1,6 +1,6 @@
 /** `spin-ts models`: generate GGUF models, download the model table's sources, and serve them. */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseByteSize } from './byte-size.js';
+import { Command, InvalidArgumentError } from 'commander';
+import { engineOptions, gpuOption, modelsMaxMemoryOption, type LlmFlags } from './llm-flags.js';
 import { parseDuration } from './duration.js';
 import { reportAndExit } from './errors.js';
 
@@ -90,7 +90,7 @@ export function modelsCommand(): Command {
     .option('--llm-slots <n>', 'requests decoded together per model', integerAtLeast('--llm-slots', 1), 4)
     .option('--llm-queue <n>', 'requests that may wait for a slot before 503 busy', integerAtLeast('--llm-queue', 0), 64)
     .option('--llm-seed <n>', 'fixed sampling seed for requests that give none (default: random per request)', integerAtLeast('--llm-seed', 0))
-    .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
+    .addOption(gpuOption())
     .option('--preload-models', 'load every model at start (/health answers 503 until then) instead of on first use', false)
     .option('--no-preload', 'load each model on its first request (the default; kept as a flag for older scripts)')
     .option(
@@ -98,11 +98,7 @@ export function modelsCommand(): Command {
       'unload a model no request has used for this long, e.g. 10m (default: keep models loaded)',
       duration('--model-idle-timeout'),
     )
-    .option(
-      '--models-max-memory <size>',
-      'memory the loaded models may take together (weights + context estimate), e.g. 8g; loading past it unloads the least recently used idle model (default: no limit)',
-      (v: string) => parseByteSize('--models-max-memory', v),
-    )
+    .addOption(modelsMaxMemoryOption())
     .action(async (o) => {
       try {
         const { serveModels } = await import('../openai/serve-models.js');
@@ -112,15 +108,7 @@ export function modelsCommand(): Command {
           stateDir: o.stateDir,
           apiKeys: o.apiKey,
           corsOrigins: o.corsOrigin,
-          llm: {
-            threads: o.llmThreads,
-            gpu: o.gpu,
-            slots: o.llmSlots,
-            queue: o.llmQueue,
-            seed: o.llmSeed,
-            idleTimeoutMs: o.modelIdleTimeout,
-            maxMemoryBytes: o.modelsMaxMemory,
-          },
+          llm: engineOptions(o as LlmFlags),
           preload: o.preloadModels === true && o.preload !== false,
         });
         console.log(`Serving ${serving.server.origin}`);

@@ -5,6 +5,7 @@ import { buildApp } from '../build.js';
 import { INSTANCE_MODES } from '../components/protocol.js';
 import { up } from '../up.js';
 import { parseByteSize } from './byte-size.js';
+import { engineOptions, gpuOption, modelsMaxMemoryOption, type LlmFlags } from './llm-flags.js';
 import { parseDuration } from './duration.js';
 import { CliError, reportAndExit } from './errors.js';
 
@@ -81,12 +82,8 @@ export function upCommand(): Command {
         throw new InvalidArgumentError(`${(err as Error).message}.`);
       }
     })
-    .option(
-      '--models-max-memory <size>',
-      'memory the loaded models may take together (weights + context estimate), e.g. 8g; loading past it unloads the least recently used idle model (default: no limit)',
-      (v: string) => parseByteSize('--models-max-memory', v),
-    )
-    .addOption(new Option('--gpu <mode>', 'where llama.cpp runs').choices(['auto', 'cuda', 'vulkan', 'cpu']).default('auto'))
+    .addOption(modelsMaxMemoryOption())
+    .addOption(gpuOption())
     .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
     .option('--sqlite <statement>', 'SQL to run on the default SQLite database at start, or @file.sql (repeatable)', collect, [])
     .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
@@ -112,15 +109,7 @@ export function upCommand(): Command {
           instanceMode: o.instanceMode,
           guestMemoryMb: o.guestMemoryMb,
           maxRequestBodyBytes: o.maxRequestBodySize,
-          llm: {
-            threads: o.llmThreads,
-            gpu: o.gpu,
-            slots: o.llmSlots,
-            queue: o.llmQueue,
-            seed: o.llmSeed,
-            idleTimeoutMs: o.modelIdleTimeout,
-            maxMemoryBytes: o.modelsMaxMemory,
-          },
+          llm: engineOptions(o as LlmFlags),
           openaiListen: o.openaiListen,
           apiKeys: o.apiKey,
           keyValues: parseKeyValues(o.keyValue),
