@@ -15,6 +15,8 @@ import { guest, runCli, startSpin, tempDir, writeApp } from './support/spin.js';
 let server: RunningServer;
 let budget: number;
 let dir: string;
+/** Both models, one slot, one thread and a budget that holds one model: the same for models serve and up. */
+let budgetArgs: string[];
 
 before(async () => {
   dir = await tempDir('spin-ts-models-memory-');
@@ -33,16 +35,8 @@ before(async () => {
   const one = probe.memoryUse()['one']!;
   await probe.close();
   budget = Math.floor(one * 1.5);
-  server = await startModelsServe([
-    '--runtime-config-file',
-    join(dir, 'rc.toml'),
-    '--llm-threads',
-    '1',
-    '--llm-slots',
-    '1',
-    '--models-max-memory',
-    String(budget),
-  ]);
+  budgetArgs = ['--runtime-config-file', join(dir, 'rc.toml'), '--llm-threads', '1', '--llm-slots', '1', '--models-max-memory', String(budget)];
+  server = await startModelsServe(budgetArgs);
 });
 after(async () => server?.stop());
 
@@ -83,18 +77,7 @@ component = "js"
 source = "${guest('js-llm')}"
 ai_models = ["one", "two"]
 `);
-  const spin = await startSpin([
-    '-f',
-    manifest,
-    '--runtime-config-file',
-    join(dir, 'rc.toml'),
-    '--llm-threads',
-    '1',
-    '--llm-slots',
-    '1',
-    '--models-max-memory',
-    String(budget),
-  ]);
+  const spin = await startSpin(['-f', manifest, ...budgetArgs]);
   try {
     const infer = async (model: string) => {
       const res = await fetch(`${spin.url}/infer`, { method: 'POST', body: JSON.stringify({ model, prompt: 'a', params: { maxTokens: 3, temperature: 0 } }) });
