@@ -16,8 +16,8 @@
  * held 3 tokens and each sequence skipped every fourth step (measured: `3:55` — 3 tokens,
  * 55 ms — in 40 of 46 decodes). So the strategy knows how many sequences are evaluating
  * (generate.ts reports it through a GenerationTracker; each has at most one decode queued) and,
- * while fewer decodes are queued, returns an empty batch: node-llama-cpp's loop then goes round again after a microtask, which
- * lets the missing sequences queue. The wait is bounded (MAX_HOLDS rounds), so a wrong count
+ * while fewer decodes are queued, returns an empty batch: node-llama-cpp's loop then goes round
+ * again after a microtask, which lets the missing sequences queue. The wait is bounded (MAX_HOLDS rounds), so a wrong count
  * costs a few microseconds per batch, never a stall.
  *
  * Tokens in sequence order. node-llama-cpp's contexts keep a KV stream per sequence
@@ -99,10 +99,11 @@ export class GenerationTracker {
 export function inSequenceOrder(out: Prioritized[], items: readonly BatchItem[], ids: readonly number[] | undefined): Prioritized[] {
   if (!ids) return out;
   const idOf = new Map(items.map((item, i) => [item, ids[i]!]));
-  const single = out.filter((p) => p.processAmount === 1 && p.item.tokens.length === 1);
-  if (single.length < 2) return out;
-  single.sort((a, b) => idOf.get(a.item)! - idOf.get(b.item)!);
-  return [...single, ...out.filter((p) => !(p.processAmount === 1 && p.item.tokens.length === 1))];
+  const isToken = (p: Prioritized) => p.processAmount === 1 && p.item.tokens.length === 1;
+  const tokens = out.filter(isToken);
+  if (tokens.length < 2) return out;
+  tokens.sort((a, b) => idOf.get(a.item)! - idOf.get(b.item)!);
+  return [...tokens, ...out.filter((p) => !isToken(p))];
 }
 
 /** Rounds of node-llama-cpp's batch loop (one microtask each, a few µs) a batch may wait for stragglers. */

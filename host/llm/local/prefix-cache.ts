@@ -175,7 +175,7 @@ export class PrefixCache {
     let copying = false;
     let ready = false;
     let release: (() => void) | undefined;
-    const hurry = (): void => {
+    const holdGateIfWaitedFor = (): void => {
       if (wanted && copying && !ready) release ??= this.gate.hold();
     };
     const entry: Entry = {
@@ -189,7 +189,7 @@ export class PrefixCache {
       }),
       hurry: () => {
         wanted = true;
-        hurry();
+        holdGateIfWaitedFor();
       },
     };
     this.entries.push(entry);
@@ -212,7 +212,7 @@ export class PrefixCache {
         // the caller's generation goes on meanwhile: the copy is cut back to the prefix, and kept
         // only if it holds exactly the prefix (the entry's key)
         copying = true;
-        hurry();
+        holdGateIfWaitedFor();
         return copy
           .call(held, from, tokens.length)
           .then((ok) => ok && sameTokens(held.contextTokens, tokens))
