@@ -9,6 +9,9 @@
  *  - time to first token (TTFT): from sending the request to the first text;
  *  - aggregate tokens/s of n concurrent requests: all their completion tokens ÷ the wall time
  *    from sending them to the last token;
+ *  - server CPU per token (4 concurrent): the server process's user + system time, all its
+ *    threads, while serving the 4 requests, ÷ their completion tokens; on 2 cores, where both
+ *    servers keep both busy, this is what sets the aggregate rate;
  *  - the prefix rows: a ~400-word document and a question, then the same document with a new
  *    question (what a server's prompt cache saves).
  * Prompts begin with their round and request number, so no request reuses another's KV cells
@@ -63,6 +66,13 @@ async function startSpin(model: string): Promise<Peer> {
   const s = await startServer([CLI, ...args], { SPIN_TS_API_KEYS: '' });
   await waitHealthy(s.url, s.proc, s.output);
   return { name: 'spin-ts', url: s.url, pid: s.proc.pid!, stop: () => s.stop() };
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far (Linux), or NaN. */
+async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: 100 per second on Linux
 }
 
 async function startLlamaServer(server: string, model: string): Promise<Peer> {
@@ -154,10 +164,13 @@ async function scenarios(peer: Peer, round: number, seedBase: number): Promise<R
   out.tps1 = tps(one);
   out.ttft1 = one.first - one.sent;
   for (const n of [4, 8]) {
+    const cpuBefore = await cpuSeconds(peer.pid);
     const all = await Promise.all(Array.from({ length: n }, (_, i) => complete(peer.url, question(round, 100 * n + i), TOKENS, seedBase + i)));
     const start = Math.min(...all.map((s) => s.sent));
     out[`ttft${n}`] = all.reduce((a, s) => a + s.first - s.sent, 0) / n;
-    out[`agg${n}`] = all.reduce((a, s) => a + s.tokens, 0) / ((Math.max(...all.map((s) => s.last)) - start) / 1000);
+    const tokens = all.reduce((a, s) => a + s.tokens, 0);
+    out[`agg${n}`] = tokens / ((Math.max(...all.map((s) => s.last)) - start) / 1000);
+    if (n === 4) out.cpu4 = (1000 * ((await cpuSeconds(peer.pid)) - cpuBefore)) / tokens;
   }
   const doc = `Document ${round}: ${SENTENCE.repeat(14)}`; // ≈ 400 words
   const a = await complete(peer.url, `${doc}\nQuestion: what does each request get?\nAnswer:`, 4, seedBase);
@@ -167,11 +180,12 @@ async function scenarios(peer: Peer, round: number, seedBase: number): Promise<R
   return out;
 }
 
-const ROWS: Array<{ key: string; label: string; unit: 'tps' | 'ms' }> = [
+const ROWS: Array<{ key: string; label: string; unit: 'tps' | 'ms' | 'cpu' }> = [
   { key: 'tps1', label: 'streamed tokens/s, 1 request', unit: 'tps' },
   { key: 'ttft1', label: 'time to first token, 1 request', unit: 'ms' },
   { key: 'ttft4', label: 'mean TTFT, 4 concurrent', unit: 'ms' },
   { key: 'agg4', label: 'aggregate tokens/s, 4 concurrent', unit: 'tps' },
+  { key: 'cpu4', label: 'server CPU per token, 4 concurrent (all threads)', unit: 'cpu' },
   { key: 'ttft8', label: 'mean TTFT, 8 concurrent', unit: 'ms' },
   { key: 'agg8', label: 'aggregate tokens/s, 8 concurrent', unit: 'tps' },
   { key: 'prefixFirst', label: 'TTFT, 400-word prefix, first time', unit: 'ms' },
@@ -217,7 +231,7 @@ export async function benchPeer(): Promise<{ markdown: string; ratios: Record<st
       const l = median(samples['llama-server']![row.key]!);
       const ratio = row.unit === 'tps' ? s / l : l / s;
       ratios[row.key] = ratio;
-      const show = (v: number) => (row.unit === 'tps' ? fmt(v) : `${Math.round(v).toLocaleString('en-US')} ms`);
+      const show = (v: number) => (row.unit === 'tps' ? fmt(v) : row.unit === 'cpu' ? `${v.toFixed(1)} ms` : `${Math.round(v).toLocaleString('en-US')} ms`);
       lines.push(`| ${row.label} | ${show(s)} | ${show(l)} | ${fmt(ratio, 2)} |`);
     }
     return { markdown: lines.join('\n'), ratios };
