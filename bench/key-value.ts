@@ -3,15 +3,14 @@
  * each a bridge round trip to the main thread) beside the same backend called directly
  * in-process (what running libsql inside the worker would cost), SQLite and Redis, same run.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisClients } from '../host/factors/key-value/redis.js';
 import { SqliteFiles } from '../host/factors/key-value/sqlite.js';
 import type { KvBackend } from '../host/factors/key-value/backend.js';
-import { CLI, fmt, freePort, guestPath, startServer } from './support.js';
+import { haveRedis, startRedis } from '../test/support/redis.js';
+import { CLI, fmt, guestPath, startServer } from './support.js';
 
 const N = Number(process.env.BENCH_KV_OPS ?? 2000);
 
@@ -43,13 +42,7 @@ async function throughGuest(url: string, store: string): Promise<{ set: number; 
 
 export async function benchKeyValue(): Promise<{ markdown: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'spin-ts-bench-kv-'));
-  const haveRedis = existsSync('/usr/bin/redis-server');
-  const redisPort = await freePort();
-  const redis = haveRedis
-    ? spawn('/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    : undefined;
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  await new Promise((r) => setTimeout(r, 300));
+  const redis = haveRedis() ? await startRedis() : undefined;
   await writeFile(
     join(dir, 'spin.toml'),
     `spin_manifest_version = 2
@@ -60,10 +53,10 @@ route = "/kv"
 component = "kv"
 [component.kv]
 source = "${guestPath('js-kv')}"
-key_value_stores = ["default"${haveRedis ? ', "redis"' : ''}]
+key_value_stores = ["default"${redis ? ', "redis"' : ''}]
 `,
   );
-  await writeFile(join(dir, 'rc.toml'), haveRedis ? `[key_value_store.redis]\ntype = "redis"\nurl = "${redisUrl}"\n` : '');
+  await writeFile(join(dir, 'rc.toml'), redis ? `[key_value_store.redis]\ntype = "redis"\nurl = "${redis.url}"\n` : '');
   const rows: string[] = [];
   const row = (what: string, r: { set: number; get: number }, base?: { set: number; get: number }) =>
     rows.push(`| ${what} | ${fmt(r.set, 0)} | ${fmt(r.get, 0)} | ${base ? `${fmt(r.set / base.set, 3)} / ${fmt(r.get / base.get, 3)}` : '1 / 1'} |`);
@@ -88,16 +81,16 @@ key_value_stores = ["default"${haveRedis ? ', "redis"' : ''}]
     files.close();
     row('SQLite (WAL), libsql called directly in-process', sqliteDirect);
     row('SQLite, through a JS guest (fermyon:spin/key-value@2.0.0, bridge to the main thread)', await throughGuest(server.url, 'default'), sqliteDirect);
-    if (haveRedis) {
+    if (redis) {
       const clients = new RedisClients();
-      const redisDirect = await direct(clients.backend(redisUrl));
+      const redisDirect = await direct(clients.backend(redis.url));
       await clients.close();
       row('Redis 7 on loopback, node-redis called directly', redisDirect);
       row('Redis, through a JS guest', await throughGuest(server.url, 'redis'), redisDirect);
     }
   } finally {
     await server.stop();
-    redis?.kill('SIGTERM');
+    await redis?.stop();
   }
   const markdown = [
     `| backend and path (${N} sequential single-key calls, 100-byte values) | set/s | get/s | ÷ direct (set / get) |`,

@@ -1,13 +1,15 @@
 /** Shared by the benchmarks: start servers as a user would, and describe the machine. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CLI = join(REPO, 'bin', 'spin-ts.js');
+
+/** The tests' free-port helper: the benches start the same real servers (redis-server, llama-server). */
+export { freePort } from '../test/support/ports.js';
 
 export function guestPath(name: string): string {
   return join(REPO, 'guest-examples', name, 'dist', `${name}.wasm`);
@@ -19,18 +21,6 @@ export interface Server {
   /** Everything the process has printed so far (stdout and stderr). */
   output(): string;
   stop(): Promise<void>;
-}
-
-/** A loopback port nothing listens on right now (for servers that need one named). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Waits until GET <url>/health answers 200; throws with the output's tail if the process exits or 120 s pass. */

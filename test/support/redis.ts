@@ -1,23 +1,12 @@
 /** Starts a real `redis-server` on a free loopback port, without persistence, for one test file. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from './ports.js';
 
 export const REDIS_SERVER = '/usr/bin/redis-server';
 
 export function haveRedis(): boolean {
   return existsSync(REDIS_SERVER);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningRedis {
