@@ -123,9 +123,10 @@ describe('sqlite (fermyon:spin/sqlite@2.0.0, js-sqlite guest)', () => {
     ]);
   });
 
-  test('access: a label declared only by another component is access-denied; an undeclared one is no-such-database', async () => {
+  // As Spin's sqlite factor: every label the component does not list is access-denied, known to the app or not.
+  test('access: a label the component does not list is access-denied, whether another component lists it or nobody does', async () => {
     assert.deepEqual(await exec('web', 'SELECT 1', [], 'audit'), { status: 403, body: { error: { kind: 'access-denied', message: null } } });
-    assert.deepEqual(await exec('web', 'SELECT 1', [], 'nope'), { status: 404, body: { error: { kind: 'no-such-database', message: null } } });
+    assert.deepEqual(await exec('web', 'SELECT 1', [], 'nope'), { status: 403, body: { error: { kind: 'access-denied', message: null } } });
     assert.deepEqual(await exec('none', 'SELECT 1'), { status: 403, body: { error: { kind: 'access-denied', message: null } } });
     const audit = await exec('admin', ['CREATE TABLE IF NOT EXISTS a (x)', "INSERT INTO a VALUES ('only-audit')", 'SELECT x FROM a'], [], 'audit');
     assert.deepEqual(audit.body.rows, [[{ type: 'text', value: 'only-audit' }]]);
@@ -256,9 +257,9 @@ sqlite_databases = ["default"]
     assert.deepEqual(((await js.json()) as ExecReply).rows, [[{ type: 'integer', value: '1' }]]);
   });
 
-  test("errors: access-denied, no-such-database, and SQLite's message in io", async () => {
+  test("errors: access-denied for unlisted labels (as Spin), and SQLite's message in io", async () => {
     assert.deepEqual(await rust('/locked-out/exec', 'SELECT 1'), { status: 403, text: '{"error":{"kind":"access-denied","message":null}}' });
-    assert.deepEqual(await rust('/rust/exec?db=nope', 'SELECT 1'), { status: 404, text: '{"error":{"kind":"no-such-database","message":null}}' });
+    assert.deepEqual(await rust('/rust/exec?db=nope', 'SELECT 1'), { status: 403, text: '{"error":{"kind":"access-denied","message":null}}' });
     assert.deepEqual(await rust('/rust/exec', 'SELEC 1'), { status: 400, text: '{"error":{"kind":"io","message":"near \\"SELEC\\": syntax error"}}' });
   });
 });

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { engineOptions, gpuOption, modelsMaxMemoryOption, type LlmFlags } from './llm-flags.js';
 import { parseDuration } from './duration.js';
 import { reportAndExit } from './errors.js';
+import { stopOnSignals } from './stop-signals.js';
 
 function duration(flag: string) {
   return (v: string): number => {
@@ -114,11 +115,7 @@ export function modelsCommand(): Command {
         console.log(`Serving ${serving.server.origin}`);
         console.log(`OpenAI-compatible API: ${serving.server.origin}/v1`);
         void serving.ready.then(() => console.error('models ready'));
-        const stop = () => {
-          void serving.close().then(() => process.exit(0));
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        stopOnSignals(() => serving.close());
       } catch (err) {
         reportAndExit(err);
       }

@@ -8,6 +8,7 @@ import { parseByteSize } from './byte-size.js';
 import { engineOptions, gpuOption, modelsMaxMemoryOption, type LlmFlags } from './llm-flags.js';
 import { parseDuration } from './duration.js';
 import { CliError, reportAndExit } from './errors.js';
+import { stopOnSignals } from './stop-signals.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -128,11 +129,7 @@ export function upCommand(): Command {
         if (running.openai) console.log(`OpenAI-compatible API: ${running.openai.origin}/v1`);
         console.log('Available Routes:');
         for (const line of running.routeLines) console.log(line);
-        const stop = () => {
-          void running.close().then(() => process.exit(0));
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        stopOnSignals(() => running.close());
       } catch (err) {
         reportAndExit(err);
       }

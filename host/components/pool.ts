@@ -6,6 +6,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { BridgeServer, type ServiceHandler } from './bridge.js';
+import { claimForStop, newNativeSectionCell } from './native-section.js';
 import { REQUEST_SERVICE, RESPONSE_WINDOW_BYTES, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
 
 export interface PoolOptions {
@@ -61,6 +62,11 @@ interface Job {
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
 
+/** How often the pool looks again at a worker it may not terminate yet (inside a native call). */
+const STOP_POLL_MS = 5;
+/** How long after a request's cut-off its native calls are interrupted (see run()). */
+const NATIVE_DEADLINE_SLACK_MS = 25;
+
 // jco's glue is one huge generator function, run per instance: TurboFan's escape analysis
 // spent 2.6–3.9 s of CPU per worker compiling it, then again after each deopt. V8 flags are
 // per process (a Worker's execArgv refuses them), so this is set before any worker starts.
@@ -72,6 +78,10 @@ class PoolWorker {
   readonly bridge: BridgeServer;
   /** Response bytes the client's side has taken of the running request (RESPONSE_WINDOW_BYTES). */
   readonly responseAcks = new BigInt64Array(new SharedArrayBuffer(8));
+  /** Whether the worker is inside a native call it must not be terminated in (native-section.ts). */
+  readonly nativeCell = newNativeSectionCell();
+  /** Set once the worker is being terminated: resolves when it is gone. */
+  stopped: Promise<void> | undefined;
   readonly ready: Promise<void>;
   job: Job | undefined;
   dead = false;
@@ -85,7 +95,13 @@ class PoolWorker {
     });
     this.bridge = new BridgeServer(services, (id) => (this.job?.requestId === id ? this.job.controller.signal : undefined));
     this.worker = new Worker(WORKER_URL, {
-      workerData: { ...opts.setup, bridgePort: this.bridge.workerPort, bridgeShared: this.bridge.shared, responseAcks: this.responseAcks.buffer },
+      workerData: {
+        ...opts.setup,
+        bridgePort: this.bridge.workerPort,
+        bridgeShared: this.bridge.shared,
+        responseAcks: this.responseAcks.buffer,
+        nativeCell: this.nativeCell,
+      },
       transferList: [this.bridge.workerPort as never],
       resourceLimits: { maxOldGenerationSizeMb: opts.workerHeapMb },
       stdout: false,
@@ -158,7 +174,9 @@ export class WorkerPool {
     w.job = job;
     job.timer = setTimeout(() => this.timeout(w, job), this.opts.requestTimeoutMs);
     Atomics.store(w.responseAcks, 0, 0n);
-    const msg: ToWorker = { type: 'request', requestId: job.requestId, componentId: job.componentId, payload: job.payload };
+    // Native calls end a little after the pool's own cut-off, so the pool's 504 always comes first.
+    const deadline = Date.now() + this.opts.requestTimeoutMs + NATIVE_DEADLINE_SLACK_MS;
+    const msg: ToWorker = { type: 'request', requestId: job.requestId, componentId: job.componentId, payload: job.payload, deadline };
     w.worker.postMessage(msg);
   }
 
@@ -183,6 +201,8 @@ export class WorkerPool {
     if (msg.type === 'ready') return;
     const job = w.job;
     if (!job || msg.requestId !== job.requestId) return;
+    // A request that ran out of time ends as a 504 when its worker dies: what the guest still sends is dropped.
+    if (w.timingOut) return;
     switch (msg.type) {
       case 'head': {
         const body = new ReadableStream<Uint8Array>(
@@ -262,7 +282,30 @@ export class WorkerPool {
     // Terminate first and let its death decide: a guest that ran out of memory while the
     // timer fired (a worker dying of OOM under load can take that long) is a 500, not a 504.
     w.timingOut = true;
-    void w.worker.terminate();
+    void this.stop(w);
+  }
+
+  /**
+   * Terminates a worker once it is outside any native call (native-section.ts): a call in
+   * progress is bounded by the request's deadline, which the worker hands to it, so this
+   * waits at most about that long (and logs if it waits past the deadline).
+   */
+  private stop(w: PoolWorker): Promise<void> {
+    w.stopped ??= (async () => {
+      const since = Date.now();
+      let warned = false;
+      while (!claimForStop(w.nativeCell)) {
+        if (!warned && Date.now() - since > this.opts.requestTimeoutMs) {
+          warned = true;
+          this.opts.log(
+            `[${w.job?.componentId ?? 'worker'}] still inside a native call ${Date.now() - since} ms after it was told to stop; waiting for it to return`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, STOP_POLL_MS));
+      }
+      await w.worker.terminate();
+    })();
+    return w.stopped;
   }
 
   private replace(w: PoolWorker, failure: GuestFailure): void {
@@ -278,7 +321,7 @@ export class WorkerPool {
     const idleAt = this.idle.indexOf(w);
     if (idleAt >= 0) this.idle.splice(idleAt, 1);
     w.bridge.close();
-    void w.worker.terminate();
+    void this.stop(w);
     if (!this.closed) this.spawn();
   }
 
@@ -303,7 +346,7 @@ export class WorkerPool {
       this.workers.map((w) => {
         w.dead = true;
         w.bridge.close();
-        return w.worker.terminate();
+        return this.stop(w);
       }),
     );
   }

@@ -33,7 +33,14 @@ export interface WorkerSetup {
 }
 
 /** `payload` is the trigger's own structured-cloneable description of the request. */
-export type ToWorker = { type: 'request'; requestId: number; componentId: string; payload: unknown };
+export type ToWorker = {
+  type: 'request';
+  requestId: number;
+  componentId: string;
+  payload: unknown;
+  /** When the guest's native calls are interrupted (epoch ms): just after the pool cuts the request off. */
+  deadline: number;
+};
 
 export type FromWorker =
   | { type: 'ready' }

@@ -7,6 +7,7 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BridgeClient } from './bridge.js';
+import { NativeSection } from './native-section.js';
 import { ResponseWriter } from './response-writer.js';
 import type { GuestExecutor } from './executor.js';
 import { CoreSnapshot, NotReusable, type InstantiateCore } from './core-snapshot.js';
@@ -47,12 +48,20 @@ interface Loaded {
 /** A guest whose memory grows this many requests in a row gets fresh instances: a snapshot would be rebuilt every time. */
 const GREW_IN_A_ROW_LIMIT = 3;
 
-const data = workerData as WorkerSetup & { bridgePort: MessagePort; bridgeShared: SharedArrayBuffer; responseAcks: SharedArrayBuffer };
+const data = workerData as WorkerSetup & {
+  bridgePort: MessagePort;
+  bridgeShared: SharedArrayBuffer;
+  responseAcks: SharedArrayBuffer;
+  nativeCell: SharedArrayBuffer;
+};
 const responseAcks = new BigInt64Array(data.responseAcks);
 const port = parentPort!;
 const post = (msg: FromWorker, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer as never);
 const bridge = new BridgeClient(data.bridgePort, data.bridgeShared);
+const nativeSection = new NativeSection(data.nativeCell);
 let currentRequestId = 0;
+/** When the running request is cut off (epoch ms); the pool's timer is the authority, this bounds native calls. */
+let currentDeadline = 0;
 
 async function load(setup: ComponentSetup, factories: Array<[string, GuestImportsFactory]>): Promise<Loaded> {
   const mod = (await import(setup.jsUrl)) as { instantiate: Loaded['instantiate'] };
@@ -73,6 +82,8 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
         config: setup.factorConfigs[name],
         call: (method, ...args) => bridge.call({ requestId: currentRequestId, componentId: setup.id, capability: name, method, args }),
         log: log(''),
+        deadline: () => currentDeadline,
+        native: (fn) => nativeSection.run(fn),
       }),
     );
   }
@@ -164,6 +175,7 @@ async function main(): Promise<void> {
     if (msg.type !== 'request') return;
     const loaded = components.get(msg.componentId);
     currentRequestId = msg.requestId;
+    currentDeadline = msg.deadline;
     const writer = new ResponseWriter(msg.requestId, post, responseAcks);
     setBeforeBlocking(() => writer.flush());
     let ready: Ready | undefined;

@@ -94,6 +94,14 @@ export interface GuestContext {
   /** Synchronous call to this factor's service on the main thread (through the bridge); see typedService. */
   call(method: string, ...args: unknown[]): unknown;
   log(line: string): void;
+  /** When the running request is cut off (epoch ms): a blocking call the guest side makes must end by then. */
+  deadline(): number;
+  /**
+   * Runs a synchronous native call (a SQLite statement) that the worker must not be
+   * terminated in the middle of (host/components/native-section.ts); `fn` must itself end
+   * by `deadline()`. Throws instead of calling `fn` once the request is being stopped.
+   */
+  native<T>(fn: () => T): T;
 }
 
 /** The guest side of a factor for one component. */

@@ -6,13 +6,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'libsql';
+import { openLibsql, type LibsqlDatabase, type LibsqlStatement } from '../libsql.js';
 import type { KvBackend } from './backend.js';
 import { KvError } from './api.js';
 import { resultTooLarge } from './limits.js';
 
-type Db = InstanceType<typeof Database>;
-type Stmt = ReturnType<Db['prepare']>;
+type Db = LibsqlDatabase;
+type Stmt = LibsqlStatement;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS spin_key_value (
   store TEXT NOT NULL,
@@ -32,7 +32,7 @@ class SqliteFile {
 
   constructor(location: string) {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    this.db = new Database(location);
+    this.db = openLibsql(location);
     if (location !== ':memory:') this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('synchronous = NORMAL');

@@ -22,6 +22,14 @@ export interface ResultLimits {
 
 export const DEFAULT_LIMITS: ResultLimits = { maxRows: 100_000, maxBytes: 64 * 1024 * 1024 };
 
+/**
+ * SQLite's own memory for the whole process, every connection of every worker: past it a
+ * statement fails with out of memory (before the value is built), never the host.
+ * Twice the result bound: every result spin-ts would return fits, with room for the page
+ * caches of every worker's connections.
+ */
+export const SQLITE_HEAP_LIMIT_BYTES = 2 * DEFAULT_LIMITS.maxBytes;
+
 /** How long a statement waits on a locked database before it fails with io(...). */
 export const BUSY_TIMEOUT_MS = 5000;
 
@@ -29,8 +37,6 @@ export const BUSY_TIMEOUT_MS = 5000;
 export interface SqliteGuestConfig {
   /** label → absolute database file path, for the labels this component declared. */
   databases: Record<string, string>;
-  /** Labels some other component of the app declared (opening one is access-denied). */
-  elsewhere: string[];
   limits: ResultLimits;
   /** How long a statement waits on a locked database (BUSY_TIMEOUT_MS unless a test shortens it). */
   busyTimeoutMs: number;

@@ -1,13 +1,14 @@
 /**
  * Guest side of fermyon:spin/sqlite, in the worker: both the resource-based @2.0.0
  * interface and the handle-based unversioned (Spin 1.x) one. Statements run right here,
- * on this worker's own connection to each database (WAL, busy timeout), with no bridge
- * hop; a component reaches only the labels in its `sqlite_databases`.
+ * on this worker's own connection to each database (WAL, busy timeout, the guest policy),
+ * with no bridge hop, each as a native call the pool does not cut in half and that ends by
+ * the request's deadline; a component reaches only the labels in its `sqlite_databases`.
  */
 import type { GuestImportsFactory } from '../factor.js';
 import { GuestResultError } from '../guest-error.js';
 import type { SqliteGuestConfig, WitSqliteError, WitValue } from './api.js';
-import { execute, openDatabase, SqliteFailure, type Connection as Db } from './database.js';
+import { execute, openGuestDatabase, SqliteFailure, type Connection as Db } from './database.js';
 
 /** This worker's connections, by database file: one each, shared by its components. */
 const connections = new Map<string, Db>();
@@ -15,7 +16,7 @@ const connections = new Map<string, Db>();
 function connectionTo(file: string, busyTimeoutMs: number): Db {
   let db = connections.get(file);
   if (!db) {
-    db = openDatabase(file, busyTimeoutMs);
+    db = openGuestDatabase(file, busyTimeoutMs);
     connections.set(file, db);
   }
   return db;
@@ -26,16 +27,16 @@ function fail(variant: WitSqliteError): never {
 }
 
 export const createGuestImports: GuestImportsFactory = (ctx) => {
-  const config = (ctx.config as SqliteGuestConfig | undefined) ?? { databases: {}, elsewhere: [], limits: { maxRows: 0, maxBytes: 0 }, busyTimeoutMs: 0 };
-  const elsewhere = new Set(config.elsewhere);
+  const config = (ctx.config as SqliteGuestConfig | undefined) ?? { databases: {}, limits: { maxRows: 0, maxBytes: 0 }, busyTimeoutMs: 0 };
   const used = new Set<Db>();
 
   /** The connection for `label`, or the WIT error the guest gets. */
   const open = (label: string): Db => {
     const file = Object.hasOwn(config.databases, label) ? config.databases[label] : undefined;
-    if (file === undefined) fail(elsewhere.has(label) ? { tag: 'access-denied' } : { tag: 'no-such-database' });
+    // As Spin: any label the component does not list is access-denied, whether or not another component lists it.
+    if (file === undefined) fail({ tag: 'access-denied' });
     try {
-      const db = connectionTo(file, config.busyTimeoutMs);
+      const db = ctx.native(() => connectionTo(file, config.busyTimeoutMs));
       used.add(db);
       return db;
     } catch (err) {
@@ -44,7 +45,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   };
   const run = (db: Db, statement: string, parameters: WitValue[]) => {
     try {
-      return execute(db, statement, parameters, config.limits, config.busyTimeoutMs);
+      return ctx.native(() => execute(db, statement, parameters, config.limits, config.busyTimeoutMs, ctx.deadline()));
     } catch (err) {
       fail(err instanceof SqliteFailure ? err.variant : { tag: 'io', val: String(err) });
     }
@@ -95,7 +96,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
       // A transaction the guest left open must not keep the database locked for others.
       for (const db of used) {
         try {
-          if (db.inTransaction) db.exec('ROLLBACK');
+          if (db.inTransaction) ctx.native(() => db.exec('ROLLBACK'));
         } catch (err) {
           ctx.log(`sqlite: could not roll back a transaction left open: ${(err as Error).message}`);
         }

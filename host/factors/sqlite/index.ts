@@ -73,13 +73,11 @@ export function sqliteFactor(opts: SqliteFactorOptions = {}): Factor {
       }
       if (opts.seed?.length) runSeedStatements(files.default!, opts.seed);
       const limits = opts.limits ?? DEFAULT_LIMITS;
-      const allLabels = new Set([...ctx.app.components.keys()].flatMap((id) => labelsOf(ctx.app, id)));
       return {
         componentConfig(id): SqliteGuestConfig {
           const own = labelsOf(ctx.app, id);
           return {
             databases: Object.fromEntries(own.map((label) => [label, files[label]!])),
-            elsewhere: [...allLabels].filter((label) => !own.includes(label)),
             limits,
             busyTimeoutMs: opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS,
           };

@@ -53,13 +53,13 @@ async function withHarness(
   }
 }
 
-test('sqlite factor (unversioned fermyon:spin/sqlite): a declared label opens; declared elsewhere is access-denied; undeclared is no-such-database', async () => {
+test('sqlite factor (unversioned fermyon:spin/sqlite): a declared label opens; any other label is access-denied, as in Spin', async () => {
   await withHarness({}, async (h) => {
     assert.deepEqual(await h.call(V1, 'open', ['default']), { ok: true, value: 1 });
     const denied = await h.call(V1, 'open', ['audit']);
     assert.deepEqual(!denied.ok && denied.error, { tag: 'access-denied' });
     const missing = await h.call(V1, 'open', ['nope']);
-    assert.deepEqual(!missing.ok && missing.error, { tag: 'no-such-database' });
+    assert.deepEqual(!missing.ok && missing.error, { tag: 'access-denied' });
   });
   await withHarness({ component: 'admin' }, async (h) => {
     assert.deepEqual(await h.call(V1, 'open', ['audit']), { ok: true, value: 1 });
@@ -89,10 +89,11 @@ test('sqlite factor: default is <state_dir>/sqlite_db.db and a named label is th
   const dir = await mkdtemp(join(tmpdir(), 'spin-ts-sqlite-'));
   const stateDir = join(dir, 'state');
   await withHarness({ stateDir, factor: { seed: ['CREATE TABLE seeded (x)'] } }, async (h) => {
-    const cfg = h.configured.componentConfig('admin') as { databases: Record<string, string>; elsewhere: string[] };
+    const cfg = h.configured.componentConfig('admin') as { databases: Record<string, string> };
     assert.equal(cfg.databases.default, join(stateDir, 'sqlite_db.db'));
     assert.match(cfg.databases.audit!, /audit\.db$/);
-    assert.deepEqual((h.configured.componentConfig('web') as { elsewhere: string[] }).elsewhere, ['audit']);
+    // A component's guest side learns only its own labels' files.
+    assert.deepEqual(Object.keys((h.configured.componentConfig('web') as { databases: Record<string, string> }).databases), ['default']);
   });
   const db = openDatabase(join(stateDir, 'sqlite_db.db'));
   assert.deepEqual(execute(db, "SELECT name FROM sqlite_master WHERE type = 'table'", [], { maxRows: 10, maxBytes: 1e6 }).rows, [

@@ -19,6 +19,8 @@ export type HarnessCall = { id: number; iface: string; fn: string; args: unknown
 export type HarnessReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: unknown; message: string };
 
 const data = workerData as HarnessData;
+/** The request time a harness call gets (spin-ts up's default --request-timeout). */
+const HARNESS_REQUEST_MS = 60_000;
 const bridge = new BridgeClient(data.bridgePort, data.bridgeShared);
 const { createGuestImports } = (await import(data.guestModule)) as { createGuestImports: GuestImportsFactory };
 let requestId = 0;
@@ -27,6 +29,9 @@ const side = createGuestImports({
   config: data.config,
   call: (method, ...args) => bridge.call({ requestId, componentId: data.componentId, capability: data.factor, method, args }),
   log: (line) => parentPort!.postMessage({ log: line }),
+  // The harness has no pool: no request timeout, nothing that terminates the worker mid-call.
+  deadline: () => Date.now() + HARNESS_REQUEST_MS,
+  native: (fn) => fn(),
 });
 
 parentPort!.on('message', (msg: HarnessCall) => {
