@@ -3,10 +3,12 @@
  * components, start the guest workers and the HTTP trigger. Tests and the CLI both
  * start apps through here.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import { loadApp } from './app/manifest.js';
+import { retainComponents } from './app/retain.js';
 import { loadRuntimeConfig } from './app/runtime-config.js';
 import type { App } from './app/types.js';
 import type { ServiceHandler } from './components/bridge.js';
@@ -20,10 +22,12 @@ import { serviceHandler } from './factors/service.js';
 import type { EngineOptions } from './llm/create.js';
 import type { LlmEngine } from './llm/engine.js';
 import { LLM_DEFAULTS, llmRuntimeConfig, type LlmRuntimeConfig } from './llm/runtime-config.js';
+import { GuestLogs } from './guest-logs.js';
 import { llmServing } from './llm-serving.js';
 import { listen, parseListenAddress } from './listen-address.js';
 import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './openai/config.js';
 import type { OpenAiServer } from './openai/server.js';
+import { UserError } from './user-error.js';
 import { wasiInterfaces } from './wasi/index.js';
 import { detectHttpInterface } from './triggers/http/detect.js';
 import { createHttpTrigger, describeRoutes, HTTP_EXECUTOR_MODULE } from './triggers/http/server.js';
@@ -69,6 +73,16 @@ export interface UpOptions {
   sqlite?: string[];
   /** Browser origins allowed to call that API (--cors-origin; `*`: any). */
   corsOrigins?: string[];
+  /** --tls-cert/--tls-key: serve the app over HTTPS with these PEM files. */
+  tls?: { certFile: string; keyFile: string };
+  /** --find-free-port: when the --listen port is taken, try the next ones. */
+  findFreePort?: boolean;
+  /** -c/--component-id: run only these components (and the triggers that name them). */
+  componentIds?: string[];
+  /** --follow: show only these components' output on the console. */
+  follow?: string[];
+  /** -L/--log-dir: also append each component's stdout/stderr to files there. */
+  logDir?: string;
 }
 
 export interface RunningApp {
@@ -88,6 +102,18 @@ function providedInterfaces(factors: readonly Factor[]): Set<string> {
   return new Set([...wasiInterfaces(), ...factors.flatMap((f) => f.interfaces ?? [])]);
 }
 
+/** Reads the --tls-cert/--tls-key files, or says which one cannot be read. */
+function readTls(files: { certFile: string; keyFile: string }): { cert: Buffer; key: Buffer } {
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new UserError(`${flag}: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)}). Pass a PEM file.`);
+    }
+  };
+  return { cert: read('--tls-cert', files.certFile), key: read('--tls-key', files.keyFile) };
+}
+
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.SPIN_TS_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'spin-ts');
 }
@@ -103,7 +129,9 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   // they are handed is made on first use, once the runtime config is known.
   let getEngine: () => Promise<LlmEngine> = () => Promise.reject(new Error('the LLM engine is not set up yet'));
   const factors: Factor[] = appFactors({ llmEngine: () => getEngine(), keyValueSeeds: opts.keyValues, sqliteSeed: opts.sqlite ?? [] });
-  const app = await loadApp(opts.from, { owners: manifestOwners(factors) });
+  const app = retainComponents(await loadApp(opts.from, { owners: manifestOwners(factors) }), opts.componentIds ?? []);
+  const guestLogs = new GuestLogs({ quiet: opts.quiet, follow: opts.follow ?? [], logDir: opts.logDir, print: log }, app.components.keys());
+  const tls = opts.tls ? readTls(opts.tls) : undefined;
   const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [...runtimeConfigOwners(factors), openAiRuntimeConfig]);
   const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? join(app.baseDir, '.spin'));
   const llm = llmServing({
@@ -160,13 +188,14 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
       instanceMode: opts.instanceMode ?? 'snapshot',
       factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })),
       executorModule: HTTP_EXECUTOR_MODULE,
-      quiet: opts.quiet,
+      quiet: guestLogs.discardsEverything,
     },
     services,
     requestTimeoutMs: opts.requestTimeoutMs,
     workerHeapMb: guestMemoryMb,
     maxQueue: 1024,
     log,
+    guestOutput: (output, line) => guestLogs.write(output, line),
     onRequestEnd: (requestId) => {
       for (const [, c] of configured) c.onRequestEnd?.(requestId);
     },
@@ -178,7 +207,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   let server: ServerType;
   let origin: string;
   try {
-    ({ server, origin } = await listen(hono, host, port));
+    ({ server, origin } = await listen(hono, host, port, { tls, findFreePort: opts.findFreePort }));
   } catch (err) {
     await pool.close();
     throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
@@ -208,6 +237,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
       await pool.close();
       for (const [, c] of configured) await c.close?.();
       await llm.close();
+      await guestLogs.close();
     },
   };
 }

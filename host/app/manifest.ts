@@ -20,18 +20,50 @@ export interface LoadAppOptions {
   owners?: readonly ComponentKeysOwner[];
 }
 
-/** Loads a manifest file, or `<dir>/spin.toml` when given a directory. */
+/** Loads a manifest file, `<dir>/spin.toml` when given a directory, or a lone `.wasm` as a one-component app (as `spin up -f app.wasm`). */
 export async function loadApp(manifestPathOrDir: string, options: LoadAppOptions = {}): Promise<App> {
   const manifestPath = await resolveManifestPath(manifestPathOrDir);
   const file = displayPath(manifestPath);
-  const text = await readText(manifestPath, file);
+  const wasm = /\.(wasm|wat)$/i.test(manifestPath);
+  const text = wasm ? singleComponentManifest(manifestPath) : await readText(manifestPath, file);
   const root = parseToml(file, text);
   const r = new FieldReader(file, text);
-  const baseDir = path.dirname(manifestPath);
+  // Spin runs a lone Wasm file with the working directory as the app's directory.
+  const baseDir = wasm ? process.cwd() : path.dirname(manifestPath);
   const ctx = { r, baseDir, checkSources: options.checkSources ?? true, owners: options.owners ?? [] };
   const manifestVersion = detectVersion(r, root);
   const parts = manifestVersion === 1 ? await readV1(ctx, root) : await readV2(ctx, root);
   return { manifestPath, baseDir, manifestVersion, ...parts };
+}
+
+/**
+ * What `spin up -f app.wasm` runs: one HTTP component serving every path, the app named
+ * after the file (Spin's loader makes the same manifest, with an inline component).
+ */
+function singleComponentManifest(wasmPath: string): string {
+  const stem = path.basename(wasmPath).replace(/\.(wasm|wat)$/i, '');
+  const id =
+    stem
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'wasm-file';
+  return [
+    'spin_manifest_version = 2',
+    '[application]',
+    `name = ${JSON.stringify(stem || 'wasm-file')}`,
+    '[[trigger.http]]',
+    'route = "/..."',
+    `component = ${JSON.stringify(/^[a-z]/.test(id) ? id : `c-${id}`)}`,
+    `[component.${JSON.stringify(/^[a-z]/.test(id) ? id : `c-${id}`)}]`,
+    `source = ${JSON.stringify(wasmPath)}`,
+    '',
+  ].join('\n');
+}
+
+/** Spin's rule of thumb for an -f value that is no file: an explicit tag or digest makes it a registry reference. */
+export function looksLikeRegistryReference(given: string): boolean {
+  if (/\.(toml|wasm|wat)$/i.test(given) || given.startsWith('.') || given.startsWith('/')) return false;
+  return /^[a-z0-9][a-z0-9._-]*(:\d+)?(\/[a-z0-9._-]+)*(:[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})$/i.test(given);
 }
 
 async function resolveManifestPath(given: string): Promise<string> {
@@ -39,6 +71,14 @@ async function resolveManifestPath(given: string): Promise<string> {
   const s = await stat(abs).catch(() => undefined);
   const candidate = s?.isDirectory() ? path.join(abs, 'spin.toml') : abs;
   const found = s?.isDirectory() ? await stat(candidate).catch(() => undefined) : s;
+  if (!found && !s && looksLikeRegistryReference(given)) {
+    throw new ManifestError({
+      file: given,
+      field: '',
+      problem: 'looks like a registry reference: registry apps are not supported by spin-ts',
+      fix: 'Pull the app to a local directory and pass its spin.toml with -f <path>.',
+    });
+  }
   if (!found) {
     throw new ManifestError({
       file: displayPath(candidate),

@@ -9,6 +9,7 @@ import { engineOptions, gpuOption, modelsMaxMemoryOption, type LlmFlags } from '
 import { parseDuration } from './duration.js';
 import { CliError, reportAndExit } from './errors.js';
 import { stopOnSignals } from './stop-signals.js';
+import { parseVariableSources, variablesAsEnv } from './variable-sources.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -32,6 +33,15 @@ function parseKeyValues(pairs: string[]): Array<[string, string]> {
   });
 }
 
+/** SPIN_ALWAYS_BUILD as Spin reads it (clap's boolish values). */
+export function boolish(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'y', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'n', 'off'].includes(v)) return false;
+  throw new CliError(`${name}: '${value}' is not a boolean (true/false, 1/0, yes/no, on/off)`);
+}
+
 function positiveInt(flag: string) {
   return (v: string): number => {
     const n = Number(v);
@@ -44,13 +54,21 @@ export function upCommand(): Command {
   return new Command('up')
     .description('Start the Spin application')
     .option('-f, --from <manifest>', 'the application manifest (spin.toml) or a directory that holds one', 'spin.toml')
-    .option('--listen <address>', 'the address to serve HTTP on', '127.0.0.1:3000')
+    .addOption(new Option('--listen <address>', 'the address to serve HTTP on').env('SPIN_HTTP_LISTEN_ADDR').default('127.0.0.1:3000'))
+    .addOption(new Option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (needs --tls-key)').env('SPIN_TLS_CERT'))
+    .addOption(new Option('--tls-key <file>', 'the PEM private key for --tls-cert').env('SPIN_TLS_KEY'))
+    .option('--find-free-port', 'when the --listen port is taken, try the next 10', false)
+    .option('-c, --component-id <id>', 'run only this component (repeatable; default all)', collect, [])
+    .option('--from-registry <reference>', 'run an app from an OCI registry (not supported by spin-ts)')
     .option('--state-dir <dir>', 'where models and other state live (default: .spin beside the manifest)')
-    .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir')
+    .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir (also RUNTIME_CONFIG_FILE, SPIN_RUNTIME_CONFIG_FILE)')
     .option('-e, --env <KEY=VALUE>', 'an environment variable for every component (repeatable)', collect, [])
     .option('--request-timeout <duration>', 'cut off a guest still running after this long (500ms, 5s, 2m)', '60s')
     .option('-q, --quiet', "hide the components' stdout and stderr", false)
-    .option('--build', 'run `spin-ts build` first', false)
+    .option('--follow <id>', "show only this component's stdout and stderr (repeatable)", collect, [])
+    .addOption(new Option('-L, --log-dir <dir>', "also append each component's stdout and stderr to <dir>/<id>_stdout.txt and _stderr.txt").env('SPIN_LOG_DIR'))
+    .option('--variable <source>', 'an application variable: KEY=VALUE, KEY=@file, @file.json or @file.toml (repeatable)', collect, [])
+    .option('--build', 'run `spin-ts build` first (also SPIN_ALWAYS_BUILD=true)', false)
     .option('--workers <n>', 'guest worker threads (default: max(4, 2 × cores))', positiveInt('--workers'))
     .addOption(
       new Option(
@@ -97,12 +115,26 @@ export function upCommand(): Command {
     )
     .action(async (o) => {
       try {
-        if (o.build) await buildApp(o.from);
+        if (o.fromRegistry !== undefined) {
+          throw new CliError(
+            `--from-registry ${o.fromRegistry}: registry apps are not supported by spin-ts. Pull the app locally and pass its spin.toml with -f.`,
+          );
+        }
+        if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) throw new CliError('--tls-cert and --tls-key go together: pass both, or neither.');
+        if (o.quiet && o.follow.length > 0) throw new CliError('-q/--quiet and --follow contradict each other: pass one of them.');
+        const variables = variablesAsEnv(parseVariableSources(o.variable));
+        if (o.build || boolish('SPIN_ALWAYS_BUILD', process.env.SPIN_ALWAYS_BUILD)) await buildApp(o.from);
         const running = await up({
           from: o.from,
           listen: o.listen,
           stateDir: o.stateDir,
-          runtimeConfigFile: o.runtimeConfigFile,
+          runtimeConfigFile: o.runtimeConfigFile ?? (process.env.SPIN_RUNTIME_CONFIG_FILE || process.env.RUNTIME_CONFIG_FILE || undefined),
+          processEnv: { ...process.env, ...variables },
+          ...(o.tlsCert !== undefined ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey } } : {}),
+          findFreePort: o.findFreePort,
+          componentIds: o.componentId,
+          follow: o.follow,
+          logDir: o.logDir || undefined,
           env: parseEnvPairs(o.env),
           requestTimeoutMs: parseDuration(o.requestTimeout),
           quiet: o.quiet,

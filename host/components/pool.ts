@@ -7,7 +7,7 @@ import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { BridgeServer, type ServiceHandler } from './bridge.js';
 import { claimForStop, newNativeSectionCell } from './native-section.js';
-import { REQUEST_SERVICE, RESPONSE_WINDOW_BYTES, type FromWorker, type ToWorker, type WorkerSetup } from './protocol.js';
+import { REQUEST_SERVICE, RESPONSE_WINDOW_BYTES, type FromWorker, type GuestOutput, type ToWorker, type WorkerSetup } from './protocol.js';
 
 export interface PoolOptions {
   size: number;
@@ -20,6 +20,8 @@ export interface PoolOptions {
   /** Requests waiting for a free worker before new ones get 503. */
   maxQueue: number;
   log: (line: string) => void;
+  /** Where a guest's stdout/stderr lines go (default: `log`, as `[id] line`). */
+  guestOutput?: (output: GuestOutput, line: string) => void;
   /** Called once when a request ends, however it ended (host services release what it held). */
   onRequestEnd?: (requestId: number) => void;
 }
@@ -197,7 +199,7 @@ export class WorkerPool {
   }
 
   onMessage(w: PoolWorker, msg: FromWorker): void {
-    if (msg.type === 'log') return this.opts.log(msg.line);
+    if (msg.type === 'log') return msg.guest && this.opts.guestOutput ? this.opts.guestOutput(msg.guest, msg.line) : this.opts.log(msg.line);
     if (msg.type === 'ready') return;
     const job = w.job;
     if (!job || msg.requestId !== job.requestId) return;

@@ -28,7 +28,7 @@ export interface WorkerSetup {
   factors: Array<{ name: string; guestModule: string }>;
   /** File URL of the trigger's executor module (exports `execute: GuestExecutor`, see executor.ts). */
   executorModule: string;
-  /** Drop guest stdout/stderr (spin-ts up --quiet). */
+  /** Drop guest stdout/stderr in the worker (spin-ts up --quiet with no --log-dir): nothing on the main thread wants it. */
   quiet: boolean;
 }
 
@@ -49,7 +49,15 @@ export type FromWorker =
   | { type: 'chunk'; requestId: number; bytes: Uint8Array; done: boolean }
   | { type: 'end'; requestId: number }
   | { type: 'error'; requestId: number; message: string }
-  | { type: 'log'; line: string };
+  /** A host line (`guest` unset), or a line the guest wrote to stdout/stderr. */
+  | { type: 'log'; line: string; guest?: GuestOutput };
+
+/** One line of a component's stdout or stderr. */
+export interface GuestOutput {
+  component: string;
+  stream: 'stdout' | 'stderr';
+  text: string;
+}
 
 /** The bridge capability under which a worker reaches the service of the request it runs (PoolWorker routes it to the job's own handler). */
 export const REQUEST_SERVICE = '@request';

@@ -65,14 +65,15 @@ let currentDeadline = 0;
 
 async function load(setup: ComponentSetup, factories: Array<[string, GuestImportsFactory]>): Promise<Loaded> {
   const mod = (await import(setup.jsUrl)) as { instantiate: Loaded['instantiate'] };
-  const log = (stream: string) => (line: string) => {
-    if (!data.quiet) post({ type: 'log', line: `[${setup.id}${stream}] ${line}` });
+  const output = (stream: 'stdout' | 'stderr') => (text: string) => {
+    if (!data.quiet) post({ type: 'log', line: `[${setup.id}${stream === 'stderr' ? ' stderr' : ''}] ${text}`, guest: { component: setup.id, stream, text } });
   };
+  const hostLog = (line: string) => post({ type: 'log', line: `[${setup.id}] ${line}` });
   const imports: Record<string, object> = wasiImports({
     environment: setup.environment,
     mounts: setup.mounts,
-    stdout: new LineSink(log('')),
-    stderr: new LineSink(log(' stderr')),
+    stdout: new LineSink(output('stdout')),
+    stderr: new LineSink(output('stderr')),
   });
   const sides: GuestSide[] = [];
   for (const [name, factory] of factories) {
@@ -81,7 +82,7 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
         componentId: setup.id,
         config: setup.factorConfigs[name],
         call: (method, ...args) => bridge.call({ requestId: currentRequestId, componentId: setup.id, capability: name, method, args }),
-        log: log(''),
+        log: hostLog,
         deadline: () => currentDeadline,
         native: (fn) => nativeSection.run(fn),
       }),
