@@ -42,8 +42,11 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     infer(model: string, prompt: string, params: GuestInferParams | undefined) {
       guard(model);
       // refused here, in the worker: a longer prompt never crosses the bridge or reaches the tokenizer
-      if (prompt.length > maxPromptChars)
-        throw new GuestResultError({ tag: 'invalid-input', val: promptTooLongMessage('the prompt', prompt.length, maxPromptChars) });
+      if (prompt.length > maxPromptChars) {
+        const message = promptTooLongMessage('the prompt', prompt.length, maxPromptChars);
+        ctx.log(`llm: refused infer with model '${model}': ${message}`);
+        throw new GuestResultError({ tag: 'invalid-input', val: message });
+      }
       // fields left at Spin's defaults may take the model table's defaults (host/llm/params.ts)
       const checked: InferParams = { ...(params ?? DEFAULT_INFER_PARAMS), defaulted: spinDefaultedFields(params) };
       try {
