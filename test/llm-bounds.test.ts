@@ -41,6 +41,12 @@ function chat(extra: Record<string, unknown>, content = 'hello'): Promise<Reply>
   return post('/v1/chat/completions', { model: MODEL, messages: [{ role: 'user', content }], max_tokens: 8, temperature: 0, ...extra });
 }
 
+/** The server's log reaches us through a pipe, a little after the answer. */
+async function assertLogged(line: RegExp): Promise<void> {
+  for (let i = 0; i < 100 && !line.test(server.output()); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.match(server.output(), line);
+}
+
 /** The server is alive and serving: /health and a normal chat. */
 async function assertStillServing(): Promise<void> {
   const health = await fetch(`${server.url}/health`);
@@ -65,7 +71,7 @@ describe('grammar bounds', () => {
     assert.equal(r.body.error?.code, 'grammar_too_large');
     assert.equal(r.body.error?.param, 'grammar');
     assert.match(r.body.error!.message, /at most \d+ characters/);
-    assert.match(server.output(), /refused POST \/v1\/chat\/completions: 'grammar': the grammar is 100012 characters/);
+    await assertLogged(/refused POST \/v1\/chat\/completions: 'grammar': the grammar is 100012 characters/);
     await assertStillServing();
   });
 
@@ -99,7 +105,7 @@ describe('grammar bounds', () => {
     const tools = await chat({ tools: [{ type: 'function', function: { name: 'f', parameters: enumSchema(20_000) } }], tool_choice: 'required' });
     assert.equal(tools.status, 400, JSON.stringify(tools.body));
     assert.equal(tools.body.error?.param, 'tools[0].function.parameters');
-    assert.match(server.output(), /refused POST \/v1\/chat\/completions: 'json_schema': /);
+    await assertLogged(/refused POST \/v1\/chat\/completions: 'json_schema': /);
     await assertStillServing();
   });
 
@@ -130,5 +136,32 @@ describe("Spin's /infer", () => {
     assert.match(r.body.error!.message, /at most 262144 characters; set SPIN_TS_OPENAI_MAX_PROMPT_CHARS/);
     const ok = await post('/infer', { model: MODEL, prompt: 'hello', options: { maxTokens: 4 } });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  });
+});
+
+describe('a long run of one multi-byte character', () => {
+  test('is tokenized without holding the chats queued behind it (262,144 "€", four at once)', async () => {
+    // "€" is no token of this vocabulary: 3 byte tokens each, which llama.cpp's SentencePiece
+    // tokenizer used to write in time growing with the square of the run (~20 s for each of these)
+    const big = Array.from({ length: 4 }, () => chat({}, '€'.repeat(262_144)));
+    await new Promise((r) => setTimeout(r, 500));
+    // 40 messages: over the inline size, so tokenized in the prompt worker, behind the big ones
+    const messages = Array.from({ length: 40 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `turn ${i}` }));
+    const safety = AbortSignal.timeout(30_000);
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: MODEL, messages, max_tokens: 4 }),
+      signal: safety,
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    await res.body?.cancel();
+    const short = await chat({});
+    assert.equal(short.status, 200);
+    for (const r of await Promise.all(big)) {
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      // every character counted: 3 byte tokens each, and SentencePiece's leading space
+      assert.match(r.body.error!.message, /^the prompt is 78\d{4} tokens; the context holds 2048/);
+    }
   });
 });
