@@ -20,6 +20,7 @@ const MODEL = 'tiny';
 before(async () => {
   const state = join(await tempDir('spin-ts-llm-bounds-'), 'state');
   await generateModel('tiny-llama', join(state, 'ai-models', 'llama', MODEL, 'model.gguf'));
+  await generateModel('tiny-bert', join(state, 'ai-models', 'llama', 'bert', 'model.gguf'));
   server = await startModelsServe(['--state-dir', state, '--llm-threads', '1', '--llm-slots', '2', '--gpu', 'cpu']);
 });
 
@@ -135,6 +136,21 @@ describe("Spin's /infer", () => {
     assert.equal(r.body.error?.param, 'prompt');
     assert.match(r.body.error!.message, /at most 262144 characters; set SPIN_TS_OPENAI_MAX_PROMPT_CHARS/);
     const ok = await post('/infer', { model: MODEL, prompt: 'hello', options: { maxTokens: 4 } });
+    assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  });
+});
+
+describe('embedding inputs', () => {
+  test('over the prompt bound together, they get a 400 before they are tokenized (/v1/embeddings and /embed)', async () => {
+    const input = ['ab '.repeat(50_000), 'ab '.repeat(50_000)];
+    const openai = await post('/v1/embeddings', { model: 'bert', input });
+    assert.equal(openai.status, 400, JSON.stringify(openai.body));
+    assert.equal(openai.body.error?.code, 'prompt_too_long');
+    assert.match(openai.body.error!.message, /the inputs are 300000 characters together, .*at most 262144 characters/);
+    const spin = await post('/embed', { model: 'bert', input });
+    assert.equal(spin.status, 400, JSON.stringify(spin.body));
+    assert.equal(spin.body.error?.code, 'prompt_too_long');
+    const ok = await post('/v1/embeddings', { model: 'bert', input: ['hello', 'world'] });
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
   });
 });

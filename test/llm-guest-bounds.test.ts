@@ -62,6 +62,17 @@ describe('the prompt bound of a guest', () => {
     assert.match(spin.output(), /llm: refused infer with model 'llama2-chat': the prompt is 4097 characters/);
   });
 
+  test('embedding inputs over the bound together are invalid-input too', async () => {
+    const res = await fetch(`${spin.url}/embed`, {
+      method: 'POST',
+      body: JSON.stringify({ model: 'llama2-chat', input: ['a'.repeat(2048), 'b'.repeat(2049)] }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await res.json()) as InferReply;
+    assert.equal(body.error?.kind, 'invalid-input', JSON.stringify(body));
+    assert.match(body.error!.message!, /the embedding input is 4097 characters, longer than this server accepts \(at most 4096/);
+  });
+
   test('a 1 MB prompt is refused the same way, and the guest still infers afterwards', async () => {
     const r = await infer('ab '.repeat(350_000));
     assert.equal(r.body.error?.kind, 'invalid-input', JSON.stringify(r.body).slice(0, 500));

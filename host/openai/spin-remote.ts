@@ -10,7 +10,7 @@
 import { DEFAULT_INFER_PARAMS, type InferParams } from '../llm/engine.js';
 import type { ApiContext } from './context.js';
 import { ApiError, fromEngineError } from './errors.js';
-import { promptTooLong } from './limits.js';
+import { checkEmbeddingInputs, promptTooLong } from './limits.js';
 import { describeValue, Fields, readJsonObject } from './request.js';
 
 const MAX_U32 = 2 ** 32 - 1;
@@ -63,6 +63,7 @@ export async function spinEmbed(req: Request, ctx: ApiContext): Promise<Response
       'invalid_value',
     );
   }
+  checkEmbeddingInputs(input as string[], ctx.limits);
   const engine = await ctx.engine();
   try {
     const r = await engine.embed(model, input as string[], { signal: req.signal });

@@ -63,6 +63,13 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     },
     generateEmbeddings(model: string, text: string[]) {
       guard(model);
+      // the inputs are tokenized together on the engine's thread: the prompt bound holds for their sum
+      const chars = text.reduce((n, s) => n + s.length, 0);
+      if (chars > maxPromptChars) {
+        const message = promptTooLongMessage('the embedding input', chars, maxPromptChars);
+        ctx.log(`llm: refused generate-embeddings with model '${model}': ${message}`);
+        throw new GuestResultError({ tag: 'invalid-input', val: message });
+      }
       let result: ReturnType<LlmService['embed']>;
       try {
         result = service.embed(model, text);
