@@ -82,6 +82,9 @@ describe('grammar bounds', () => {
     assert.equal(r.status, 400, JSON.stringify(r.body));
     assert.equal(r.body.error?.code, 'grammar_too_large');
     assert.match(r.body.error!.message, /nests groups more than 64 deep/);
+    const many = await chat({ grammar: 'root ::= ' + '("a")'.repeat(1025) });
+    assert.equal(many.status, 400, JSON.stringify(many.body));
+    assert.match(many.body.error!.message, /more than 1024 groups/);
     await assertStillServing();
   });
 

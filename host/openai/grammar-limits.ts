@@ -19,6 +19,8 @@ export const GRAMMAR_LIMITS = Object.freeze({
   maxChars: 32 * 1024,
   /** Groups `( … )` inside one another (llama.cpp's parser recurses once per level). */
   maxDepth: 64,
+  /** Groups in the whole grammar: each becomes a rule, and chains of rules are walked recursively. */
+  maxGroups: 1024,
   /** `|` alternatives in the whole grammar (compile and sampling cost grow with their square). */
   maxAlternatives: 1024,
   /** Rule definitions (`name ::= …`). */
@@ -43,6 +45,7 @@ export function checkGbnf(grammar: string, param: string): void {
   const L = GRAMMAR_LIMITS;
   if (grammar.length > L.maxChars) throw refuse(param, `the grammar is ${grammar.length} characters`, `at most ${L.maxChars} characters`);
   let depth = 0;
+  let groups = 0;
   let alternatives = 0;
   let rules = 0;
   for (let i = 0; i < grammar.length; i++) {
@@ -55,6 +58,7 @@ export function checkGbnf(grammar: string, param: string): void {
       const end = c === '"' ? '"' : ']';
       for (i++; i < grammar.length && grammar[i] !== end; i++) if (grammar[i] === '\\') i++;
     } else if (c === '(') {
+      if (++groups > L.maxGroups) throw refuse(param, `the grammar has more than ${L.maxGroups} groups`, `at most ${L.maxGroups} groups`);
       if (++depth > L.maxDepth) throw refuse(param, `the grammar nests groups more than ${L.maxDepth} deep`, `at most ${L.maxDepth} nested groups`);
     } else if (c === ')') {
       depth = Math.max(0, depth - 1);
