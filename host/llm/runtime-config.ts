@@ -56,6 +56,20 @@ const MODEL_KEYS = [
   'repeat_penalty',
 ];
 
+/**
+ * A model-table name is also a directory name (a `source` URL's file goes to
+ * `<state_dir>/ai-models/<name>/`), so it must be one safe path segment on every platform:
+ * letters, digits, '.', '_' and '-', starting with a letter or digit (so never "." or ".."),
+ * at most 128 characters. Anything else is refused when the runtime config is read, before any
+ * download could write outside the state directory.
+ */
+export const MODEL_NAME_RULE = "only letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters";
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export function isValidModelTableName(name: string): boolean {
+  return MODEL_NAME.test(name);
+}
+
 export const LLM_DEFAULTS: LlmRuntimeConfig = { llmCompute: { type: 'spin' }, llmModels: {} };
 
 export const llmRuntimeConfig: RuntimeConfigSectionOwner = {
@@ -99,6 +113,13 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
   const out: Record<string, ModelTableEntry> = {};
   for (const [name, value] of Object.entries(models)) {
     const field = joinField('llm_models', name);
+    if (!isValidModelTableName(name)) {
+      r.fail(
+        field,
+        `the model name ${JSON.stringify(name)} cannot be used: a model name is also a directory name under the state directory, so it may hold ${MODEL_NAME_RULE}`,
+        'Rename the table, e.g. [llm_models.llama-3-8b], and use that name in ai_models and requests.',
+      );
+    }
     const t = r.asTable(value, field);
     r.checkKeys(t, field, MODEL_KEYS);
     const kind = r.optString(t, 'kind', field) ?? 'completion';

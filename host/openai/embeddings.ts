@@ -5,6 +5,7 @@
  */
 import type { ApiContext } from './context.js';
 import { ApiError, fromEngineError } from './errors.js';
+import { checkEmbeddingInputs } from './limits.js';
 import { describeValue, Fields, readJsonObject } from './request.js';
 
 /** Most inputs in one request (OpenAI's limit). */
@@ -34,6 +35,7 @@ export async function embeddings(req: Request, ctx: ApiContext): Promise<Respons
   const f = new Fields(await readJsonObject(req));
   const model = f.requiredString('model', 'a model id (see GET /v1/models)');
   const inputs = readInput(f.body.input);
+  checkEmbeddingInputs(inputs, ctx.limits);
   const format = f.raw('encoding_format') ?? 'float';
   if (format !== 'float' && format !== 'base64') {
     throw ApiError.badRequest(`'encoding_format': expected "float" or "base64", got ${describeValue(format)}`, 'encoding_format', 'invalid_value');

@@ -15,6 +15,9 @@ export interface OpenAiErrorBody {
 export const RETRY_AFTER_SECONDS = 1;
 
 export class ApiError extends Error {
+  /** Set on refusals the server's log records (what was refused and why); most 400s are not logged. */
+  logged = false;
+
   constructor(
     readonly status: number,
     message: string,
@@ -40,6 +43,13 @@ export class ApiError extends Error {
 
   static badRequest(message: string, param: string | null = null, code: string | null = null): ApiError {
     return new ApiError(400, message, 'invalid_request_error', code, param);
+  }
+
+  /** A 400 for input refused to protect the server (a bound passed): logged as well as answered. */
+  static refusal(message: string, param: string | null, code: string): ApiError {
+    const err = ApiError.badRequest(message, param, code);
+    err.logged = true;
+    return err;
   }
 
   static unauthorized(message: string): ApiError {

@@ -9,8 +9,10 @@
  *   (completions). 256 Ki characters is about 64k tokens of English: several times the default
  *   4096-token context per slot, yet small enough that rendering and tokenizing it stays cheap.
  *
- * Both can be changed with SPIN_TS_OPENAI_MAX_MESSAGES and SPIN_TS_OPENAI_MAX_PROMPT_CHARS.
+ * Both can be changed with SPIN_TS_OPENAI_MAX_MESSAGES and SPIN_TS_OPENAI_MAX_PROMPT_CHARS. The prompt bound
+ * is the one of every path into the engine, guests' included (host/llm/prompt-limit.ts).
  */
+import { DEFAULT_MAX_PROMPT_CHARS, MAX_PROMPT_CHARS_ENV, positiveIntFromEnv } from '../llm/prompt-limit.js';
 import { ApiError } from './errors.js';
 
 export interface RequestLimits {
@@ -18,23 +20,17 @@ export interface RequestLimits {
   maxPromptChars: number;
 }
 
-export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({ maxMessages: 2048, maxPromptChars: 256 * 1024 });
+export const DEFAULT_REQUEST_LIMITS: Readonly<RequestLimits> = Object.freeze({ maxMessages: 2048, maxPromptChars: DEFAULT_MAX_PROMPT_CHARS });
 
 const ENV: Readonly<Record<keyof RequestLimits, string>> = {
   maxMessages: 'SPIN_TS_OPENAI_MAX_MESSAGES',
-  maxPromptChars: 'SPIN_TS_OPENAI_MAX_PROMPT_CHARS',
+  maxPromptChars: MAX_PROMPT_CHARS_ENV,
 };
 
 /** The defaults, overridden by the environment; a bad value is an error naming the variable. */
 export function requestLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): RequestLimits {
   const limits: RequestLimits = { ...DEFAULT_REQUEST_LIMITS };
-  for (const key of Object.keys(ENV) as Array<keyof RequestLimits>) {
-    const raw = env[ENV[key]];
-    if (raw === undefined || raw.trim() === '') continue;
-    const n = Number(raw);
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${ENV[key]} must be a positive integer, got "${raw}"`);
-    limits[key] = n;
-  }
+  for (const key of Object.keys(ENV) as Array<keyof RequestLimits>) limits[key] = positiveIntFromEnv(env, ENV[key], limits[key]);
   return limits;
 }
 
@@ -52,6 +48,22 @@ export function promptTooLong(param: string, limits: RequestLimits): ApiError {
     param,
     'prompt_too_long',
   );
+}
+
+/**
+ * Embedding inputs are tokenized on the engine's thread: all of them together are held to the
+ * prompt bound (a 2 MB input stalled the server for ~0.6 s; the body limit allows 16 MiB).
+ */
+export function checkEmbeddingInputs(inputs: readonly string[], limits: RequestLimits): void {
+  let chars = 0;
+  for (const s of inputs) chars += s.length;
+  if (chars > limits.maxPromptChars) {
+    throw ApiError.badRequest(
+      `'input': the inputs are ${chars} characters together, longer than this server accepts (at most ${limits.maxPromptChars} characters; set SPIN_TS_OPENAI_MAX_PROMPT_CHARS to change it)`,
+      'input',
+      'prompt_too_long',
+    );
+  }
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import type { ChatParams, DefaultableParam, OutputConstraint } from '../llm/engine.js';
 import { ApiError } from './errors.js';
+import { checkGbnf, checkJsonSchema } from './grammar-limits.js';
 import { describeValue, isJsonObject, type Fields } from './request.js';
 import { readTools } from './tools.js';
 
@@ -171,7 +172,11 @@ function readConstraint(f: Fields): OutputConstraint | undefined {
       found[1]!.param,
       'invalid_value',
     );
-  return found[0];
+  // bounded before the engine compiles anything (grammar-limits.ts)
+  const c = found[0];
+  if (c?.type === 'gbnf') checkGbnf(c.grammar, c.param);
+  if (c?.type === 'json_schema') checkJsonSchema(c.schema, c.param);
+  return c;
 }
 
 export function readGenerationRequest(f: Fields, endpoint: Endpoint = 'chat'): GenerationRequest {

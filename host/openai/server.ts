@@ -101,8 +101,11 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   };
   const hono = new Hono();
 
-  hono.onError((err) => {
-    if (err instanceof ApiError) return err.response();
+  hono.onError((err, c) => {
+    if (err instanceof ApiError) {
+      if (err.logged) opts.log(`OpenAI API: refused ${c.req.method} ${new URL(c.req.url).pathname}: ${err.message}`);
+      return err.response();
+    }
     opts.log(`OpenAI API internal error: ${err.stack ?? err}`);
     return ApiError.server(`internal error: ${err.message}`).response();
   });

@@ -10,6 +10,7 @@
 import { DEFAULT_INFER_PARAMS, type InferParams } from '../llm/engine.js';
 import type { ApiContext } from './context.js';
 import { ApiError, fromEngineError } from './errors.js';
+import { checkEmbeddingInputs, promptTooLong } from './limits.js';
 import { describeValue, Fields, readJsonObject } from './request.js';
 
 const MAX_U32 = 2 ** 32 - 1;
@@ -39,6 +40,8 @@ export async function spinInfer(req: Request, ctx: ApiContext): Promise<Response
       'invalid_value',
     );
   }
+  // the bound of every path into the engine (host/llm/prompt-limit.ts), before any tokenizing
+  if (prompt.length > ctx.limits.maxPromptChars) throw promptTooLong('prompt', ctx.limits);
   const params = readOptions(f);
   const engine = await ctx.engine();
   try {
@@ -60,6 +63,7 @@ export async function spinEmbed(req: Request, ctx: ApiContext): Promise<Response
       'invalid_value',
     );
   }
+  checkEmbeddingInputs(input as string[], ctx.limits);
   const engine = await ctx.engine();
   try {
     const r = await engine.embed(model, input as string[], { signal: req.signal });

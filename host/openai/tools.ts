@@ -5,7 +5,11 @@
  */
 import type { ChatTools, ToolFunction } from '../llm/engine.js';
 import { ApiError } from './errors.js';
+import { checkJsonSchema } from './grammar-limits.js';
 import { describeValue, isJsonObject, type Fields } from './request.js';
+
+/** OpenAI's own cap on `tools`: each one is documented in the prompt and is an alternative of the name grammar. */
+export const MAX_TOOLS = 128;
 
 /** OpenAI's rule for function names. */
 const NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -26,6 +30,8 @@ function readFunction(v: unknown, i: number): ToolFunction {
     throw bad(`${param}.function.description`, `expected a string, got ${describeValue(fn.description)}`);
   if (fn.parameters !== undefined && fn.parameters !== null && !isJsonObject(fn.parameters))
     throw bad(`${param}.function.parameters`, `expected a JSON schema object, got ${describeValue(fn.parameters)}`);
+  // the arguments are generated under a grammar made from this schema (grammar-limits.ts)
+  if (isJsonObject(fn.parameters)) checkJsonSchema(fn.parameters, `${param}.function.parameters`);
   if (fn.strict !== undefined && fn.strict !== null && typeof fn.strict !== 'boolean')
     throw bad(`${param}.function.strict`, `expected true or false, got ${describeValue(fn.strict)}`);
   return {
@@ -38,6 +44,8 @@ function readFunction(v: unknown, i: number): ToolFunction {
 export function readTools(f: Fields): ChatTools | undefined {
   const raw = f.raw('tools');
   if (raw !== undefined && !Array.isArray(raw)) throw bad('tools', `expected a list of tools, got ${describeValue(raw)}`);
+  if (raw !== undefined && raw.length > MAX_TOOLS)
+    throw ApiError.refusal(`'tools': ${raw.length} tools is more than this server accepts (at most ${MAX_TOOLS})`, 'tools', 'too_many_tools');
   const functions = (raw ?? []).map(readFunction);
   const seen = new Set<string>();
   functions.forEach((fn, i) => {

@@ -18,7 +18,9 @@ export interface LlmService {
   embed(model: string, inputs: string[]): WitEmbedResult;
 }
 
-/** What the guest side gets per component: its `ai_models` allow-list. */
+/** What the guest side gets per component: its `ai_models` allow-list and the prompt-size bound. */
 export interface LlmGuestConfig {
   aiModels: string[];
+  /** Longer prompts are refused with invalid-input before they cross the bridge (host/llm/prompt-limit.ts). */
+  maxPromptChars?: number;
 }

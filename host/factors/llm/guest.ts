@@ -7,6 +7,7 @@
 import type { BridgeError } from '../../components/bridge.js';
 import { DEFAULT_INFER_PARAMS, LlmError, type InferParams } from '../../llm/engine.js';
 import { checkInferParams, spinDefaultedFields } from '../../llm/params.js';
+import { DEFAULT_MAX_PROMPT_CHARS, promptTooLongMessage } from '../../llm/prompt-limit.js';
 import type { GuestImportsFactory } from '../factor.js';
 import { GuestResultError } from '../guest-error.js';
 import { typedService } from '../service.js';
@@ -30,7 +31,9 @@ function toVariant(err: unknown): LlmErrorVariant {
 }
 
 export const createGuestImports: GuestImportsFactory = (ctx) => {
-  const allowed = new Set((ctx.config as LlmGuestConfig | undefined)?.aiModels ?? []);
+  const config = ctx.config as LlmGuestConfig | undefined;
+  const allowed = new Set(config?.aiModels ?? []);
+  const maxPromptChars = config?.maxPromptChars ?? DEFAULT_MAX_PROMPT_CHARS;
   const service = typedService<LlmService>(ctx);
   const guard = (model: string) => {
     if (!allowed.has(model)) throw new GuestResultError({ tag: 'invalid-input', val: denialMessage(model) });
@@ -38,6 +41,12 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   const llm = {
     infer(model: string, prompt: string, params: GuestInferParams | undefined) {
       guard(model);
+      // refused here, in the worker: a longer prompt never crosses the bridge or reaches the tokenizer
+      if (prompt.length > maxPromptChars) {
+        const message = promptTooLongMessage('the prompt', prompt.length, maxPromptChars);
+        ctx.log(`llm: refused infer with model '${model}': ${message}`);
+        throw new GuestResultError({ tag: 'invalid-input', val: message });
+      }
       // fields left at Spin's defaults may take the model table's defaults (host/llm/params.ts)
       const checked: InferParams = { ...(params ?? DEFAULT_INFER_PARAMS), defaulted: spinDefaultedFields(params) };
       try {
@@ -54,6 +63,13 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     },
     generateEmbeddings(model: string, text: string[]) {
       guard(model);
+      // the inputs are tokenized together on the engine's thread: the prompt bound holds for their sum
+      const chars = text.reduce((n, s) => n + s.length, 0);
+      if (chars > maxPromptChars) {
+        const message = promptTooLongMessage('the embedding input', chars, maxPromptChars);
+        ctx.log(`llm: refused generate-embeddings with model '${model}': ${message}`);
+        throw new GuestResultError({ tag: 'invalid-input', val: message });
+      }
       let result: ReturnType<LlmService['embed']>;
       try {
         result = service.embed(model, text);

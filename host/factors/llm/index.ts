@@ -6,6 +6,7 @@
  */
 import type { App } from '../../app/types.js';
 import type { LlmEngine } from '../../llm/engine.js';
+import { maxPromptCharsFromEnv } from '../../llm/prompt-limit.js';
 import { llmRuntimeConfig } from '../../llm/runtime-config.js';
 import { componentData, type Factor, type ServiceImpl } from '../factor.js';
 import type { LlmGuestConfig, LlmService } from './api.js';
@@ -26,6 +27,8 @@ export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
     guestModule: new URL('./guest.js', import.meta.url).href,
     interfaces: ['fermyon:spin/llm', 'fermyon:spin/llm@2.0.0'],
     async configure(ctx) {
+      // the bound the OpenAI API uses too: a guest's prompt costs the same to tokenize
+      const maxPromptChars = maxPromptCharsFromEnv();
       const service: ServiceImpl<LlmService> = {
         async infer(call, model, prompt, params) {
           const r = await (await getEngine()).infer(model, prompt, params, { signal: call.signal });
@@ -37,7 +40,7 @@ export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
         },
       };
       return {
-        componentConfig: (id) => componentData<LlmGuestConfig>(ctx.app, id, 'llm') ?? { aiModels: [] },
+        componentConfig: (id): LlmGuestConfig => ({ aiModels: componentData<LlmGuestConfig>(ctx.app, id, 'llm')?.aiModels ?? [], maxPromptChars }),
         service,
       };
     },

@@ -10,6 +10,7 @@ import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama
 import { LlmError } from '../engine.js';
 import { formatChat } from './chat.js';
 import type { FromPromptWorker, PromptWorkerSetup, ToPromptWorker } from './prompt-protocol.js';
+import { tokenizeByteRuns } from './byte-runs.js';
 import { tokenizeWithSpecials } from './special-split.js';
 
 const setup = workerData as PromptWorkerSetup;
@@ -47,7 +48,7 @@ async function handle(msg: ToPromptWorker): Promise<void> {
     let stops: string[] = [];
     if (msg.kind === 'chat') ({ prompt: text, stops } = formatChat(model, msg.chatTemplate, msg.messages, msg.functions));
     else text = msg.text;
-    const tokens = Uint32Array.from(tokenizeWithSpecials(model, text));
+    const tokens = Uint32Array.from(tokenizeByteRuns(model, text, (t) => tokenizeWithSpecials(model, t)));
     post({ id: msg.id, tokens, stops }, [tokens.buffer]);
   } catch (err) {
     const kind = err instanceof LlmError && err.kind === 'invalid-input' ? 'invalid-input' : 'runtime-error';
