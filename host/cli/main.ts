@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { buildCommand } from './build.js';
 import { modelsCommand } from './models.js';
 import { upCommand } from './up.js';
+import { watchCommand } from './watch.js';
 
 const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
 
@@ -13,6 +14,7 @@ const program = new Command('spin-ts')
   .version(version)
   .addCommand(upCommand())
   .addCommand(buildCommand())
+  .addCommand(watchCommand())
   .addCommand(modelsCommand());
 
 await program.parseAsync(process.argv);
