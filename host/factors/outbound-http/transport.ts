@@ -195,6 +195,7 @@ export class Transport {
         headers: req.headers,
         body: ex.requestBody ?? null,
         signal: ex.controller.signal,
+        caller: ex.requestId,
       });
       ex.attach({ status: res.status, headers: res.headers }, Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>));
     } catch (err) {
