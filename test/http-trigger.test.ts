@@ -3,6 +3,7 @@
  * record-based request it gets; js-hello echoes its wasi:http request).
  */
 import assert from 'node:assert/strict';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { guest, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 
@@ -254,6 +255,33 @@ describe('wasi:http guests', () => {
     assert.equal(h.get('spin-path-match-id'), '7');
     assert.equal(h.has('spin-path-match-admin'), false);
     assert.equal(h.has('spin-anything-else'), false);
+  });
+
+  test('two HEAD requests on one keep-alive connection: each gets the head of the GET, and the connection stays open', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const head = (path: string) =>
+      new Promise<{ res: IncomingMessage; reused: boolean }>((resolve, reject) => {
+        const req = httpRequest(`${spin.url}${path}`, { method: 'HEAD', agent }, (res) => {
+          res.resume();
+          res.once('end', () => resolve({ res, reused: req.reusedSocket }));
+        });
+        req.once('error', reject);
+        req.end();
+      });
+    try {
+      const first = await head('/wasi/one');
+      const second = await head('/wasi/two');
+      for (const { res } of [first, second]) {
+        assert.equal(res.statusCode, 200);
+        assert.equal(res.headers['x-guest'], 'js-hello');
+        assert.equal(res.headers['content-type'], 'application/json');
+        assert.match(res.headers['content-length'] ?? '', /^\d+$/);
+      }
+      assert.equal(second.reused, true, 'the second HEAD went over the connection of the first');
+    } finally {
+      agent.destroy();
+    }
+    assert.doesNotMatch(spin.output(), /ERR_HTTP_HEADERS_SENT/);
   });
 
   test('a large body round-trips', async () => {

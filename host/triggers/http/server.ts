@@ -6,7 +6,7 @@
  * It sits beside the core and knows nothing of any host capability.
  */
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import { Hono, type Context } from 'hono';
+import { Hono } from 'hono';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../../app/types.js';
 import type { WorkerPool } from '../../components/pool.js';
@@ -49,9 +49,24 @@ export function buildRouter(app: App): Router {
   return new Router(entries, { base: app.httpBase });
 }
 
-function clientAddr(c: Context): string {
-  const socket = (c.env as Partial<NodeBindings> | undefined)?.incoming?.socket;
+function clientAddr(env: Partial<NodeBindings> | undefined): string {
+  const socket = env?.incoming?.socket;
   return socket?.remoteAddress ? formatClientAddr(socket.remoteAddress, socket.remotePort ?? 0) : '';
+}
+
+/**
+ * The listener's Hono app. Hono answers HEAD by running the GET handler and wrapping its
+ * Response anew, which loses the marker saying the handler already wrote the response:
+ * @hono/node-server then wrote the head a second time (ERR_HTTP_HEADERS_SENT) and the
+ * keep-alive connection died. HEAD goes to the handler directly instead.
+ */
+class TriggerApp extends Hono {
+  constructor(handle: (request: Request, env: NodeBindings) => Promise<Response>) {
+    super();
+    this.all('*', (c) => handle(c.req.raw, c.env as NodeBindings));
+    const viaRoutes = this.fetch;
+    this.fetch = (request, env, ctx) => (request.method === 'HEAD' ? handle(request, env as NodeBindings) : viaRoutes(request, env, ctx));
+  }
 }
 
 export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; router: Router; dispatch: Dispatch } {
@@ -60,24 +75,23 @@ export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; route
   const router = buildRouter(app);
   for (const s of router.shadowed) log(`route ${s.route} of component '${s.component}' is shadowed by the identical route of '${s.by}' declared later`);
   const dispatch = createDispatch({ app, pool, router, kinds, maxRequestBodyBytes: maxBody, log });
-  const hono = new Hono();
 
-  hono.all('*', async (c) => {
-    const url = new URL(c.req.url);
-    const method = c.req.raw.method;
+  async function handle(request: Request, env: NodeBindings): Promise<Response> {
+    const url = new URL(request.url);
+    const method = request.method;
     const headers: Array<[string, string]> = [];
-    c.req.raw.headers.forEach((value, name) => headers.push([name, value]));
-    const { incoming, outgoing } = c.env as NodeBindings;
+    request.headers.forEach((value, name) => headers.push([name, value]));
+    const { incoming, outgoing } = env;
     const res = await dispatch({
       target: { routes: true },
       method,
       // The raw path as the client sent it (URL keeps percent-encoding).
       pathWithQuery: url.pathname + url.search,
-      authority: c.req.header('host') ?? '',
+      authority: request.headers.get('host') ?? '',
       headers,
-      clientAddr: clientAddr(c),
+      clientAddr: clientAddr(env),
       body: new RequestBody(incoming, maxBody),
-      signal: c.req.raw.signal,
+      signal: request.signal,
       depth: 0,
     });
     try {
@@ -86,12 +100,13 @@ export function createHttpTrigger(opts: HttpTriggerOptions): { hono: Hono; route
       // writeHead refused a header the guest set (Node's header rules are stricter than WASI's).
       log(`cannot send the response to ${method} ${url.pathname}: ${(err as Error).message}`);
       void res.body.cancel().catch(() => {});
-      if (!outgoing.headersSent) return c.text('Internal Server Error\n', 500);
+      if (!outgoing.headersSent) return new Response('Internal Server Error\n', { status: 500, headers: { 'content-type': 'text/plain; charset=UTF-8' } });
       outgoing.destroy();
     }
     return RESPONSE_ALREADY_SENT;
-  });
-  return { hono, router, dispatch };
+  }
+
+  return { hono: new TriggerApp(handle), router, dispatch };
 }
 
 export function describeRoutes(router: Router, origin: string): string[] {
