@@ -6,7 +6,7 @@
  * naming the depth, logged, while an unrelated route keeps answering.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { guest, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 
@@ -31,6 +31,9 @@ const args = (text: string): string[] =>
     .map((l) => l.slice(4));
 
 let spin: RunningSpin;
+
+/** The spin-ts process's threads: each guest worker is one. */
+const threads = () => readdirSync(`/proc/${spin.proc.pid}/task`).length;
 
 before(async () => {
   for (const w of [OUTBOUND, HELLO, WAGI]) assert.ok(existsSync(w), `${w} is missing: run \`npm run build:guests\``);
@@ -143,4 +146,18 @@ describe('chained requests always make progress', () => {
       await after.text();
     });
   }
+
+  test('the workers started for chained requests beyond --workers are let go once idle (after 30 s)', { skip: !existsSync('/proc/self/task') }, async () => {
+    // A recursion to the limit runs 9 requests at once: at least 5 workers beyond the 4.
+    const res = await fetch(`${spin.url}/rec/again?authority=`);
+    assert.equal(res.status, 508);
+    await res.text();
+    const peak = threads();
+    const deadline = Date.now() + 90_000;
+    while (threads() > peak - 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(threads() <= peak - 5, `threads ${peak} at the peak, ${threads()} now`);
+    const after = await fetch(`${spin.url}/hello/after-retire`);
+    assert.equal(after.status, 200);
+    await after.text();
+  });
 });

@@ -28,6 +28,9 @@ export interface PoolOptions {
 /** Requests a guest makes into its own app (`self`, `*.spin.internal`) nest at most this deep: the host answers a deeper one 508. */
 export const DEFAULT_MAX_CHAIN_DEPTH = 8;
 
+/** How long the workers started beyond `size` for chained requests stay once nothing needs them. */
+const EXTRA_IDLE_MS = 30_000;
+
 export interface GuestResponse {
   status: number;
   headers: Array<[string, string]>;
@@ -121,6 +124,7 @@ export class WorkerPool {
   private readonly queue: Job[] = [];
   private nextRequestId = 1;
   private closed = false;
+  private retireTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -260,6 +264,24 @@ export class WorkerPool {
     if (w.dead || w.timingOut || this.closed) return;
     this.idle.push(w);
     this.admit();
+    if (this.workers.length > this.opts.size) this.retireExtraLater();
+  }
+
+  /** Every EXTRA_IDLE_MS while there are more than `size` workers (started for chained requests), the idle ones beyond `size` are let go. */
+  private retireExtraLater(): void {
+    if (this.retireTimer) return;
+    this.retireTimer = setTimeout(() => {
+      this.retireTimer = undefined;
+      // idle is most recently used last: the ones let go have waited longest.
+      while (this.workers.length > this.opts.size && this.idle.length > 0 && !this.closed) {
+        const w = this.idle.shift()!;
+        w.dead = true;
+        this.workers.splice(this.workers.indexOf(w), 1);
+        w.bridge.close();
+        void w.worker.terminate();
+      }
+      if (this.workers.length > this.opts.size && !this.closed) this.retireExtraLater();
+    }, EXTRA_IDLE_MS).unref();
   }
 
   private finish(job: Job): void {
