@@ -203,7 +203,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   await pool.start();
 
   const kinds = new Map([...prepared].map(([id, p]) => [id, p.kind]));
-  const { hono, router } = createHttpTrigger({ app, pool, kinds, maxRequestBodyBytes: opts.maxRequestBodyBytes, log });
+  const { hono, router, dispatch } = createHttpTrigger({ app, pool, kinds, maxRequestBodyBytes: opts.maxRequestBodyBytes, log });
   let server: ServerType;
   let origin: string;
   try {
@@ -212,7 +212,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
     await pool.close();
     throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
   }
-  bound.appHttp = createInternalHttp({ app, pool, router, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
+  bound.appHttp = createInternalHttp({ dispatch, pool, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
   let openai: OpenAiServer | undefined;
   if (openaiAddr) {
     try {

@@ -3,11 +3,13 @@
  * record-based request it gets; js-hello echoes its wasi:http request).
  */
 import assert from 'node:assert/strict';
+import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { guest, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 
 const INBOUND = guest('js-inbound');
 const HELLO = guest('js-hello');
+const OUTBOUND = guest('js-outbound');
 
 const manifest = `
 spin_manifest_version = 2
@@ -56,12 +58,18 @@ component = "second"
 route = "/wasi/..."
 component = "wasi"
 
+[[trigger.http]]
+route = "/pairs/:id/..."
+component = "pairs"
+
 ${['exact', 'param', 'param2', 'users-wild', 'test-wild', 'catch-all', 'hidden', 'first', 'second']
   .map((id) => `[component.${id}]\nsource = "${INBOUND}"\nenvironment = { WHO = "${id}" }\n`)
   .join('\n')}
 [component.wasi]
 source = "${HELLO}"
 environment = { GREETING = "hi from env" }
+[component.pairs]
+source = "${OUTBOUND}"
 `;
 
 interface InboundEcho {
@@ -215,6 +223,65 @@ describe('wasi:http guests', () => {
     assert.equal(j.headers['spin-path-info'], '/x');
     assert.equal(j.env.GREETING, 'hi from env');
     assert.equal(j.env.EXTRA, 'from-cli');
+  });
+
+  test('client-sent spin-* headers never reach the guest: it sees only the ones the host set', async () => {
+    const forged = {
+      'spin-full-url': 'http://evil.example/forged',
+      'spin-client-addr': '6.6.6.6:6',
+      'spin-path-info': '/forged',
+      'spin-matched-route': '/forged/...',
+      'spin-base-path': '/forged',
+      'spin-raw-component-route': '/forged',
+      'spin-component-route': '/forged',
+      'spin-path-match-id': 'forged',
+      'spin-path-match-admin': 'forged',
+      'Spin-Anything-Else': 'forged',
+    };
+    const res = await fetch(`${spin.url}/pairs/7/headers?q=1`, { headers: forged });
+    assert.equal(res.status, 200);
+    const pairs = (await res.json()) as Array<[string, string]>;
+    const spinPairs = pairs.filter(([name]) => name.toLowerCase().startsWith('spin-'));
+    assert.deepEqual(
+      spinPairs.filter(([, value]) => /forged|evil|6\.6\.6\.6/.test(value)),
+      [],
+    );
+    const names = spinPairs.map(([name]) => name);
+    assert.equal(new Set(names).size, names.length, `one copy of each: ${names.join(', ')}`);
+    const h = new Map(spinPairs);
+    assert.equal(h.get('spin-full-url'), `${spin.url}/pairs/7/headers?q=1`);
+    assert.match(h.get('spin-client-addr') ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.equal(h.get('spin-path-info'), '/headers');
+    assert.equal(h.get('spin-path-match-id'), '7');
+    assert.equal(h.has('spin-path-match-admin'), false);
+    assert.equal(h.has('spin-anything-else'), false);
+  });
+
+  test('two HEAD requests on one keep-alive connection: each gets the head of the GET, and the connection stays open', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const head = (path: string) =>
+      new Promise<{ res: IncomingMessage; reused: boolean }>((resolve, reject) => {
+        const req = httpRequest(`${spin.url}${path}`, { method: 'HEAD', agent }, (res) => {
+          res.resume();
+          res.once('end', () => resolve({ res, reused: req.reusedSocket }));
+        });
+        req.once('error', reject);
+        req.end();
+      });
+    try {
+      const first = await head('/wasi/one');
+      const second = await head('/wasi/two');
+      for (const { res } of [first, second]) {
+        assert.equal(res.statusCode, 200);
+        assert.equal(res.headers['x-guest'], 'js-hello');
+        assert.equal(res.headers['content-type'], 'application/json');
+        assert.match(res.headers['content-length'] ?? '', /^\d+$/);
+      }
+      assert.equal(second.reused, true, 'the second HEAD went over the connection of the first');
+    } finally {
+      agent.destroy();
+    }
+    assert.doesNotMatch(spin.output(), /ERR_HTTP_HEADERS_SENT/);
   });
 
   test('a large body round-trips', async () => {

@@ -33,6 +33,9 @@ component = "relay"
 route = "/closed/..."
 component = "closed"
 [[trigger.http]]
+route = "/alt/..."
+component = "alt"
+[[trigger.http]]
 route = "/hello/..."
 component = "hello"
 [[trigger.http]]
@@ -50,6 +53,9 @@ allowed_outbound_hosts = ["http://127.0.0.1:${plain.port}", "http://*.spin.inter
 [component.closed]
 source = "${OUTBOUND}"
 allowed_outbound_hosts = ["http://127.0.0.1:1"]
+[component.alt]
+source = "${OUTBOUND}"
+allowed_outbound_hosts = ["http://self.alt"]
 [component.hello]
 source = "${HELLO}"
 [component.backend]
@@ -119,6 +125,31 @@ describe('requests into the app itself', () => {
     const res = await from('relay', 'nosuch.spin.internal', '/x');
     assert.equal(res.status, 502);
     assert.deepEqual(await res.json(), { error: "internal-error: the app has no component 'nosuch'" });
+  });
+
+  test('under *.spin.internal only <component-id>.spin.internal is chaining: a.b.spin.internal is refused, never looked up in DNS', async () => {
+    for (const host of ['a.b.spin.internal', 'relay.x.spin.internal', 'spin.internal', 'backend.spin.internal.']) {
+      const before = spin.output().length;
+      const res = await from('relay', host, '/x');
+      assert.equal(res.status, 502, host);
+      const { error } = (await res.json()) as { error: string };
+      assert.match(error, /^internal-error: .* names no component: service chaining is http:\/\/<component-id>\.spin\.internal/, host);
+      assert.doesNotMatch(error, /DNS|destination-not-found/i, host);
+      assert.match(spin.output().slice(before), /outbound-http: component 'relay' sent a request to http:\/\/.* refused: .* names no component/, host);
+    }
+  });
+
+  test('http://self.alt/<route> is a self request, allowed by http://self or http://self.alt, as Spin does', async () => {
+    for (const component of ['out', 'alt']) {
+      const res = await from(component, 'self.alt', '/hello/alt?y=2');
+      assert.equal(res.status, 200, component);
+      const echo = (await res.json()) as { pathWithQuery: string; headers: Record<string, string> };
+      assert.equal(echo.pathWithQuery, '/hello/alt?y=2');
+      assert.equal(echo.headers['spin-full-url'], `${spin.url}/hello/alt?y=2`);
+      assert.equal(echo.headers['spin-matched-route'], '/hello/...');
+    }
+    const denied = await from('closed', 'self.alt', '/hello/x');
+    assert.deepEqual(await denied.json(), { error: 'HTTP-request-denied' });
   });
 
   test('bodies stream both ways: 20 MiB uploaded into a private component, 20 MiB relayed back through two guests', async () => {

@@ -121,6 +121,25 @@ files = [{ source = "static", destination = "/" }]
     assert.match(text, /\nbody héllo body$/);
   });
 
+  test('header names that differ only by - and _ do not override each other: names with _ are left out of the CGI environment', async () => {
+    // A proxy sets X-Forwarded-For; a client adds X_Forwarded_For, which the proxy does not know is the same CGI name.
+    const res = await fetch(`${spin.url}/echo/a/`, {
+      method: 'POST',
+      body: 'x',
+      headers: { 'X-Forwarded-For': '10.0.0.1', X_Forwarded_For: '6.6.6.6', Content_Type: 'forged/type', 'content-type': 'text/plain', x_only: 'forged' },
+    });
+    assert.equal(res.status, 200);
+    const e = env(await res.text());
+    assert.equal(e.get('HTTP_X_FORWARDED_FOR'), '10.0.0.1');
+    assert.equal(e.get('HTTP_CONTENT_TYPE'), 'text/plain');
+    assert.equal(e.get('CONTENT_TYPE'), 'text/plain');
+    assert.equal(e.has('HTTP_X_ONLY'), false);
+    assert.deepEqual(
+      [...e].filter(([, v]) => /6\.6\.6\.6|forged/.test(v)),
+      [],
+    );
+  });
+
   test("argv follows the trigger's argv template", async () => {
     const text = await (await fetch(`${spin.url}/argv?x=1&y=2`)).text();
     assert.deepEqual(args(text), ['prog', 'x=1', 'y=2', '--path=/argv']);

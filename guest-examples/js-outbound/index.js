@@ -8,6 +8,9 @@
 //   GET /bad-header   build a request header holding CR/LF
 //   GET /big-header?kb=N   GET with one N KiB request header
 //   GET /spin-http    the same GET through fermyon:spin/http send-request
+//   GET /headers      answer the request's headers as JSON: every [name, value] pair, in order
+//   GET .../again?authority=A   GET this same path and query again at A (empty: self, as a
+//                        relative URL) and relay the answer: a request that recurses without end
 //   GET /generate?mb=N   answer N MiB of 'g' (no outbound request; a fast producer for backpressure
 //                        tests), printing "generated K MiB" to stdout every 4 MiB
 // A failure answers 502 with {"error": <wasi:http error-code or Spin http-error>}.
@@ -171,6 +174,19 @@ export const incomingHandler = {
             if (i % 64 === 0) console.log(`generated ${i / 16} MiB`);
           }
         });
+      }
+      if (route === '/headers') {
+        const pairs = request.headers().entries().map(([name, value]) => [name, decoder.decode(value)]);
+        return respond(responseOut, 200, [['content-type', 'application/json']], (w) => w(encoder.encode(JSON.stringify(pairs))));
+      }
+      if (route.endsWith('/again')) {
+        // Through self the route's own prefix is in the path; through <id>.spin.internal the whole path is spin-path-info.
+        const req = new OutgoingRequest(new Fields());
+        req.setScheme({ tag: 'HTTP' });
+        const authority = q.get('authority') ?? '';
+        if (authority) req.setAuthority(authority);
+        req.setPathWithQuery(path);
+        return relay(responseOut, await_(handle(req, undefined)));
       }
       if (route === '/spin-http') {
         const res = sendRequest({ method: 'get', uri: target, headers: [['x-via', 'spin-http']], params: [], body: undefined });

@@ -24,7 +24,15 @@ export interface PoolOptions {
   guestOutput?: (output: GuestOutput, line: string) => void;
   /** Called once when a request ends, however it ended (host services release what it held). */
   onRequestEnd?: (requestId: number) => void;
+  /** How deep requests from guests into their own app may nest (default DEFAULT_MAX_CHAIN_DEPTH); see chainAdmits. */
+  maxChainDepth?: number;
 }
+
+/** Requests a guest makes into its own app (`self`, `*.spin.internal`) nest at most this deep: the host answers a deeper one 508. */
+export const DEFAULT_MAX_CHAIN_DEPTH = 8;
+
+/** How long the workers started beyond `size` for chained requests stay once nothing needs them. */
+const EXTRA_IDLE_MS = 30_000;
 
 export interface GuestResponse {
   status: number;
@@ -60,6 +68,8 @@ interface Job {
   enqueued: number;
   timer?: NodeJS.Timeout;
   settled: boolean;
+  /** 0 for a client's request; for a request a guest made into its own app, its caller's depth + 1. */
+  depth: number;
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url);
@@ -132,6 +142,7 @@ export class WorkerPool {
   private readonly queue: Job[] = [];
   private nextRequestId = 1;
   private closed = false;
+  private retireTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -159,17 +170,103 @@ export class WorkerPool {
    * executor as it is, `service` answers the guest's calls for this request alone.
    * Resolves when the guest sends its response head.
    */
-  handle(componentId: string, payload: unknown, signal: AbortSignal, service?: ServiceHandler): Promise<GuestResponse> {
+  handle(componentId: string, payload: unknown, signal: AbortSignal, service?: ServiceHandler, opts: { chainDepth?: number } = {}): Promise<GuestResponse> {
+    const depth = opts.chainDepth ?? 0;
     if (this.closed) return Promise.reject(new GuestFailure(503, 'server is shutting down'));
-    if (this.queue.length >= this.opts.maxQueue) return Promise.reject(new GuestFailure(503, 'too many requests waiting for a guest worker'));
+    // A chained request's caller holds a worker until it answers: refusing it for a full queue would fail a request already running.
+    if (depth === 0 && this.queue.length >= this.opts.maxQueue) return Promise.reject(new GuestFailure(503, 'too many requests waiting for a guest worker'));
     return new Promise<GuestResponse>((resolve, reject) => {
       const controller = new AbortController();
-      const job: Job = { requestId: this.nextRequestId++, componentId, payload, service, signal, controller, resolve, reject, enqueued: 0, settled: false };
+      const job: Job = {
+        requestId: this.nextRequestId++,
+        componentId,
+        payload,
+        service,
+        signal,
+        controller,
+        resolve,
+        reject,
+        enqueued: 0,
+        settled: false,
+        depth,
+      };
       signal.addEventListener('abort', () => this.cancel(job, 'the client went away'), { once: true });
-      const worker = this.idle.pop();
-      if (worker) this.run(worker, job);
-      else this.queue.push(job);
+      this.queue.push(job);
+      this.admit();
     });
+  }
+
+  // --- Admission: which waiting request runs next, and when a worker is added for it. ---
+  //
+  // A guest's request into its own app (depth ≥ 1) is made by a guest that holds its worker
+  // until the answer comes: if it waited behind client requests for that worker's peers, N
+  // callers would hold all N workers while their callees queue, and every one times out. So:
+  //   - client requests (depth 0) run at most `size` at once, whatever else runs;
+  //   - chained requests have their own capacity beyond that, `size + maxChainDepth - 1`,
+  //     on workers started when first needed (and kept): they never take a client's place;
+  //   - a chained request at depth d starts only while at least maxChainDepth - d + 1 of
+  //     that capacity is free, so every deeper level keeps one place. The deepest waiting
+  //     request can then always start, and a request at the deepest level never waits on
+  //     another (one deeper is a 508, see http dispatch): every chain finishes.
+  //   - among the requests that may start, the deepest goes first (it frees its callers).
+
+  /** The most a request may nest inside the app; the HTTP trigger answers a deeper one 508. */
+  get maxChainDepth(): number {
+    return this.opts.maxChainDepth ?? DEFAULT_MAX_CHAIN_DEPTH;
+  }
+
+  private get chainCapacity(): number {
+    return this.opts.size + this.maxChainDepth - 1;
+  }
+
+  /** The depth of a request still running (by its id, as the bridge gives it to host services), or undefined. */
+  chainDepthOf(requestId: number): number | undefined {
+    const job = this.workers.find((w) => w.job?.requestId === requestId)?.job;
+    return job && !job.settled ? job.depth : undefined;
+  }
+
+  private runningCounts(): { clients: number; chained: number } {
+    let clients = 0;
+    let chained = 0;
+    for (const w of this.workers) {
+      if (!w.job) continue;
+      if (w.job.depth === 0) clients++;
+      else chained++;
+    }
+    return { clients, chained };
+  }
+
+  private chainAdmits(depth: number, running: { clients: number; chained: number }): boolean {
+    if (depth === 0) return running.clients < this.opts.size;
+    return this.chainCapacity - running.chained >= this.maxChainDepth - depth + 1;
+  }
+
+  /** Waiting jobs that may start now, deepest first (first come first among equals); `limit` bounds how many are taken. */
+  private admissible(limit: number): Job[] {
+    const running = this.runningCounts();
+    const byDepth = this.queue.filter((j) => !j.signal.aborted).sort((a, b) => b.depth - a.depth);
+    const out: Job[] = [];
+    for (const job of byDepth) {
+      if (out.length >= limit) break;
+      if (!this.chainAdmits(job.depth, running)) continue;
+      out.push(job);
+      if (job.depth === 0) running.clients++;
+      else running.chained++;
+    }
+    return out;
+  }
+
+  /** Starts what may start on the idle workers, then starts workers for what may start and has none. */
+  private admit(): void {
+    for (const job of this.admissible(this.idle.length)) {
+      this.queue.splice(this.queue.indexOf(job), 1);
+      this.run(this.idle.pop()!, job);
+    }
+    const waiting = this.admissible(Infinity).length;
+    if (waiting === 0) return;
+    const starting = this.workers.filter((w) => !w.job && !w.dead && !w.timingOut && !this.idle.includes(w)).length;
+    const room = this.opts.size + this.chainCapacity - this.workers.length;
+    for (let i = Math.min(waiting - starting, room); i > 0; i--) this.spawn();
   }
 
   private run(w: PoolWorker, job: Job): void {
@@ -185,11 +282,26 @@ export class WorkerPool {
   private release(w: PoolWorker): void {
     w.job = undefined;
     if (w.dead || w.timingOut || this.closed) return;
-    let next: Job | undefined;
-    while ((next = this.queue.shift())) {
-      if (!next.signal.aborted) return this.run(w, next);
-    }
     this.idle.push(w);
+    this.admit();
+    if (this.workers.length > this.opts.size) this.retireExtraLater();
+  }
+
+  /** Every EXTRA_IDLE_MS while there are more than `size` workers (started for chained requests), the idle ones beyond `size` are let go. */
+  private retireExtraLater(): void {
+    if (this.retireTimer) return;
+    this.retireTimer = setTimeout(() => {
+      this.retireTimer = undefined;
+      // idle is most recently used last: the ones let go have waited longest.
+      while (this.workers.length > this.opts.size && this.idle.length > 0 && !this.closed) {
+        const w = this.idle.shift()!;
+        w.dead = true;
+        this.workers.splice(this.workers.indexOf(w), 1);
+        w.bridge.close();
+        void w.worker.terminate();
+      }
+      if (this.workers.length > this.opts.size && !this.closed) this.retireExtraLater();
+    }, EXTRA_IDLE_MS).unref();
   }
 
   private finish(job: Job): void {

@@ -42,6 +42,8 @@ export interface AppHttpRequest {
   body: Readable | null;
   /** Aborted when the caller gives up: the callee's guest is stopped. */
   signal: AbortSignal;
+  /** The id of the guest request making this one (the bridge's CallContext.requestId): the host knows its chain depth by it. */
+  caller: number;
 }
 
 export interface AppHttpResponse {

@@ -76,6 +76,22 @@ test('rule: <id>.spin.internal needs a service-chaining entry, and goes to that 
   assert.equal(allows(['https://example.com'], 'http://backend.spin.internal/x'), false);
 });
 
+test('rule: only <id>.spin.internal is chaining; any other host under .spin.internal stays in the app, refused', () => {
+  for (const host of ['a.b.spin.internal', 'spin.internal', 'backend.spin.internal.', 'X.Y.SPIN.INTERNAL']) {
+    const d = decide([parseAllowedHost('http://*.spin.internal'), parseAllowedHost('*://*:*')], 'http', host, '/x');
+    assert.equal(d.ok, false, host);
+    if (!d.ok) assert.match(String(d.code.val), /names no component/, host);
+  }
+});
+
+test('rule: http://self.alt is a self request, allowed by self or self.alt entries (http or https), as Spin does', () => {
+  for (const entry of ['http://self', 'http://self.alt', 'https://self', '*://*:*']) {
+    const d = decide([parseAllowedHost(entry)], 'http', 'self.alt', '/x?y=1');
+    assert.deepEqual(d.ok ? [d.url.href, d.internal] : d.code.tag, ['http://self/x?y=1', { self: true }], entry);
+  }
+  assert.equal(allows(['https://example.com'], 'http://self.alt/x'), false);
+});
+
 test('rule: entries that Spin refuses', () => {
   assert.throws(() => parseAllowedHost('example.com'), /has no scheme/);
   assert.throws(() => parseAllowedHost('*'), /is not an allowed outbound host/);

@@ -201,6 +201,12 @@ export function chainingTarget(host: string): string | undefined {
   return dot > 0 && host.slice(dot) === SERVICE_CHAINING_SUFFIX ? host.slice(0, dot) : undefined;
 }
 
+/** Whether a host is `spin.internal` or under it: such a host stays inside the app (a component, or refused), never DNS. */
+export function isUnderChainingDomain(host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return h === SERVICE_CHAINING_SUFFIX.slice(1) || h.endsWith(SERVICE_CHAINING_SUFFIX);
+}
+
 /** The entry a user would add to spin.toml to allow `target` (for the denial log line). */
 export function suggestedEntry(target: OutboundTarget): string {
   const port = target.port !== undefined && target.port !== wellKnownPort(target.scheme) ? `:${target.port}` : '';

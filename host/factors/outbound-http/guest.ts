@@ -13,6 +13,7 @@ import { typedService } from '../service.js';
 import {
   allowsSelf,
   chainingTarget,
+  isUnderChainingDomain,
   findAllowing,
   isServiceChaining,
   parseAllowedHost,
@@ -26,17 +27,23 @@ import { describeErrorCode, OutboundFutureResponse, OutboundRequest } from './gu
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const WAIT_MS = 30_000;
 
-/** Why a request may not go out, or where it goes. */
-export type Decision = { ok: true; url: URL; internal?: SendRequest['internal'] } | { ok: false; code: ErrorCode; entry?: string };
+/** Why a request may not go out (`problem`: a line for the host log), or where it goes. */
+export type Decision = { ok: true; url: URL; internal?: SendRequest['internal'] } | { ok: false; code: ErrorCode; entry?: string; problem?: string };
+
+/** Spin's alternative name for `self`, for SDKs that cannot send a relative URL: `http://self.alt/<path>`. */
+const SELF_ALT = 'self.alt';
+
+/** A request to the app itself, allowed as Spin allows it (an entry for `self` or `*` with the scheme http or https). */
+function selfRequest(hosts: readonly AllowedHost[], scheme: string, pathWithQuery: string): Decision {
+  if (!allowsSelf(hosts, 'http') && !allowsSelf(hosts, 'https')) return { ok: false, code: { tag: 'HTTP-request-denied' }, entry: `${scheme}://self` };
+  if (!pathWithQuery.startsWith('/')) return { ok: false, code: { tag: 'HTTP-request-URI-invalid' } };
+  return { ok: true, url: new URL(`${scheme}://self${pathWithQuery}`), internal: { self: true } };
+}
 
 /** Decides a request to `scheme://authority/path` for a component allowed `hosts`. */
 export function decide(hosts: readonly AllowedHost[], scheme: string, authority: string | undefined, pathWithQuery: string): Decision {
-  if (!authority) {
-    // A relative request goes to the app itself ("self" in allowed_outbound_hosts).
-    if (!allowsSelf(hosts, scheme)) return { ok: false, code: { tag: 'HTTP-request-denied' }, entry: `${scheme}://self` };
-    if (!pathWithQuery.startsWith('/')) return { ok: false, code: { tag: 'HTTP-request-URI-invalid' } };
-    return { ok: true, url: new URL(`${scheme}://self${pathWithQuery}`), internal: { self: true } };
-  }
+  // A relative request goes to the app itself ("self" in allowed_outbound_hosts).
+  if (!authority) return selfRequest(hosts, scheme, pathWithQuery);
   let url: URL;
   try {
     if (!pathWithQuery.startsWith('/') || /[\s@]/.test(authority) || authority.includes('/')) throw new Error('bad');
@@ -44,8 +51,14 @@ export function decide(hosts: readonly AllowedHost[], scheme: string, authority:
   } catch {
     return { ok: false, code: { tag: 'HTTP-request-URI-invalid' } };
   }
+  if (url.hostname === SELF_ALT) return selfRequest(hosts, scheme, pathWithQuery);
   const target: OutboundTarget = { scheme, host: url.hostname, port: url.port ? Number(url.port) : undefined };
   const chained = chainingTarget(url.hostname);
+  if (chained === undefined && isUnderChainingDomain(url.hostname)) {
+    // `*.spin.internal` allows a.b.spin.internal too, but that names no component: never ask DNS for it.
+    const problem = `${url.hostname} names no component: service chaining is http://<component-id>.spin.internal, and nothing else under .spin.internal leaves the app`;
+    return { ok: false, code: { tag: 'internal-error', val: problem }, problem };
+  }
   if (chained !== undefined) {
     const entry = findAllowing(hosts, target);
     if (!entry || !isServiceChaining(entry)) return { ok: false, code: { tag: 'HTTP-request-denied' }, entry: `http://${chained}.spin.internal` };
@@ -82,6 +95,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
 
   const refuse = (decision: Extract<Decision, { ok: false }>, shown: string) => {
     if (decision.code.tag === 'HTTP-request-denied' && decision.entry) service.reportDenied(shown, decision.entry);
+    if (decision.problem) ctx.log(`outbound-http: component '${ctx.componentId}' sent a request to ${shown}, refused: ${decision.problem}`);
   };
 
   function handle(request: OutboundRequest, options: RequestOptions | undefined): OutboundFutureResponse {

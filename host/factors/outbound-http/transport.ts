@@ -7,6 +7,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { Agent, type Dispatcher } from 'undici';
 import type { AppHttp } from '../factor.js';
+import { isUnderChainingDomain } from './allowed-hosts.js';
 import type { ErrorCode, ResponseHead, SendRequest, Waited } from './api.js';
 import { errorCodeOf } from './error-codes.js';
 import type { OutboundHttpRuntimeConfig } from './runtime-config.js';
@@ -195,6 +196,7 @@ export class Transport {
         headers: req.headers,
         body: ex.requestBody ?? null,
         signal: ex.controller.signal,
+        caller: ex.requestId,
       });
       ex.attach({ status: res.status, headers: res.headers }, Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>));
     } catch (err) {
@@ -204,6 +206,10 @@ export class Transport {
 
   private async run(ex: Exchange, req: SendRequest): Promise<void> {
     const url = new URL(req.url);
+    if (isUnderChainingDomain(url.hostname)) {
+      // The guest side dispatches these in-process or refuses them; this is the last guard before DNS.
+      return ex.fail({ tag: 'internal-error', val: `${url.hostname} is inside the app: it is never sent to the network` });
+    }
     const options: Dispatcher.RequestOptions = {
       origin: url.origin,
       path: `${url.pathname}${url.search}`,

@@ -69,3 +69,12 @@ export function spinRequestHeaders(args: SpinHeaderArgs): Array<[string, string]
   }
   return headers;
 }
+
+/**
+ * The caller's headers without any `spin-*` one: the host sets that namespace for the guest
+ * (spin-full-url, spin-client-addr, spin-path-match-<any name> …), so a client's copy could
+ * only make a guest believe a URL, an address or a route parameter the host never gave it.
+ */
+export function withoutSpinHeaders(headers: ReadonlyArray<[string, string]>): Array<[string, string]> {
+  return headers.filter(([name]) => !name.toLowerCase().startsWith('spin-'));
+}

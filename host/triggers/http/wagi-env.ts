@@ -7,16 +7,20 @@
 import { componentRoute } from './headers.js';
 import type { HttpRequestPayload } from './request.js';
 
-/** The request as the HTTP trigger handed it over: client headers first, then the spin-* block it appended (starting at spin-path-info). */
+/** The request as the HTTP trigger handed it over: the caller's headers, and the spin-* ones only the host sets (dispatch.ts drops a caller's copies). */
 function splitHeaders(headers: Array<[string, string]>): { client: Array<[string, string]>; spin: Map<string, string> } {
-  let start = headers.length;
-  for (let i = headers.length - 1; i >= 0; i--) {
-    if (headers[i]![0] === 'spin-path-info') {
-      start = i;
-      break;
-    }
-  }
-  return { client: headers.slice(0, start), spin: new Map(headers.slice(start)) };
+  const isSpin = ([name]: [string, string]) => name.startsWith('spin-');
+  return { client: headers.filter((h) => !isSpin(h)), spin: new Map(headers.filter(isSpin)) };
+}
+
+/**
+ * A header name CGI can carry: letters, digits and `-`. `X_Forwarded_For` and
+ * `X-Forwarded-For` both become HTTP_X_FORWARDED_FOR, so a client could override what a
+ * proxy set with a name the proxy does not know is the same; such names are left out
+ * (as Apache httpd does since 2.4; Spin lets the later one win).
+ */
+export function cgiHeaderName(name: string): boolean {
+  return /^[A-Za-z0-9-]+$/.test(name);
 }
 
 function hostAndPort(host: string | undefined): [string, string] {
@@ -75,6 +79,7 @@ export function wagiEnvironment(req: HttpRequestPayload, contentLength: number):
     ['SERVER_SOFTWARE', 'WAGI/1'],
   ]);
   for (const [name, value] of client) {
+    if (!cgiHeaderName(name)) continue;
     const key = `HTTP_${name.toUpperCase().replace(/-/g, '_')}`;
     if (key === 'HTTP_AUTHORIZATION' || key === 'HTTP_CONNECTION') continue;
     env.set(key, value);
