@@ -298,7 +298,7 @@ export class WorkerPool {
         w.dead = true;
         this.workers.splice(this.workers.indexOf(w), 1);
         w.bridge.close();
-        void w.worker.terminate();
+        void this.stop(w);
       }
       if (this.workers.length > this.opts.size && !this.closed) this.retireExtraLater();
     }, EXTRA_IDLE_MS).unref();
