@@ -68,6 +68,15 @@ files = [{ source = "static", destination = "/" }]
   });
   after(async () => spin?.stop());
 
+  test('stderr written in pieces (one write call each through the preview1 adapter) is logged as the one line it is', async () => {
+    const res = await fetch(`${spin.url}/echo/ann/?stderr`);
+    assert.equal(res.status, 200);
+    await res.text();
+    for (let i = 0; i < 50 && !/piece by piece/.test(spin.output()); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.match(spin.output(), /\[echo stderr\] wagi-echo says: piece by piece, one line\n/);
+    assert.doesNotMatch(spin.output(), /\[echo stderr\] wagi-echo says: \n/);
+  });
+
   test('the CGI environment, argv and stdin are the request; the response is stdout (headers, blank line, body)', async () => {
     const res = await fetch(`${spin.url}/echo/ann/x%20y?a=1&b=two`, {
       method: 'POST',

@@ -1,7 +1,8 @@
 //! A WAGI handler (a WASI preview1 command, run with executor = { type = "wagi" }): echoes
 //! its argv, its CGI environment and its stdin (the request body) as text/plain. A request
 //! with ?status=N answers with a Status header; ?location=URL with a Location header;
-//! ?exit=N ends with proc_exit(N) after writing the response; ?silent writes nothing.
+//! ?exit=N ends with proc_exit(N) after writing the response; ?silent writes nothing;
+//! ?stderr writes one log line to stderr in three unbuffered writes.
 use std::io::{Read, Write};
 
 fn query_value<'a>(query: &'a str, key: &str) -> Option<&'a str> {
@@ -15,6 +16,12 @@ fn main() {
     let query = std::env::var("QUERY_STRING").unwrap_or_default();
     if query_value(&query, "silent").is_some() {
         return;
+    }
+    if query_value(&query, "stderr").is_some() {
+        // Rust's stderr is unbuffered: three writes, one line.
+        eprint!("wagi-echo says: ");
+        eprint!("piece by piece");
+        eprintln!(", one line");
     }
     let mut body = Vec::new();
     std::io::stdin().read_to_end(&mut body).expect("read stdin");

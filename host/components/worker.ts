@@ -35,6 +35,8 @@ interface Loaded {
   imports: Record<string, object>;
   /** Each factor's guest side, for its per-instance and end-of-request steps. */
   sides: GuestSide[];
+  /** The guest's stdout and stderr: a partial line is emitted when the request ends. */
+  sinks: LineSink[];
   /** This component's mode in this worker: `snapshot` falls back to `fresh` when it cannot work. */
   mode: InstanceMode;
   /** The live instances restored between requests (snapshot mode). */
@@ -69,11 +71,12 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
     if (!data.quiet) post({ type: 'log', line: `[${setup.id}${stream === 'stderr' ? ' stderr' : ''}] ${text}`, guest: { component: setup.id, stream, text } });
   };
   const hostLog = (line: string) => post({ type: 'log', line: `[${setup.id}] ${line}` });
+  const sinks = [new LineSink(output('stdout')), new LineSink(output('stderr'))];
   const imports: Record<string, object> = wasiImports({
     environment: setup.environment,
     mounts: setup.mounts,
-    stdout: new LineSink(output('stdout')),
-    stderr: new LineSink(output('stderr')),
+    stdout: sinks[0]!,
+    stderr: sinks[1]!,
   });
   const sides: GuestSide[] = [];
   for (const [name, factory] of factories) {
@@ -89,7 +92,7 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
     );
   }
   for (const side of sides) Object.assign(imports, side.imports);
-  return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports), sides, mode: data.instanceMode, grewInARow: 0 };
+  return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports), sides, sinks, mode: data.instanceMode, grewInARow: 0 };
 }
 
 function useFresh(loaded: Loaded, why: string): void {
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
         post({ type: 'error', requestId: msg.requestId, message: err instanceof GuestExit ? 'the guest exited without a response' : describe(err) });
     } finally {
       setBeforeBlocking(() => {});
+      for (const sink of loaded?.sinks ?? []) sink.finish();
       for (const side of loaded?.sides ?? []) side.onRequestEnd?.();
       if (loaded && ready?.snapshot) afterRequest(loaded, ready.snapshot, trapped);
     }

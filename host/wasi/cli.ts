@@ -20,14 +20,26 @@ export class LineSink implements ByteSink {
       this.emit(this.pending.slice(0, nl));
       this.pending = this.pending.slice(nl + 1);
     }
+    // A guest that never writes a newline still gets its output out, in bounded pieces.
+    if (this.pending.length >= MAX_PARTIAL_LINE) this.finish();
   }
-  flush(): void {
+  /**
+   * The guest's flush keeps a partial line: the preview1 adapter flushes after every write
+   * call, so unbuffered output (Rust's stderr, C's unbuffered streams) arrives in pieces of
+   * a line; they are joined and the line goes out at its newline, or at finish().
+   */
+  flush(): void {}
+  /** Emits what is left of a line (the request ended, or the line grew past the bound). */
+  finish(): void {
     if (this.pending.length > 0) {
       this.emit(this.pending);
       this.pending = '';
     }
   }
 }
+
+/** The longest partial line a LineSink holds before it emits it anyway. */
+export const MAX_PARTIAL_LINE = 16 * 1024;
 
 export interface CliOptions {
   environment: Array<[string, string]>;
