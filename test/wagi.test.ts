@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { symlink, writeFile } from 'node:fs/promises';
+import { Agent, get as httpGet } from 'node:http';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { guest, runCli, startSpin, writeApp, type RunningSpin } from './support/spin.js';
@@ -75,6 +76,31 @@ files = [{ source = "static", destination = "/" }]
     for (let i = 0; i < 50 && !/piece by piece/.test(spin.output()); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(spin.output(), /\[echo stderr\] wagi-echo says: piece by piece, one line\n/);
     assert.doesNotMatch(spin.output(), /\[echo stderr\] wagi-echo says: \n/);
+  });
+
+  test('connection-level headers a guest sends (Connection, Keep-Alive, Upgrade, Proxy-Connection, Transfer-Encoding) never reach the client', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+          httpGet(`${spin.url}/echo/ann/?hop`, { agent }, (r) => {
+            let body = '';
+            r.on('data', (c: Buffer) => (body += c.toString()));
+            r.on('end', () => resolve({ status: r.statusCode!, headers: r.headers, body }));
+          }).on('error', reject);
+        });
+        assert.equal(res.status, 200);
+        assert.equal(res.headers['x-guest'], 'wagi-echo');
+        assert.equal(res.headers['upgrade'], undefined);
+        assert.equal(res.headers['proxy-connection'], undefined);
+        assert.notEqual(res.headers['connection'], 'upgrade');
+        assert.notEqual(res.headers['keep-alive'], 'timeout=1');
+        assert.notEqual(res.headers['transfer-encoding'], 'gzip');
+        assert.match(res.body, /^arg /m, 'the body arrives whole, framed by the host');
+      }
+    } finally {
+      agent.destroy();
+    }
   });
 
   test('the CGI environment, argv and stdin are the request; the response is stdout (headers, blank line, body)', async () => {

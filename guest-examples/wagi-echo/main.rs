@@ -2,7 +2,8 @@
 //! its argv, its CGI environment and its stdin (the request body) as text/plain. A request
 //! with ?status=N answers with a Status header; ?location=URL with a Location header;
 //! ?exit=N ends with proc_exit(N) after writing the response; ?silent writes nothing;
-//! ?stderr writes one log line to stderr in three unbuffered writes.
+//! ?stderr writes one log line to stderr in three unbuffered writes; ?hop also sends the
+//! connection-level headers a guest may not set (Connection, Keep-Alive, Upgrade, …).
 use std::io::{Read, Write};
 
 fn query_value<'a>(query: &'a str, key: &str) -> Option<&'a str> {
@@ -33,6 +34,9 @@ fn main() {
     }
     if let Some(status) = query_value(&query, "status") {
         write!(out, "Status: {} Custom\n", status).unwrap();
+    }
+    if query_value(&query, "hop").is_some() {
+        write!(out, "Connection: upgrade\nKeep-Alive: timeout=1\nUpgrade: h2c\nProxy-Connection: close\nTransfer-Encoding: gzip\n").unwrap();
     }
     write!(out, "X-Guest: wagi-echo\n\n").unwrap();
     for arg in std::env::args() {

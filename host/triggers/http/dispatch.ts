@@ -147,6 +147,18 @@ export function createDispatch(opts: DispatchOptions): Dispatch {
         .catch(() => {});
       return tooLarge(maxBody);
     }
-    return res;
+    return withoutHopByHop(res);
   };
+}
+
+/**
+ * Connection-level headers a guest may not set (wasmtime's wasi:http refuses them in its
+ * fields): the host frames and keeps the connection, so a guest's copies never reach the
+ * client or an in-app caller. `content-length` stays: it is the guest's exact body length.
+ */
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
+
+function withoutHopByHop(res: GuestResponse): GuestResponse {
+  if (!res.headers.some(([n]) => HOP_BY_HOP.has(n.toLowerCase()))) return res;
+  return { ...res, headers: res.headers.filter(([n]) => !HOP_BY_HOP.has(n.toLowerCase())) };
 }
