@@ -349,6 +349,9 @@ export class LocalLlamaEngine implements LlmEngine {
     let preparing: Promise<unknown> = Promise.resolve();
     let prepared: Prepared | undefined;
     try {
+      // the previous holder may still be copying this slot's prompt into a cache entry: that copy
+      // waits for the context lock, which generating sequences keep; closing the gate lets it in
+      lease.hurry();
       await raceAbort(lease.ready, signal);
       const prepare = runtime.prefixCache?.prepare(lease.resource, promptTokens) ?? Promise.resolve({ cached: 0, done: () => undefined });
       preparing = prepare.then((p) => (prepared = p)).catch(() => undefined);
@@ -367,15 +370,22 @@ export class LocalLlamaEngine implements LlmEngine {
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
       });
-      // the slot's next holder waits for the copy into the cache entry too
-      lease.release(Promise.all([outcome.settled, published]).then(() => undefined));
+      // the slot's next holder waits for the copy into the cache entry too, and hurries it
+      lease.release(
+        Promise.all([outcome.settled, published]).then(() => undefined),
+        prepared.hurry,
+      );
       released = true;
       if (outcome.result) return outcome.result;
       if (outcome.callbackError || isAbort(outcome.error, signal)) throw outcome.error;
       throw asLlmError(outcome.error, `inference on '${modelName}' failed`);
     } finally {
       // an abort while waiting for the previous holder: its wind-down is still the next holder's wait
-      if (!released) lease.release(Promise.all([lease.ready, preparing]).then(() => undefined));
+      if (!released)
+        lease.release(
+          Promise.all([lease.ready, preparing]).then(() => undefined),
+          lease.hurry,
+        );
       // a reserved cache entry this call never filled goes back (after an abort, once prepare is over)
       void preparing.then(() => prepared?.done());
     }

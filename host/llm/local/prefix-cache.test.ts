@@ -37,6 +37,7 @@ before(async () => {
     p: { path: predictable, kind: 'completion', contextSize: 512 },
     tiny: { path: tiny, kind: 'completion', contextSize: 512 },
     'tiny-no-cache': { path: tiny, kind: 'completion', contextSize: 512, promptCache: 0 },
+    long: { path: predictable, kind: 'completion', contextSize: 16384 },
   };
 });
 
@@ -134,5 +135,27 @@ describe('prompt cache shared across calls', () => {
   test('a bad promptCache option is refused', () => {
     assert.throws(() => newEngine({ promptCache: -1 }), /promptCache must be an integer ≥ 0, got -1/);
     assert.throws(() => newEngine({ promptCache: 1.5 }), /promptCache must be an integer ≥ 0, got 1.5/);
+  });
+  test("issue #21: the next call on a publishing call's slot starts while other calls keep generating", async () => {
+    const e = newEngine({ promptCache: 2 });
+    const ac = new AbortController();
+    let othersEnded = false;
+    // digits cycle forever on tiny-predictable: these two generate until aborted
+    const others = Promise.all(
+      [1, 2].map((n) => e.infer('long', `other ${n} 0`, { ...GREEDY, maxTokens: 4000 }, { signal: ac.signal }).catch((err: unknown) => err)),
+    ).finally(() => (othersEnded = true));
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const prompt = `${SYSTEM}0`;
+      // publishes the prompt into an entry, and hands its slot (the lowest free) to the next call
+      assert.equal((await e.infer('long', prompt, { ...GREEDY, maxTokens: 1 })).text, '1');
+      const many = await e.infer('long', prompt, { ...GREEDY, maxTokens: 64 });
+      assert.equal(many.generatedTokens, 64);
+      assert.equal(othersEnded, false, 'the 64-token call waited for the other generations to end');
+    } finally {
+      ac.abort();
+    }
+    for (const r of await others) assert.ok(r instanceof Error && r.name === 'AbortError', String(r));
+    assert.equal(e.promptCacheStats().long!.misses, 1, 'the 1-token call published its prompt (the others are too short to cache)');
   });
 });

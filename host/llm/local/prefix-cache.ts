@@ -62,6 +62,11 @@ export interface Prepared {
    * settles in the background; the target must not be given to another call before it does.
    */
   publish?: () => Promise<void>;
+  /**
+   * Somebody waits for the publish copy to settle (the target's next holder): let it through the
+   * context gate soon instead of whenever generation pauses. Call after publish; harmless anytime.
+   */
+  hurry?: () => void;
   /** Call when the call ends; gives up a reserved entry that was never published. Idempotent. */
   done: () => void;
 }
@@ -137,7 +142,7 @@ export class PrefixCache {
     const reserved = this.reserve(prefix);
     if (!reserved) return NOTHING;
     this.counts.misses++;
-    return { cached: 0, publish: () => reserved.publish(target), done: reserved.abandon };
+    return { cached: 0, publish: () => reserved.publish(target), hurry: reserved.hurry, done: reserved.abandon };
   }
 
   private async copyFrom(entry: Entry, target: LlamaContextSequence, length: number): Promise<number> {
@@ -157,7 +162,7 @@ export class PrefixCache {
   }
 
   /** A new entry for `tokens`, filled when the caller publishes; undefined when every entry is in use. */
-  private reserve(tokens: readonly Token[]): { publish: (from: LlamaContextSequence) => Promise<void>; abandon: () => void } | undefined {
+  private reserve(tokens: readonly Token[]): { publish: (from: LlamaContextSequence) => Promise<void>; hurry: () => void; abandon: () => void } | undefined {
     let sequence = this.free.pop();
     if (!sequence) {
       const idle = this.entries.filter((e) => e.users === 0).sort((a, b) => a.lastUsed - b.lastUsed)[0];
@@ -206,6 +211,7 @@ export class PrefixCache {
     };
     const copy = (held as unknown as CopyableSequence)._copyStateFromOtherSequence!;
     return {
+      hurry: entry.hurry,
       publish: (from) => {
         if (settled) return Promise.resolve();
         settled = true;

@@ -80,4 +80,23 @@ describe('SlotPool', () => {
     await assert.rejects(w, /closed/);
     await assert.rejects(pool.acquire(), /closed/);
   });
+  test("a release's hurry reaches the next holder, and only that holder", async () => {
+    const pool = new SlotPool(['s0'], 1);
+    const first = await pool.acquire();
+    first.hurry(); // a fresh slot has nothing to hurry
+    const hurried: string[] = [];
+    let windDown!: () => void;
+    first.release(new Promise<void>((r) => (windDown = r)), () => hurried.push('first'));
+    const second = await pool.acquire();
+    assert.deepEqual(hurried, []);
+    second.hurry();
+    assert.deepEqual(hurried, ['first']);
+    windDown();
+    await second.ready;
+    second.release();
+    const third = await pool.acquire();
+    third.hurry();
+    assert.deepEqual(hurried, ['first'], 'a release without hurry hands on nothing');
+    third.release();
+  });
 });

@@ -7,7 +7,9 @@
  * - An abort signal removes a waiter from the queue immediately.
  * - release() hands the resource straight to the oldest waiter, else returns it to the pool.
  *   A release may carry a `ready` promise (the resource's previous user still winding down);
- *   the next holder gets it and must await it before touching the resource.
+ *   the next holder gets it and must await it before touching the resource. With it may come a
+ *   `hurry` callback: the next holder calls it (lease.hurry()) as it starts to wait, for a
+ *   wind-down that would otherwise take its time because nobody was known to wait for it.
  */
 
 import { LlmError } from '../engine.js';
@@ -16,8 +18,13 @@ export interface Lease<T> {
   resource: T;
   /** Resolves when the previous holder has finished with the resource. */
   ready: Promise<void>;
-  /** Give the resource back; `ready` is what the next holder must wait for. Idempotent. */
-  release(ready?: Promise<void>): void;
+  /** Tell the previous holder's wind-down that this holder now waits for it (see release). */
+  hurry(): void;
+  /**
+   * Give the resource back; `ready` is what the next holder must wait for, and `hurry` what it
+   * calls when it starts waiting. Idempotent.
+   */
+  release(ready?: Promise<void>, hurry?: () => void): void;
 }
 
 interface Waiter<T> {
@@ -29,6 +36,7 @@ interface Waiter<T> {
 interface FreeSlot<T> {
   resource: T;
   ready: Promise<void>;
+  hurry: () => void;
 }
 
 export function abortReason(signal: AbortSignal): Error {
@@ -51,7 +59,7 @@ export class SlotPool<T> {
     readonly queueLimit: number,
     private readonly label = 'model',
   ) {
-    this.free = resources.map((resource) => ({ resource, ready: Promise.resolve() }));
+    this.free = resources.map((resource) => ({ resource, ready: Promise.resolve(), hurry: () => undefined }));
     this.order = new Map(resources.map((r, i) => [r, i]));
     this.size = resources.length;
   }
@@ -106,11 +114,12 @@ export class SlotPool<T> {
     return {
       resource: slot.resource,
       ready: slot.ready,
-      release: (ready?: Promise<void>) => {
+      hurry: slot.hurry,
+      release: (ready?: Promise<void>, hurry?: () => void) => {
         if (released) return;
         released = true;
         this.running--;
-        this.handBack({ resource: slot.resource, ready: ready ?? Promise.resolve() });
+        this.handBack({ resource: slot.resource, ready: ready ?? Promise.resolve(), hurry: hurry ?? (() => undefined) });
       },
     };
   }
