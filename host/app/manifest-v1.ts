@@ -1,6 +1,6 @@
 /** spin.toml version 1 (`spin_manifest_version = "1"`) → App parts. */
 import type { App, Component, HttpTrigger } from './types.js';
-import { checkComponentId, componentKeys, readComponent, type ComponentContext } from './component.js';
+import { COMPONENT_ID, checkComponentId, componentKeys, readComponent, type ComponentContext } from './component.js';
 import { checkRoute } from '../triggers/http/route-syntax.js';
 import type { FieldReader, Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
@@ -30,11 +30,13 @@ export async function readV1(ctx: Omit<ComponentContext, 'appVariables' | 'manif
     const field = joinField('component', i);
     const t = r.asTable(entry, field);
     r.checkKeys(t, field, componentKeys(1, ctx.owners));
-    const id = r.reqString(t, 'id', field, 'Add id = "<kebab-case id>" to the component.');
+    const written = r.reqString(t, 'id', field, 'Add id = "<kebab-case id>" to the component.');
+    const id = v1ComponentId(written);
     checkComponentId(r, id, joinField(field, 'id'));
     const earlier = firstIndex.get(id);
     if (earlier !== undefined) {
-      r.fail(joinField(field, 'id'), `duplicate component id "${id}" (also used by component[${earlier}])`, 'Give each component a unique id.');
+      const as = written === id ? '' : ` (read as "${id}")`;
+      r.fail(joinField(field, 'id'), `duplicate component id "${written}"${as}, also used by component[${earlier}]`, 'Give each component a unique id.');
     }
     firstIndex.set(id, i);
     const triggerField = joinField(field, 'trigger');
@@ -65,6 +67,17 @@ export async function readV1(ctx: Omit<ComponentContext, 'appVariables' | 'manif
   if (version !== undefined) parts.version = version;
   if (description !== undefined) parts.description = description;
   return parts;
+}
+
+/**
+ * A v1 id as Spin's v1 → v2 conversion makes it: kept when it is already kebab-case, else
+ * with each "_" turned into "-" and lowercased (`fileserver_static` → `fileserver-static`,
+ * `mixedCase` → `mixedcase`). The result must then be kebab-case.
+ */
+export function v1ComponentId(id: string): string {
+  if (COMPONENT_ID.test(id)) return id;
+  const converted = id.replaceAll('_', '-').toLowerCase();
+  return COMPONENT_ID.test(converted) ? converted : id;
 }
 
 /** The app-level `trigger = { type = "http", base = "/" }`; returns the base. */
