@@ -22,6 +22,7 @@ export const JS_GUESTS = {
   'js-body': 'http-handler',
   'js-state': 'http-handler',
   'js-unsupported': 'http-unsupported',
+  'js-redis2': 'http-redis2',
   'js-kv': 'http-kv',
   'js-sqlite': 'http-sqlite',
 };

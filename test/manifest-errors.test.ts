@@ -101,8 +101,17 @@ describe('manifest errors stop `spin-ts up`', () => {
     const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "mqtt"\n[component.mqtt]\nsource = "${guest('js-unsupported')}"\n`));
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'mqtt' imports 'fermyon:spin\/mqtt', 'wasi:config\/store', which spin-ts does not provide/);
+    // named with the versions the binary imports (jco's own list drops them)
+    assert.match(r.stderr, /component 'mqtt' imports 'wasi:config\/store@0\.2\.0-draft', 'fermyon:spin\/mqtt@2\.0\.0', which spin-ts does not provide/);
     assert.match(r.stderr, /Build it against interfaces spin-ts supports \(.*fermyon:spin\/llm@2\.0\.0.*wasi:http\/outgoing-handler@0\.2/);
+    assert.doesNotMatch(r.stderr, /Serving/);
+  });
+
+  test("Spin 2's fermyon:spin/redis@2.0.0 is refused at start: a major version is never matched to Spin 1's unversioned redis", async () => {
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "redis2"\n[component.redis2]\nsource = "${guest('js-redis2')}"\n`));
+    const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /component 'redis2' imports 'fermyon:spin\/redis@2\.0\.0', which spin-ts does not provide/);
     assert.doesNotMatch(r.stderr, /Serving/);
   });
 });

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import type { App, Component } from '../app/types.js';
 import { adaptModule, type ModuleAdaptation } from './adapt-module.js';
 import { ComponentError } from './component-error.js';
-import { checkImports } from './imports.js';
+import { checkImports, importsOfComponent } from './imports.js';
 import { capMemory } from './memory-cap.js';
 import { transpileCached } from './transpile.js';
 import { hasComponentType, Spin1ModuleError } from './spin1-module.js';
@@ -142,7 +142,7 @@ async function prepareOne<Kind extends string>(app: App, component: Component, o
   }
   const kind = opts.detectKind(component.id, transpiled.exports, executor);
   const jsPath = executor === 'wagi' ? await writeCommandModule(transpiled.dir) : transpiled.jsPath;
-  checkImports(component.id, transpiled.imports, opts.provided);
+  checkImports(component.id, await importsOfComponent(source.path, transpiled.imports), opts.provided);
   const started = performance.now();
   const modules: Record<string, WebAssembly.Module> = {};
   await Promise.all(
