@@ -6,7 +6,10 @@ const PROVIDED = new Set(['wasi:io/streams@0.2', 'fermyon:spin/llm', 'fermyon:sp
 
 test('a version prefix accepts every patch; exact names accept only themselves', () => {
   assert.equal(isProvided('wasi:io/streams@0.2.3', PROVIDED), true);
-  assert.equal(isProvided('wasi:io/streams@0.2.0-rc-2023-11-10', PROVIDED), true);
+  // a release candidate is its own interface: provided only by its exact name
+  assert.equal(isProvided('wasi:io/streams@0.2.0-rc-2023-11-10', PROVIDED), false);
+  assert.equal(isProvided('wasi:io/streams@0.2.0-rc-2023-11-10', new Set([...PROVIDED, 'wasi:io/streams@0.2.0-rc-2023-11-10'])), true);
+  assert.equal(isProvided('wasi:io/streams@0.2.0-rc-2023-10-18', new Set([...PROVIDED, 'wasi:io/streams@0.2.0-rc-2023-11-10'])), false);
   assert.equal(isProvided('wasi:io/streams@0.3.0', PROVIDED), false);
   assert.equal(isProvided('fermyon:spin/llm', PROVIDED), true);
   assert.equal(isProvided('fermyon:spin/llm@2.0.0', PROVIDED), true);

@@ -5,7 +5,8 @@
  *
  * What is provided is a list of interface names, each either exact (`fermyon:spin/llm`,
  * `fermyon:spin/llm@2.0.0`) or with a version prefix (`wasi:io/streams@0.2` accepts any
- * 0.2.x patch). Matching never crosses a version: an unversioned import (Spin 1's
+ * 0.2.x patch release; a pre-release such as `0.2.0-rc-2023-11-10` only by its exact name).
+ * Matching never crosses a version: an unversioned import (Spin 1's
  * `fermyon:spin/redis`) needs the unversioned name, and `fermyon:spin/redis@2.0.0` is not
  * Spin 1's interface. jco reports an interface imported in one version only without its
  * version, so the versions come from the binary (./component-imports.ts).
@@ -23,6 +24,8 @@ export function isProvided(imported: string, provided: ReadonlySet<string>): boo
   const m = VERSIONED.exec(imported);
   if (!m) return false;
   const [, name, version] = m as unknown as [string, string, string];
+  // A release candidate is its own interface: only its exact name provides it.
+  if (version.includes('-')) return false;
   const [major, minor] = version.split('.');
   return provided.has(`${name}@${major}.${minor}`);
 }
@@ -53,7 +56,10 @@ export function missingImports(imports: readonly string[], provided: ReadonlySet
 export function checkImports(componentId: string, imports: readonly string[], provided: ReadonlySet<string>): void {
   const missing = missingImports(imports, provided);
   if (missing.length === 0) return;
-  const supported = [...provided].sort().join(', ');
+  // Release candidates are listed once, not per interface.
+  const rcs = new Set([...provided].map((p) => /@(\d+\.\d+\.\d+-rc-[\d-]+)$/.exec(p)?.[1]).filter((v) => v !== undefined));
+  const listed = [...provided].filter((p) => !/-rc-[\d-]+$/.test(p)).sort();
+  const supported = listed.join(', ') + [...rcs].map((v) => `, and WASI ${v}`).join('');
   throw new UnsupportedImportError(
     `component '${componentId}' imports ${missing.map((m) => `'${m}'`).join(', ')}, which spin-ts does not provide. ` +
       `Build it against interfaces spin-ts supports (${supported}), or remove the dependency.`,
