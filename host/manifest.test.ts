@@ -631,7 +631,9 @@ source = "a.wasm"
 
 test('unsupported trigger types and duplicate trigger ids', async () => {
   const redis = await loadV2('[[trigger.redis]]\nchannel = "x"\ncomponent = "hello"\n');
-  await rejects(redis.app, path.join(redis.dir, 'spin.toml'), 'trigger.redis', 'trigger type "redis" is not supported');
+  await rejects(redis.app, path.join(redis.dir, 'spin.toml'), 'trigger.redis', 'the Redis trigger is not supported yet');
+  const mqtt = await loadV2('[[trigger.mqtt]]\ncomponent = "hello"\n');
+  await rejects(mqtt.app, path.join(mqtt.dir, 'spin.toml'), 'trigger.mqtt', 'trigger type "mqtt" is not supported');
   const dup = await loadV2('[[trigger.http]]\nid = "t"\nroute = "/b"\ncomponent = "hello"\n', {}, '"/a"\nid = "t"');
   const e = await rejects(dup.app, path.join(dup.dir, 'spin.toml'), 'trigger.http[1].id', 'duplicate trigger id "t"');
   assert.equal(e.line, 14);

@@ -36,6 +36,25 @@ describe('manifest errors stop `spin-ts up`', () => {
 
   test('a trigger naming an unknown component', () => upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "helo"\n${component}`), /component/, /helo/));
 
+  // A Spin Redis app: the application-level trigger settings come first, and must not read as
+  // an unknown key; nor a v1 Redis trigger's `address`.
+  test('a Redis-triggered app (v2) says the Redis trigger is not supported yet', () =>
+    upFails(
+      v2(`[application.trigger.redis]\naddress = "redis://localhost:6379"\n[[trigger.redis]]\nchannel = "messages"\ncomponent = "hello"\n${component}`),
+      /application\.trigger\.redis/,
+      /the Redis trigger is not supported yet/,
+    ));
+
+  test('[[trigger.redis]] alone (v2) says the same', () =>
+    upFails(v2(`[[trigger.redis]]\nchannel = "messages"\ncomponent = "hello"\n${component}`), /trigger\.redis/, /the Redis trigger is not supported yet/));
+
+  test('a Redis-triggered app (v1) says the same, not that "address" is unknown', () =>
+    upFails(
+      `spin_manifest_version = "1"\nname = "x"\ntrigger = { type = "redis", address = "redis://localhost:6379" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\n[component.trigger]\nchannel = "messages"\n`,
+      /trigger\.type/,
+      /the Redis trigger is not supported yet/,
+    ));
+
   test('duplicate component ids (v1)', () =>
     upFails(
       `spin_manifest_version = "1"\nname = "x"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\ntrigger = { route = "/a" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\ntrigger = { route = "/b" }\n`,

@@ -4,7 +4,7 @@ import { COMPONENT_ID, checkComponentId, componentKeys, readComponent, type Comp
 import { checkRoute } from '../triggers/http/route-syntax.js';
 import type { FieldReader, Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
-import { readExecutor, readRoute } from './trigger-fields.js';
+import { readExecutor, readRoute, unsupportedTrigger } from './trigger-fields.js';
 import { readAppVariables } from './variables.js';
 
 export type AppParts = Omit<App, 'manifestPath' | 'baseDir' | 'manifestVersion'>;
@@ -87,11 +87,13 @@ function readAppTrigger(ctx: Pick<ComponentContext, 'r'>, root: Table): string {
     r.fail('trigger', 'missing required key "trigger"', 'Add trigger = { type = "http", base = "/" } at the top of the file.');
   }
   const t = r.asTable(root['trigger'], 'trigger');
-  r.checkKeys(t, 'trigger', ['type', 'base']);
+  // The type first: another trigger's keys (a Redis trigger's `address`) are not the problem.
   const type = r.reqString(t, 'type', 'trigger', 'Add type = "http" to the trigger table.');
   if (type !== 'http') {
-    r.fail('trigger.type', `trigger type "${type}" is not supported`, 'spin-ts runs HTTP apps only: use trigger = { type = "http" }.');
+    const { problem, fix } = unsupportedTrigger(type, `trigger = { type = "${type}" }`);
+    r.fail('trigger.type', problem, fix);
   }
+  r.checkKeys(t, 'trigger', ['type', 'base']);
   const base = r.optString(t, 'base', 'trigger') ?? '/';
   const checked = checkRoute(base);
   if (!checked.ok) r.fail('trigger.base', checked.problem, checked.fix);
