@@ -28,9 +28,13 @@ export function wasiImports(opts: WasiOptions): Record<string, object> {
 }
 
 /**
- * The last WASI 0.2 release candidate (Spin 2.1's): its interfaces are 0.2.0's less some
- * functions 0.2.0 added, same names and shapes, so the 0.2 implementations serve it.
- * (rc-2023-10-18, Spin 2.0's, differs in shapes and is not provided.)
+ * The last WASI 0.2 release candidate (Spin 2.1's): its io, clocks, cli, random, filesystem
+ * and HTTP request/response interfaces are 0.2.0's less functions 0.2.0 added, so the 0.2
+ * implementations serve it. Two HTTP details differ and are not adapted (the host cannot
+ * tell which version's glue calls a shared class): `future-trailers.get` has one result
+ * level fewer, and `request-options`' timeouts are named `…-timeout-ms`; a guest calling
+ * those fails at the call. Outbound HTTP (`outgoing-handler`) is not provided for it.
+ * (rc-2023-10-18, Spin 2.0's, differs throughout and is not provided.)
  */
 export const WASI_RC = '0.2.0-rc-2023-11-10';
 

@@ -3,8 +3,9 @@ import { ComponentError } from '../../components/component-error.js';
 
 export type HttpInterface = 'wasi-http' | 'inbound-http' | 'wagi';
 
-// 0.2.x, and the last release candidate (Spin 2.1's), which differs from 0.2.0 only by
-// functions 0.2.0 added; the host's 0.2 interfaces serve it (host/wasi/index.ts).
+// 0.2.x, and the last release candidate (Spin 2.1's), whose request/response interfaces
+// are 0.2.0's less functions 0.2.0 added; the host's 0.2 ones serve it (host/wasi/index.ts
+// says which two details differ).
 const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.(?:\d+|0-rc-2023-11-10)$/;
 // Spin 2.0's release candidate: other resource shapes (fields built from a list, a response
 // built with its status, poll-one/poll-list) that spin-ts does not implement.
