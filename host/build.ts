@@ -15,7 +15,9 @@ function runShell(command: string, cwd: string): Promise<number | null> {
 
 export async function buildApp(manifest: string, opts: { only?: string[]; log?: (line: string) => void } = {}): Promise<void> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const app = await loadApp(manifest, { checkSources: false });
+  // Neither sources nor `files` need exist yet: the build commands may make them (Spin's
+  // build reads only the build settings; its `up` resolves the files).
+  const app = await loadApp(manifest, { checkSources: false, checkFiles: false });
   const unknown = (opts.only ?? []).filter((id) => !app.components.has(id));
   if (unknown.length > 0) throw new BuildError(`no component named ${unknown.map((u) => `'${u}'`).join(', ')} in ${app.manifestPath}`);
   for (const c of app.components.values()) {
@@ -35,4 +37,15 @@ export async function buildApp(manifest: string, opts: { only?: string[]; log?: 
     }
   }
   log('Finished building all Spin components');
+  await warnOfMissingFiles(manifest, log);
+}
+
+/** Once built, the `files` entries must exist for `up`: say so now if one does not. */
+async function warnOfMissingFiles(manifest: string, log: (line: string) => void): Promise<void> {
+  try {
+    await loadApp(manifest, { checkSources: false });
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    log(`Warning: \`spin-ts up\` will not start this app: ${err.message}`);
+  }
 }

@@ -462,7 +462,11 @@ test('files: globs, directories, placements, excludes and missing sources', asyn
     { source: path.join(dir, 'data'), destination: '/data', isDirectory: true },
     { source: path.join(dir, 'config.txt'), destination: '/config.txt', isDirectory: false },
     { source: path.join(dir, 'config.txt'), destination: '/config.txt', isDirectory: false },
-    { source: path.join(dir, 'static'), destination: '/www', isDirectory: true },
+    // The mapped directory loses its excluded file too (Spin matches exclude_files against
+    // every mounted file's path in the app directory), so it is mounted file by file.
+    { source: path.join(dir, 'static/css/site.css'), destination: '/www/css/site.css', isDirectory: false },
+    { source: path.join(dir, 'static/index.html'), destination: '/www/index.html', isDirectory: false },
+    { source: path.join(dir, 'static/notes.md'), destination: '/www/notes.md', isDirectory: false },
   ]);
 
   const missing = await loadV2('files = ["nothere.txt"]\n');
@@ -627,7 +631,9 @@ source = "a.wasm"
 
 test('unsupported trigger types and duplicate trigger ids', async () => {
   const redis = await loadV2('[[trigger.redis]]\nchannel = "x"\ncomponent = "hello"\n');
-  await rejects(redis.app, path.join(redis.dir, 'spin.toml'), 'trigger.redis', 'trigger type "redis" is not supported');
+  await rejects(redis.app, path.join(redis.dir, 'spin.toml'), 'trigger.redis', 'the Redis trigger is not supported yet');
+  const mqtt = await loadV2('[[trigger.mqtt]]\ncomponent = "hello"\n');
+  await rejects(mqtt.app, path.join(mqtt.dir, 'spin.toml'), 'trigger.mqtt', 'trigger type "mqtt" is not supported');
   const dup = await loadV2('[[trigger.http]]\nid = "t"\nroute = "/b"\ncomponent = "hello"\n', {}, '"/a"\nid = "t"');
   const e = await rejects(dup.app, path.join(dup.dir, 'spin.toml'), 'trigger.http[1].id', 'duplicate trigger id "t"');
   assert.equal(e.line, 14);

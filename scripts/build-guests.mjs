@@ -2,7 +2,7 @@
 // Builds every example guest from source: the JS guests with componentize-js, the app
 // built with the Spin JS SDK (scripts/build-spin-sdk-app.mjs), then the Rust guests
 // (scripts/build-rust-guests.mjs) and the core-module guests (scripts/build-wasi-modules.mjs). Up-to-date outputs are skipped.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ export const JS_GUESTS = {
   'js-body': 'http-handler',
   'js-state': 'http-handler',
   'js-unsupported': 'http-unsupported',
+  'js-redis2': 'http-redis2',
   'js-kv': 'http-kv',
   'js-sqlite': 'http-sqlite',
 };
@@ -31,6 +32,25 @@ for (const [name, world] of Object.entries(JS_GUESTS)) {
   try {
     const r = await buildJsGuest(join(dir, 'index.js'), world, join(dir, 'dist', `${name}.wasm`));
     console.log(r.skipped ? `${name}: up to date` : `${name}: built (${(r.bytes / 1e6).toFixed(1)} MB, ${r.ms} ms)`);
+  } catch (err) {
+    console.error(`${name}: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
+}
+
+// Hand-written core modules (WAT) made into components with jco: guests no compiler makes
+// (one that passes a bad resource handle). guest-examples/<name>/guest.wat → dist/<name>.wasm.
+const WAT_GUESTS = { 'wat-bad-poll': 'http-bad-poll' };
+for (const [name, world] of Object.entries(WAT_GUESTS)) {
+  const jco = await import('@bytecodealliance/jco');
+  const dir = join(root, 'guest-examples', name);
+  try {
+    const core = await jco.parse(readFileSync(join(dir, 'guest.wat'), 'utf8'));
+    const embedded = await jco.componentEmbed({ binary: core, witPath: join(root, 'wit'), world: `spin-ts:examples/${world}` });
+    const component = await jco.componentNew(embedded, undefined);
+    mkdirSync(join(dir, 'dist'), { recursive: true });
+    writeFileSync(join(dir, 'dist', `${name}.wasm`), component);
+    console.log(`${name}: built (${component.length} bytes)`);
   } catch (err) {
     console.error(`${name}: build failed: ${err.message ?? err}`);
     process.exit(1);

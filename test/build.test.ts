@@ -76,6 +76,53 @@ build = { command = "echo compiler says no >&2; exit 3" }
     assert.match(r.stderr, /component 'broken': build command `echo compiler says no >&2; exit 3` exited with code 3/);
   });
 
+  // finicky-whiskers: `files` names "site/dist", which the build makes (Spin's build reads only
+  // the build settings, and its `up` resolves the files).
+  test('a files directory the build creates: build runs, then up --build serves its files', async () => {
+    const toml = (build: string) => `spin_manifest_version = 2
+[application]
+name = "site"
+[[trigger.http]]
+route = "/..."
+component = "site"
+[component.site]
+source = "${guest('js-files')}"
+files = [{ source = "site/dist", destination = "/" }]
+build = { command = "${build}" }
+`;
+    const manifest = await writeApp(toml('mkdir -p site/dist && echo built > site/dist/index.html'));
+    const r = await runCli(['build', '-f', manifest]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Finished building all Spin components/);
+    assert.doesNotMatch(r.stdout, /Warning/);
+
+    const fresh = await writeApp(toml('mkdir -p site/dist && echo built > site/dist/index.html'));
+    const spin = await startSpin(['-f', fresh, '--build']);
+    try {
+      const res = await fetch(`${spin.url}/?op=read&path=index.html`);
+      assert.equal(await res.text(), 'built\n');
+    } finally {
+      await spin.stop();
+    }
+  });
+
+  test('a files directory the build does not create: the build succeeds and warns that up will not start', async () => {
+    const manifest = await writeApp(`spin_manifest_version = 2
+[application]
+name = "site"
+[[trigger.http]]
+route = "/..."
+component = "site"
+[component.site]
+source = "${HELLO}"
+files = [{ source = "site/dist", destination = "/" }]
+build = { command = "true" }
+`);
+    const r = await runCli(['build', '-f', manifest]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Warning: `spin-ts up` will not start this app: .*component\.site\.files\[0\]\.source.*files source "site\/dist" does not exist/);
+  });
+
   test('components without a build command are reported and skipped', async () => {
     const manifest = await writeApp(`spin_manifest_version = 2
 [application]

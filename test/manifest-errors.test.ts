@@ -36,6 +36,25 @@ describe('manifest errors stop `spin-ts up`', () => {
 
   test('a trigger naming an unknown component', () => upFails(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "helo"\n${component}`), /component/, /helo/));
 
+  // A Spin Redis app: the application-level trigger settings come first, and must not read as
+  // an unknown key; nor a v1 Redis trigger's `address`.
+  test('a Redis-triggered app (v2) says the Redis trigger is not supported yet', () =>
+    upFails(
+      v2(`[application.trigger.redis]\naddress = "redis://localhost:6379"\n[[trigger.redis]]\nchannel = "messages"\ncomponent = "hello"\n${component}`),
+      /application\.trigger\.redis/,
+      /the Redis trigger is not supported yet/,
+    ));
+
+  test('[[trigger.redis]] alone (v2) says the same', () =>
+    upFails(v2(`[[trigger.redis]]\nchannel = "messages"\ncomponent = "hello"\n${component}`), /trigger\.redis/, /the Redis trigger is not supported yet/));
+
+  test('a Redis-triggered app (v1) says the same, not that "address" is unknown', () =>
+    upFails(
+      `spin_manifest_version = "1"\nname = "x"\ntrigger = { type = "redis", address = "redis://localhost:6379" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\n[component.trigger]\nchannel = "messages"\n`,
+      /trigger\.type/,
+      /the Redis trigger is not supported yet/,
+    ));
+
   test('duplicate component ids (v1)', () =>
     upFails(
       `spin_manifest_version = "1"\nname = "x"\ntrigger = { type = "http" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\ntrigger = { route = "/a" }\n[[component]]\nid = "a"\nsource = "${HELLO}"\ntrigger = { route = "/b" }\n`,
@@ -101,8 +120,17 @@ describe('manifest errors stop `spin-ts up`', () => {
     const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "mqtt"\n[component.mqtt]\nsource = "${guest('js-unsupported')}"\n`));
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'mqtt' imports 'fermyon:spin\/mqtt', 'wasi:config\/store', which spin-ts does not provide/);
+    // named with the versions the binary imports (jco's own list drops them)
+    assert.match(r.stderr, /component 'mqtt' imports 'wasi:config\/store@0\.2\.0-draft', 'fermyon:spin\/mqtt@2\.0\.0', which spin-ts does not provide/);
     assert.match(r.stderr, /Build it against interfaces spin-ts supports \(.*fermyon:spin\/llm@2\.0\.0.*wasi:http\/outgoing-handler@0\.2/);
+    assert.doesNotMatch(r.stderr, /Serving/);
+  });
+
+  test("Spin 2's fermyon:spin/redis@2.0.0 is refused at start: a major version is never matched to Spin 1's unversioned redis", async () => {
+    const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "redis2"\n[component.redis2]\nsource = "${guest('js-redis2')}"\n`));
+    const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /component 'redis2' imports 'fermyon:spin\/redis@2\.0\.0', which spin-ts does not provide/);
     assert.doesNotMatch(r.stderr, /Serving/);
   });
 });

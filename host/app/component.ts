@@ -19,6 +19,8 @@ export interface ComponentContext {
   appVariables: Record<string, VariableDecl>;
   /** Whether `source` files must exist (false for `build`, which makes them). */
   checkSources: boolean;
+  /** Whether `files` entries are resolved (false for `build`, whose commands may make them). */
+  checkFiles: boolean;
   /** Keys owned by factors (ai_models, allowed_outbound_hosts, …), read by them. */
   owners: readonly ComponentKeysOwner[];
 }
@@ -68,7 +70,7 @@ export async function readComponent(ctx: ComponentContext, t: Table, field: stri
     sourceAsWritten,
     factors,
     environment: r.stringMap(t, 'environment', field),
-    files: await readFiles(r, t['files'], joinField(field, 'files'), baseDir, excludeFiles),
+    files: ctx.checkFiles ? await readFiles(r, t['files'], joinField(field, 'files'), baseDir, excludeFiles) : [],
     excludeFiles,
     variables: readTemplates(r, t, variablesKey, field, ctx.appVariables),
   };

@@ -20,7 +20,9 @@ export async function readFiles(r: FieldReader, value: unknown, field: string, b
   if (!Array.isArray(value)) {
     r.fail(field, `must be a list, not ${describeValue(value)}`, 'Write it as files = ["static/**/*"] or files = [{ source = "assets", destination = "/" }].');
   }
-  const excludes = excludeFiles.map((p) => globToRegExp(toPosix(p)));
+  // Matched as Spin does: against each file's path relative to the application directory,
+  // whichever entry mounts it (a mapped directory's files included), `*` crossing "/".
+  const excludes = excludeFiles.map((p) => globToRegExp(toPosix(p), { crossSlash: true }));
   const appRoot = await realpath(baseDir);
   const mounts: FileMount[] = [];
   for (const [i, entry] of value.entries()) {
@@ -28,7 +30,7 @@ export async function readFiles(r: FieldReader, value: unknown, field: string, b
     if (typeof entry === 'string') {
       mounts.push(...(await readPattern(r, entry, f, baseDir, appRoot, excludes)));
     } else if (isTable(entry)) {
-      mounts.push(await readPlacement(r, entry, f, baseDir, appRoot));
+      mounts.push(...(await readPlacement(r, entry, f, baseDir, appRoot, excludes)));
     } else {
       r.fail(
         f,
@@ -76,7 +78,12 @@ async function readPattern(r: FieldReader, written: string, field: string, baseD
     const source = await realInsideApp(r, field, 'files source', written, path.resolve(baseDir, pattern), appRoot);
     const s = await stat(source);
     if (excludes.some((re) => re.test(pattern))) return [];
-    return [{ source, destination: `/${pattern.replace(/\/+$/, '')}`, isDirectory: s.isDirectory() }];
+    const destination = `/${pattern.replace(/\/+$/, '')}`;
+    if (s.isDirectory()) {
+      const kept = await directoryLessExcluded(source, pattern.replace(/\/+$/, ''), destination, excludes);
+      if (kept) return kept;
+    }
+    return [{ source, destination, isDirectory: s.isDirectory() }];
   }
   const base = globBase(pattern);
   if (base) {
@@ -102,7 +109,30 @@ async function readPattern(r: FieldReader, written: string, field: string, baseD
   return matches.filter((m) => !excludes.some((re) => re.test(m.rel))).map((m) => ({ source: m.real, destination: `/${m.rel}`, isDirectory: false }));
 }
 
-async function readPlacement(r: FieldReader, t: Record<string, unknown>, field: string, baseDir: string, appRoot: string): Promise<FileMount> {
+/**
+ * A mounted directory's files, each as its own mount under `destination`, less those
+ * `exclude_files` names by their path in the application directory (`appRel` is the
+ * directory's); undefined when it names none of them, so the directory is mounted whole.
+ * Like Spin's copy at start, the list is taken at start and empty directories are left out.
+ */
+async function directoryLessExcluded(realDir: string, appRel: string, destination: string, excludes: RegExp[]): Promise<FileMount[] | undefined> {
+  if (excludes.length === 0) return undefined;
+  const files = await expandGlob(realDir, '**', realDir);
+  const inApp = (rel: string) => (appRel && appRel !== '.' ? `${appRel}/${rel}` : rel);
+  const kept = files.filter((m) => !excludes.some((re) => re.test(inApp(m.rel))));
+  if (kept.length === files.length) return undefined;
+  const under = destination === '/' ? '' : destination;
+  return kept.map((m) => ({ source: m.real, destination: `${under}/${m.rel}`, isDirectory: false }));
+}
+
+async function readPlacement(
+  r: FieldReader,
+  t: Record<string, unknown>,
+  field: string,
+  baseDir: string,
+  appRoot: string,
+  excludes: RegExp[],
+): Promise<FileMount[]> {
   r.checkKeys(t, field, ['source', 'destination']);
   const sourceWritten = r.reqString(t, 'source', field, 'Add source = "<directory>" (relative to the manifest directory).');
   const destination = r.reqString(t, 'destination', field, 'Add destination = "/<guest path>".');
@@ -116,5 +146,11 @@ async function readPlacement(r: FieldReader, t: Record<string, unknown>, field: 
   const source = await realInsideApp(r, joinField(field, 'source'), 'files source', sourceWritten, path.resolve(baseDir, sourceWritten), appRoot);
   const s = await stat(source);
   const dest = destination.length > 1 ? destination.replace(/\/+$/, '') : destination;
-  return { source, destination: dest, isDirectory: s.isDirectory() };
+  if (s.isDirectory()) {
+    // The source's path as written, relative to the application directory: what Spin matches.
+    const appRel = toPosix(path.relative(baseDir, path.resolve(baseDir, sourceWritten)));
+    const kept = await directoryLessExcluded(source, appRel, dest, excludes);
+    if (kept) return kept;
+  }
+  return [{ source, destination: dest, isDirectory: s.isDirectory() }];
 }

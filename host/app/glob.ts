@@ -12,8 +12,18 @@ export function hasGlobChars(pattern: string): boolean {
   return /[*?]/.test(pattern);
 }
 
+export interface GlobOptions {
+  /**
+   * `*` and `?` also match "/": how Spin matches `exclude_files` (Rust's glob
+   * `Pattern::matches_path`, whose default options need no literal separator).
+   */
+  crossSlash?: boolean;
+}
+
 /** Compiles a glob pattern (with "/" separators) into an anchored RegExp. */
-export function globToRegExp(pattern: string): RegExp {
+export function globToRegExp(pattern: string, opts: GlobOptions = {}): RegExp {
+  const star = opts.crossSlash ? '.*' : '[^/]*';
+  const one = opts.crossSlash ? '.' : '[^/]';
   let re = '';
   for (let i = 0; i < pattern.length; i++) {
     const ch = pattern[i]!;
@@ -33,9 +43,9 @@ export function globToRegExp(pattern: string): RegExp {
         }
         i += 1; // "a**b" behaves like "a*b"
       }
-      re += '[^/]*';
+      re += star;
     } else if (ch === '?') {
-      re += '[^/]';
+      re += one;
     } else {
       re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
     }

@@ -1,10 +1,10 @@
 /** spin.toml version 1 (`spin_manifest_version = "1"`) → App parts. */
 import type { App, Component, HttpTrigger } from './types.js';
-import { checkComponentId, componentKeys, readComponent, type ComponentContext } from './component.js';
+import { COMPONENT_ID, checkComponentId, componentKeys, readComponent, type ComponentContext } from './component.js';
 import { checkRoute } from '../triggers/http/route-syntax.js';
 import type { FieldReader, Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
-import { readExecutor, readRoute } from './trigger-fields.js';
+import { readExecutor, readRoute, unsupportedTrigger } from './trigger-fields.js';
 import { readAppVariables } from './variables.js';
 
 export type AppParts = Omit<App, 'manifestPath' | 'baseDir' | 'manifestVersion'>;
@@ -30,11 +30,13 @@ export async function readV1(ctx: Omit<ComponentContext, 'appVariables' | 'manif
     const field = joinField('component', i);
     const t = r.asTable(entry, field);
     r.checkKeys(t, field, componentKeys(1, ctx.owners));
-    const id = r.reqString(t, 'id', field, 'Add id = "<kebab-case id>" to the component.');
+    const written = r.reqString(t, 'id', field, 'Add id = "<kebab-case id>" to the component.');
+    const id = v1ComponentId(written);
     checkComponentId(r, id, joinField(field, 'id'));
     const earlier = firstIndex.get(id);
     if (earlier !== undefined) {
-      r.fail(joinField(field, 'id'), `duplicate component id "${id}" (also used by component[${earlier}])`, 'Give each component a unique id.');
+      const as = written === id ? '' : ` (read as "${id}")`;
+      r.fail(joinField(field, 'id'), `duplicate component id "${written}"${as}, also used by component[${earlier}]`, 'Give each component a unique id.');
     }
     firstIndex.set(id, i);
     const triggerField = joinField(field, 'trigger');
@@ -67,6 +69,17 @@ export async function readV1(ctx: Omit<ComponentContext, 'appVariables' | 'manif
   return parts;
 }
 
+/**
+ * A v1 id as Spin's v1 → v2 conversion makes it: kept when it is already kebab-case, else
+ * with each "_" turned into "-" and lowercased (`fileserver_static` → `fileserver-static`,
+ * `mixedCase` → `mixedcase`). The result must then be kebab-case.
+ */
+export function v1ComponentId(id: string): string {
+  if (COMPONENT_ID.test(id)) return id;
+  const converted = id.replaceAll('_', '-').toLowerCase();
+  return COMPONENT_ID.test(converted) ? converted : id;
+}
+
 /** The app-level `trigger = { type = "http", base = "/" }`; returns the base. */
 function readAppTrigger(ctx: Pick<ComponentContext, 'r'>, root: Table): string {
   const r: FieldReader = ctx.r;
@@ -74,11 +87,13 @@ function readAppTrigger(ctx: Pick<ComponentContext, 'r'>, root: Table): string {
     r.fail('trigger', 'missing required key "trigger"', 'Add trigger = { type = "http", base = "/" } at the top of the file.');
   }
   const t = r.asTable(root['trigger'], 'trigger');
-  r.checkKeys(t, 'trigger', ['type', 'base']);
+  // The type first: another trigger's keys (a Redis trigger's `address`) are not the problem.
   const type = r.reqString(t, 'type', 'trigger', 'Add type = "http" to the trigger table.');
   if (type !== 'http') {
-    r.fail('trigger.type', `trigger type "${type}" is not supported`, 'spin-ts runs HTTP apps only: use trigger = { type = "http" }.');
+    const { problem, fix } = unsupportedTrigger(type, `trigger = { type = "${type}" }`);
+    r.fail('trigger.type', problem, fix);
   }
+  r.checkKeys(t, 'trigger', ['type', 'base']);
   const base = r.optString(t, 'base', 'trigger') ?? '/';
   const checked = checkRoute(base);
   if (!checked.ok) r.fail('trigger.base', checked.problem, checked.fix);

@@ -6,7 +6,7 @@ import { checkRoute } from '../triggers/http/route-syntax.js';
 import { closest } from './suggest.js';
 import { isTable, type FieldReader, type Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
-import { readExecutor, readRoute, type ExecutorConfig } from './trigger-fields.js';
+import { readExecutor, readRoute, unsupportedTrigger, type ExecutorConfig } from './trigger-fields.js';
 import { readAppVariables } from './variables.js';
 
 const TOP_KEYS = ['spin_manifest_version', 'application', 'variables', 'trigger', 'component'];
@@ -65,7 +65,12 @@ export async function readV2(ctx: Omit<ComponentContext, 'appVariables' | 'manif
 function readAppTrigger(r: FieldReader, app: Table): string {
   const t = r.optTable(app, 'trigger', 'application');
   if (!t) return '/';
-  r.checkKeys(t, 'application.trigger', ['http']);
+  for (const type of Object.keys(t)) {
+    if (type !== 'http') {
+      const { problem, fix } = unsupportedTrigger(type, `[application.trigger.${type}] and [[trigger.${type}]]`);
+      r.fail(joinField('application.trigger', type), problem, fix);
+    }
+  }
   const http = r.optTable(t, 'http', 'application.trigger');
   if (!http) return '/';
   r.checkKeys(http, 'application.trigger.http', ['base']);
@@ -82,11 +87,8 @@ function readTriggerTables(r: FieldReader, root: Table, components: Map<string, 
   const triggers = r.asTable(root['trigger'], 'trigger');
   for (const type of Object.keys(triggers)) {
     if (type !== 'http') {
-      r.fail(
-        joinField('trigger', type),
-        `trigger type "${type}" is not supported`,
-        `spin-ts runs HTTP triggers only: remove [[trigger.${type}]] or use [[trigger.http]].`,
-      );
+      const { problem, fix } = unsupportedTrigger(type, `[[trigger.${type}]]`);
+      r.fail(joinField('trigger', type), problem, fix);
     }
   }
   const list = triggers['http'];

@@ -16,6 +16,12 @@ export interface LoadAppOptions {
    * passes false: it loads the manifest to make those files.
    */
   checkSources?: boolean;
+  /**
+   * Resolve every `files` entry, which must then exist (default true). `build` passes false:
+   * its commands may make them (a `site/dist` the build writes); it checks them afterwards.
+   * When false, components have no `files` mounts.
+   */
+  checkFiles?: boolean;
   /** Component keys owned by factors (host/factors/index.ts lists them); their readers run at load. */
   owners?: readonly ComponentKeysOwner[];
 }
@@ -30,7 +36,7 @@ export async function loadApp(manifestPathOrDir: string, options: LoadAppOptions
   const r = new FieldReader(file, text);
   // Spin runs a lone Wasm file with the working directory as the app's directory.
   const baseDir = wasm ? process.cwd() : path.dirname(manifestPath);
-  const ctx = { r, baseDir, checkSources: options.checkSources ?? true, owners: options.owners ?? [] };
+  const ctx = { r, baseDir, checkSources: options.checkSources ?? true, checkFiles: options.checkFiles ?? true, owners: options.owners ?? [] };
   const manifestVersion = detectVersion(r, root);
   const parts = manifestVersion === 1 ? await readV1(ctx, root) : await readV2(ctx, root);
   return { manifestPath, baseDir, manifestVersion, ...parts };

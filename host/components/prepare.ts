@@ -5,11 +5,11 @@ import { pathToFileURL } from 'node:url';
 import type { App, Component } from '../app/types.js';
 import { adaptModule, type ModuleAdaptation } from './adapt-module.js';
 import { ComponentError } from './component-error.js';
-import { checkImports } from './imports.js';
+import { checkImports, importsOfComponent } from './imports.js';
 import { capMemory } from './memory-cap.js';
 import { transpileCached } from './transpile.js';
 import { hasComponentType, Spin1ModuleError } from './spin1-module.js';
-import { wasiLibc377Clang } from './wasi-libc-bug.js';
+import { warnOfWasiLibc377 } from './wasi-libc-bug.js';
 import { coreModuleKind, wasmKindOfFile } from './wasm-kind.js';
 
 export interface PreparedComponent<Kind extends string = string> {
@@ -98,12 +98,7 @@ async function componentSource(
     'spin1-http': 'a Spin 1.x HTTP module (it exports handle-http-request)',
     'bindgen-reactor': 'a core module built with wit-bindgen',
   }[how];
-  const buggyLibc = how === 'wagi-command' ? wasiLibc377Clang(bytes) : undefined;
-  if (buggyLibc) {
-    log(
-      `component ${component.id}: warning: ${component.sourceAsWritten} was built with ${buggyLibc}, whose wasi-libc (before wasi-sdk 19) claims memory the WASI adapter uses (wasi-libc #377): it traps once it allocates about 128 KiB. Spin refuses such modules; rebuild it with wasi-sdk 19 or later (or a Rust toolchain whose wasm32-wasi libc is that recent).`,
-    );
-  }
+  if (how === 'wagi-command') warnOfWasiLibc377(log, component.id, component.sourceAsWritten, bytes);
   try {
     const adapted = await adaptModule(bytes, how, cacheDir);
     return { path: adapted.path, adaptMs: adapted.adaptMs, adapted: true };
@@ -142,7 +137,7 @@ async function prepareOne<Kind extends string>(app: App, component: Component, o
   }
   const kind = opts.detectKind(component.id, transpiled.exports, executor);
   const jsPath = executor === 'wagi' ? await writeCommandModule(transpiled.dir) : transpiled.jsPath;
-  checkImports(component.id, transpiled.imports, opts.provided);
+  checkImports(component.id, await importsOfComponent(source.path, transpiled.imports), opts.provided);
   const started = performance.now();
   const modules: Record<string, WebAssembly.Module> = {};
   await Promise.all(

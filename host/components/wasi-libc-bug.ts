@@ -8,6 +8,7 @@
  * user sees the cause instead of a bare 500. Modules without a producers section (stripped)
  * cannot be told apart.
  */
+import { createHash } from 'node:crypto';
 import { producers } from './wasm-binary.js';
 
 const FIRST_SAFE_CLANG: [number, number, number] = [15, 0, 7];
@@ -28,4 +29,24 @@ export function wasiLibc377Clang(wasm: Uint8Array): string | undefined {
     if (m && olderThanSafe(m[1]!)) return text;
   }
   return undefined;
+}
+
+/** Modules already warned of, by content, per log (one `up` has one log). */
+const warned = new WeakMap<(line: string) => void, Set<string>>();
+
+/**
+ * Logs the warning for a module with the bug once per module: an app whose components share
+ * one module (a file server on 23 routes) gets one line, naming the first component.
+ */
+export function warnOfWasiLibc377(log: (line: string) => void, componentId: string, sourceAsWritten: string, wasm: Uint8Array): void {
+  const clang = wasiLibc377Clang(wasm);
+  if (!clang) return;
+  const key = createHash('sha256').update(wasm).digest('hex');
+  let seen = warned.get(log);
+  if (!seen) warned.set(log, (seen = new Set()));
+  if (seen.has(key)) return;
+  seen.add(key);
+  log(
+    `component ${componentId}: warning: ${sourceAsWritten} was built with ${clang}, whose wasi-libc (before wasi-sdk 19) claims memory the WASI adapter uses (wasi-libc #377): it traps once it allocates about 128 KiB. Spin refuses such modules; rebuild it with wasi-sdk 19 or later (or a Rust toolchain whose wasm32-wasi libc is that recent). (Said once for every component using this module.)`,
+  );
 }

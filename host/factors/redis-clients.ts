@@ -1,24 +1,34 @@
 /**
  * node-redis clients shared by the factors that talk to Redis (key-value's Redis stores,
- * outbound Redis): one client per URL, connected on first use and kept until the app stops.
- * A dead Redis fails a command at once rather than queueing it; the first connection is
- * tried once (the next use tries again), a lost one is retried. Bulk replies are bytes.
+ * outbound Redis): one client per URL, connected on first use. Bulk replies are bytes.
+ *
+ * A dead Redis fails a command at once rather than queueing it. Nothing reconnects in the
+ * background and nothing ever gives up: a connection that fails or is lost drops its client,
+ * and the next call connects again, so the first call after Redis is back succeeds however
+ * long it was down. Each outage is one log line, and its end another.
  */
 import { createClient, RESP_TYPES } from 'redis';
 
 /** Bulk replies as bytes (Buffer), not text. */
 export const BYTES = { [RESP_TYPES.BLOB_STRING]: Buffer };
 
-function makeClient(url: string) {
-  let connected = false;
+/** `onLost` runs once when a connection that was ready is lost. */
+function makeClient(url: string, onLost: (err: Error) => void) {
   const client = createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 3000, reconnectStrategy: (retries) => (!connected || retries > 20 ? false : Math.min(50 * 2 ** retries, 2000)) },
+    // false: node-redis's own retries would keep a client that, past its last retry, stays
+    // closed for good; the pool reconnects on the next call instead.
+    socket: { connectTimeout: 3000, reconnectStrategy: false },
   }).withTypeMapping(BYTES);
-  client.on('ready', () => (connected = true));
-  client.on('error', () => {
-    // Reported to the caller of the failing command; the event itself must be handled.
+  let ready = false;
+  client.on('ready', () => (ready = true));
+  client.on('error', (err: Error) => {
+    // A failing command is reported to its caller; a lost connection also to the pool.
+    if (ready && !client.isOpen) {
+      ready = false;
+      onLost(err);
+    }
   });
   return client;
 }
@@ -36,29 +46,68 @@ export function shownRedisUrl(url: string): string {
   }
 }
 
+interface Entry {
+  client: RedisClient;
+  connected: Promise<RedisClient>;
+}
+
 export class RedisClientPool {
-  private readonly clients = new Map<string, Promise<RedisClient>>();
+  private readonly clients = new Map<string, Entry>();
+  /** URLs whose Redis is down, with when the outage was noticed. */
+  private readonly down = new Map<string, number>();
+
+  /** `log` gets the outage and recovery lines; `who` names the user of the pool in them. */
+  constructor(
+    private readonly log: (line: string) => void = () => {},
+    private readonly who = 'redis',
+  ) {}
 
   /** The connected client for `url`; rejects when it cannot connect (the next call tries again). */
   client(url: string): Promise<RedisClient> {
-    let c = this.clients.get(url);
-    if (!c) {
-      const client = makeClient(url);
-      c = client.connect().then(() => client);
-      c.catch(() => this.clients.delete(url));
-      this.clients.set(url, c);
-    }
-    return c;
+    const cached = this.clients.get(url);
+    if (cached && cached.client.isOpen) return cached.connected;
+    if (cached) this.clients.delete(url);
+    const client = makeClient(url, (err) => {
+      if (this.clients.get(url)?.client === client) this.clients.delete(url);
+      this.noteDown(url, err);
+    });
+    const connected = client.connect().then(
+      () => {
+        this.noteUp(url);
+        return client;
+      },
+      (err: Error) => {
+        if (this.clients.get(url)?.client === client) this.clients.delete(url);
+        this.noteDown(url, err);
+        throw err;
+      },
+    );
+    this.clients.set(url, { client, connected });
+    return connected;
+  }
+
+  private noteDown(url: string, err: Error): void {
+    if (this.down.has(url)) return;
+    this.down.set(url, Date.now());
+    this.log(`${this.who}: Redis at ${shownRedisUrl(url)} is unreachable (${err.message}); calls to it fail until it answers again`);
+  }
+
+  private noteUp(url: string): void {
+    const since = this.down.get(url);
+    if (since === undefined) return;
+    this.down.delete(url);
+    this.log(`${this.who}: Redis at ${shownRedisUrl(url)} answers again after ${((Date.now() - since) / 1000).toFixed(1)} s`);
   }
 
   async close(): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();
-    for (const c of all) {
+    for (const { client, connected } of all) {
       try {
-        (await c).destroy();
+        await connected;
+        if (client.isOpen) client.destroy();
       } catch {
-        // never connected
+        // never connected, or already lost
       }
     }
   }

@@ -27,10 +27,25 @@ export function wasiImports(opts: WasiOptions): Record<string, object> {
   };
 }
 
-/** The WASI interfaces wasiImports provides, each for any 0.2.x patch (`wasi:io/streams@0.2`). */
+/**
+ * The last WASI 0.2 release candidate (Spin 2.1's): its io, clocks, cli, random, filesystem
+ * and HTTP request/response interfaces are 0.2.0's less functions 0.2.0 added, so the 0.2
+ * implementations serve it. Two HTTP details differ and are not adapted (the host cannot
+ * tell which version's glue calls a shared class): `future-trailers.get` has one result
+ * level fewer, and `request-options`' timeouts are named `…-timeout-ms`; a guest calling
+ * those fails at the call. Outbound HTTP (`outgoing-handler`) is not provided for it.
+ * (rc-2023-10-18, Spin 2.0's, differs throughout and is not provided.)
+ */
+export const WASI_RC = '0.2.0-rc-2023-11-10';
+
+/**
+ * The WASI interfaces wasiImports provides, each for any 0.2.x patch (`wasi:io/streams@0.2`)
+ * and as the release candidate WASI_RC.
+ */
 export function wasiInterfaces(): string[] {
   const sink = new LineSink(() => {});
-  return Object.keys(wasiImports({ environment: [], mounts: [], stdout: sink, stderr: sink })).map((name) => `${name}@0.2`);
+  const names = Object.keys(wasiImports({ environment: [], mounts: [], stdout: sink, stderr: sink }));
+  return [...names.map((name) => `${name}@0.2`), ...names.map((name) => `${name}@${WASI_RC}`)];
 }
 
 const VERSION_SUFFIX = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;

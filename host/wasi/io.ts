@@ -47,21 +47,47 @@ export function blockFor(ms: number): void {
   }
 }
 
+/**
+ * A trap for a resource handle the guest passed that names no live resource of the type.
+ * jco's glue does not check: for an unknown handle it makes a bare object of the class
+ * (`Object.create(Pollable.prototype)`), which only a private-field brand check tells
+ * apart. wasmtime traps on such a handle; so does this (a RuntimeError is a trap to the
+ * worker: the instance is dropped and the client gets a 500 saying so).
+ */
+export function badHandle(where: string, what: string, got: unknown): never {
+  let handle: unknown;
+  if (typeof got === 'object' && got !== null) {
+    const sym = Object.getOwnPropertySymbols(got).find((s) => s.description === 'handle');
+    handle = sym === undefined ? undefined : (got as Record<symbol, unknown>)[sym];
+  }
+  const named = typeof handle === 'number' ? ` (handle ${handle})` : '';
+  throw new WebAssembly.RuntimeError(`${where}: the guest passed a resource handle${named} that is not a live ${what}`);
+}
+
 /** wasi:io/poll.pollable: ready now, or at a monotonic deadline (ns). */
 export class Pollable {
-  constructor(private readonly deadlineNs: bigint = 0n) {}
+  readonly #deadlineNs: bigint;
+  constructor(deadlineNs: bigint = 0n) {
+    this.#deadlineNs = deadlineNs;
+  }
   static readonly ready = (): Pollable => new Pollable(0n);
+  /** Whether `p` is a pollable this host made (not jco's stand-in for a bad handle). */
+  static isLive(p: unknown): p is Pollable {
+    return typeof p === 'object' && p !== null && #deadlineNs in p;
+  }
   ready(): boolean {
-    return this.deadlineNs === 0n || process.hrtime.bigint() >= this.deadlineNs;
+    if (!Pollable.isLive(this)) badHandle('wasi:io/poll pollable.ready', 'pollable', this);
+    return this.#deadlineNs === 0n || process.hrtime.bigint() >= this.#deadlineNs;
   }
   block(): void {
-    if (this.deadlineNs === 0n) return;
-    const waitNs = this.deadlineNs - process.hrtime.bigint();
+    if (!Pollable.isLive(this)) badHandle('wasi:io/poll pollable.block', 'pollable', this);
+    if (this.#deadlineNs === 0n) return;
+    const waitNs = this.#deadlineNs - process.hrtime.bigint();
     if (waitNs > 0n) blockFor(Math.ceil(Number(waitNs) / 1e6));
   }
   remainingNs(): bigint {
-    if (this.deadlineNs === 0n) return 0n;
-    const left = this.deadlineNs - process.hrtime.bigint();
+    if (this.#deadlineNs === 0n) return 0n;
+    const left = this.#deadlineNs - process.hrtime.bigint();
     return left > 0n ? left : 0n;
   }
 }
@@ -69,6 +95,7 @@ export class Pollable {
 /** wasi:io/poll.poll: blocks until at least one is ready; returns the indices of the ready ones. */
 export function poll(list: Pollable[]): Uint32Array {
   if (list.length === 0) throw new Error('poll: empty list');
+  for (const p of list) if (!Pollable.isLive(p)) badHandle('wasi:io/poll poll', 'pollable', p);
   for (;;) {
     const ready: number[] = [];
     let soonest: bigint | undefined;

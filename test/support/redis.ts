@@ -14,8 +14,9 @@ export interface RunningRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RunningRedis> {
-  const port = await freePort();
+/** `port`: a given one (to restart a Redis where it was); a free one by default. */
+export async function startRedis(port?: number): Promise<RunningRedis> {
+  port ??= await freePort();
   const proc: ChildProcess = spawn(REDIS_SERVER, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

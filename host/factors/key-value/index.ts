@@ -67,7 +67,7 @@ export function keyValueFactor(opts: KeyValueOptions = {}): Factor {
       await checkLabels(ctx.app, new Set(Object.keys(configs)));
 
       const sqlite = new SqliteFiles();
-      const redis = new RedisClients();
+      const redis = new RedisClients(ctx.log);
       const backends = new Map<string, KvBackend>();
       for (const [label, c] of Object.entries(configs)) {
         backends.set(label, c.type === 'redis' ? redis.backend(c.url) : sqlite.backend(label, c.path ?? ':memory:'));

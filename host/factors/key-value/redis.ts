@@ -17,7 +17,12 @@ redis.call('SET', KEYS[1], ARGV[3])
 return 1`;
 
 export class RedisClients {
-  private readonly pool = new RedisClientPool();
+  private readonly pool: RedisClientPool;
+
+  /** `log` gets one line when a Redis goes down and one when it answers again. */
+  constructor(log: (line: string) => void = () => {}) {
+    this.pool = new RedisClientPool(log, 'key-value');
+  }
 
   backend(url: string): KvBackend {
     const shown = shownRedisUrl(url);

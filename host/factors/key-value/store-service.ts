@@ -31,15 +31,12 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 export function keyValueService(app: App, backends: ReadonlyMap<string, KvBackend>): ServiceImpl<KeyValueService> {
-  // Labels the app knows of: configured ones and any some component lists.
-  const known = new Set(backends.keys());
-  for (const id of app.components.keys()) for (const l of componentData<KeyValueGuestConfig>(app, id, 'key-value')?.keyValueStores ?? []) known.add(l);
-
   const store = (componentId: string, label: string): KvBackend => {
     const allowed = componentData<KeyValueGuestConfig>(app, componentId, 'key-value')?.keyValueStores ?? [];
+    // As Spin's key-value factor: any label the component does not list is access-denied,
+    // whether or not the app has such a store (a guest learns nothing of other components').
     if (!allowed.includes(label)) {
-      if (known.has(label)) throw new KvError('access-denied', `component '${componentId}' may not use key-value store '${label}': add it to key_value_stores`);
-      throw new KvError('no-such-store', `no key-value store '${label}'`);
+      throw new KvError('access-denied', `component '${componentId}' may not use key-value store '${label}': add it to key_value_stores`);
     }
     const backend = backends.get(label);
     if (!backend) throw new KvError('no-such-store', `no key-value store '${label}'`);

@@ -5,7 +5,7 @@
  * the factor does not know which).
  */
 import type { App } from '../../app/types.js';
-import type { LlmEngine } from '../../llm/engine.js';
+import { LlmError, type LlmEngine } from '../../llm/engine.js';
 import { maxPromptCharsFromEnv } from '../../llm/prompt-limit.js';
 import { llmRuntimeConfig } from '../../llm/runtime-config.js';
 import { componentData, type Factor, type ServiceImpl } from '../factor.js';
@@ -14,6 +14,12 @@ import type { LlmGuestConfig, LlmService } from './api.js';
 /** Every model some component of the app may use (for --preload-models). */
 export function appModels(app: App): string[] {
   return [...new Set([...app.components.keys()].flatMap((id) => componentData<LlmGuestConfig>(app, id, 'llm')?.aiModels ?? []))];
+}
+
+/** The engine found no file for the model, or cannot read the one it was given. */
+function isMissingModel(err: unknown): boolean {
+  if (!(err instanceof LlmError)) return false;
+  return err.kind === 'model-not-supported' || /cannot read model file|no such file|ENOENT/i.test(err.message);
 }
 
 export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
@@ -29,13 +35,23 @@ export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
     async configure(ctx) {
       // the bound the OpenAI API uses too: a guest's prompt costs the same to tokenize
       const maxPromptChars = maxPromptCharsFromEnv();
+      // A model the engine cannot find or load is the operator's to fix: say so on the host,
+      // once per model (the guest gets the error on every call).
+      const reported = new Set<string>();
+      const reportMissing = (componentId: string, model: string, err: unknown): never => {
+        if (isMissingModel(err) && !reported.has(model)) {
+          reported.add(model);
+          ctx.log(`llm: component '${componentId}' asked for model '${model}', which cannot be used: ${(err as Error).message}`);
+        }
+        throw err;
+      };
       const service: ServiceImpl<LlmService> = {
         async infer(call, model, prompt, params) {
-          const r = await (await getEngine()).infer(model, prompt, params, { signal: call.signal });
+          const r = await (await getEngine()).infer(model, prompt, params, { signal: call.signal }).catch((e) => reportMissing(call.componentId, model, e));
           return { text: r.text, usage: { promptTokenCount: r.promptTokens, generatedTokenCount: r.generatedTokens } };
         },
         async embed(call, model, inputs) {
-          const r = await (await getEngine()).embed(model, inputs, { signal: call.signal });
+          const r = await (await getEngine()).embed(model, inputs, { signal: call.signal }).catch((e) => reportMissing(call.componentId, model, e));
           return { embeddings: r.embeddings, usage: { promptTokenCount: r.promptTokens } };
         },
       };

@@ -17,7 +17,12 @@ function toResult(v: unknown): RedisResult {
 }
 
 export class RedisConnections {
-  private readonly pool = new RedisClientPool();
+  private readonly pool: RedisClientPool;
+
+  /** `log` gets one line when a Redis goes down and one when it answers again. */
+  constructor(log: (line: string) => void = () => {}) {
+    this.pool = new RedisClientPool(log, 'outbound-redis');
+  }
 
   private async run<T>(address: string, fn: (c: RedisClient) => Promise<T>): Promise<T> {
     let client: RedisClient;

@@ -19,7 +19,7 @@ export const outboundRedisFactor: Factor = {
   async configure(ctx) {
     const configs = new Map<string, OutboundRedisGuestConfig>();
     for (const [id, hosts] of renderedAllowedHosts(ctx)) configs.set(id, { allowedOutboundHosts: hosts });
-    const redis = new RedisConnections();
+    const redis = new RedisConnections(ctx.log);
     const service: ServiceImpl<OutboundRedisService> = {
       publish: (_call, address, channel, payload) => redis.publish(address, channel, payload),
       get: (_call, address, key) => redis.get(address, key),

@@ -3,7 +3,13 @@ import { ComponentError } from '../../components/component-error.js';
 
 export type HttpInterface = 'wasi-http' | 'inbound-http' | 'wagi';
 
-const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.\d+$/;
+// 0.2.x, and the last release candidate (Spin 2.1's), whose request/response interfaces
+// are 0.2.0's less functions 0.2.0 added; the host's 0.2 ones serve it (host/wasi/index.ts
+// says which two details differ).
+const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.(?:\d+|0-rc-2023-11-10)$/;
+// Spin 2.0's release candidate: other resource shapes (fields built from a list, a response
+// built with its status, poll-one/poll-list) that spin-ts does not implement.
+const WASI_HTTP_OLD_RC = /^wasi:http\/incoming-handler@0\.2\.0-rc-\d{4}-\d{2}-\d{2}$/;
 const INBOUND_HTTP = /^fermyon:spin\/inbound-http(@\d+\.\d+\.\d+)?$/;
 const CLI_RUN = /^wasi:cli\/run@0\.2\.\d+$/;
 
@@ -23,6 +29,13 @@ export function detectHttpInterface(componentId: string, exports: string[], exec
   if (found.length === 1) return found[0];
   const listed = exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
   if (found.length === 0) {
+    const rc = exports.find((e) => WASI_HTTP_OLD_RC.test(e));
+    if (rc) {
+      throw new ComponentError(
+        componentId,
+        `it exports ${rc}, a release candidate of WASI 0.2 that spin-ts does not serve (it serves wasi:http/incoming-handler@0.2.x and @0.2.0-rc-2023-11-10). Rebuild it with a toolchain targeting wasi:http@0.2.0 or later.`,
+      );
+    }
     throw new ComponentError(
       componentId,
       `it exports neither wasi:http/incoming-handler@0.2.x nor fermyon:spin/inbound-http (it exports ${listed}). Build it for an HTTP trigger world.`,
