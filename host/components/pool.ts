@@ -92,8 +92,6 @@ class PoolWorker {
   readonly responseAcks = new BigInt64Array(new SharedArrayBuffer(8));
   /** Whether the worker is inside a native call it must not be terminated in (native-section.ts). */
   readonly nativeCell = newNativeSectionCell();
-  /** Why it asked to be replaced once its request ends (FromWorker 'retire'). */
-  retiring: string | undefined;
   /** Set once the worker is being terminated: resolves when it is gone. */
   stopped: Promise<void> | undefined;
   readonly ready: Promise<void>;
@@ -284,30 +282,9 @@ export class WorkerPool {
   private release(w: PoolWorker): void {
     w.job = undefined;
     if (w.dead || w.timingOut || this.closed) return;
-    if (w.retiring !== undefined) return this.retire(w, w.retiring);
     this.idle.push(w);
     this.admit();
     if (this.workers.length > this.opts.size) this.retireExtraLater();
-  }
-
-  /**
-   * Replaces a worker that asked to go (a native library keeps memory until its thread
-   * exits): at once when idle, else when its request ends. Its replacement starts first.
-   */
-  private retire(w: PoolWorker, reason: string): void {
-    if (w.dead || this.closed) return;
-    if (w.job) {
-      w.retiring = reason;
-      return;
-    }
-    w.dead = true;
-    this.opts.log(`guest worker replaced: ${reason}`);
-    this.workers.splice(this.workers.indexOf(w), 1);
-    const idleAt = this.idle.indexOf(w);
-    if (idleAt >= 0) this.idle.splice(idleAt, 1);
-    this.spawn();
-    w.bridge.close();
-    void this.stop(w);
   }
 
   /** Every EXTRA_IDLE_MS while there are more than `size` workers (started for chained requests), the idle ones beyond `size` are let go. */
@@ -336,7 +313,6 @@ export class WorkerPool {
   onMessage(w: PoolWorker, msg: FromWorker): void {
     if (msg.type === 'log') return msg.guest && this.opts.guestOutput ? this.opts.guestOutput(msg.guest, msg.line) : this.opts.log(msg.line);
     if (msg.type === 'ready') return;
-    if (msg.type === 'retire') return this.retire(w, msg.reason);
     const job = w.job;
     if (!job || msg.requestId !== job.requestId) return;
     // A request that ran out of time ends as a 504 when its worker dies: what the guest still sends is dropped.

@@ -49,8 +49,6 @@ export type FromWorker =
   | { type: 'chunk'; requestId: number; bytes: Uint8Array; done: boolean }
   | { type: 'end'; requestId: number }
   | { type: 'error'; requestId: number; message: string }
-  /** The worker should be replaced once idle (a native library keeps memory until its thread exits). */
-  | { type: 'retire'; reason: string }
   /** A host line (`guest` unset), or a line the guest wrote to stdout/stderr. */
   | { type: 'log'; line: string; guest?: GuestOutput };
 

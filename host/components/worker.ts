@@ -64,8 +64,6 @@ const nativeSection = new NativeSection(data.nativeCell);
 let currentRequestId = 0;
 /** When the running request is cut off (epoch ms); the pool's timer is the authority, this bounds native calls. */
 let currentDeadline = 0;
-/** Set by a factor that wants this worker replaced; told to the pool after the request. */
-let retireReason: string | undefined;
 
 async function load(setup: ComponentSetup, factories: Array<[string, GuestImportsFactory]>): Promise<Loaded> {
   const mod = (await import(setup.jsUrl)) as { instantiate: Loaded['instantiate'] };
@@ -90,9 +88,6 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
         log: hostLog,
         deadline: () => currentDeadline,
         native: (fn) => nativeSection.run(fn),
-        retireWorker: (reason) => {
-          retireReason ??= reason;
-        },
       }),
     );
   }
@@ -210,10 +205,6 @@ async function main(): Promise<void> {
       for (const sink of loaded?.sinks ?? []) sink.finish();
       for (const side of loaded?.sides ?? []) side.onRequestEnd?.();
       if (loaded && ready?.snapshot) afterRequest(loaded, ready.snapshot, trapped);
-    }
-    if (retireReason !== undefined) {
-      post({ type: 'retire', reason: retireReason });
-      return;
     }
     // Make (or restore) the next request's instance now, while this worker would otherwise be idle.
     if (loaded) setImmediate(() => prepareSpare(loaded));

@@ -104,11 +104,6 @@ export interface GuestContext {
    * by `deadline()`. Throws instead of calling `fn` once the request is being stopped.
    */
   native<T>(fn: () => T): T;
-  /**
-   * Asks for this worker to be replaced once the running request ends: for native
-   * libraries that keep memory until their thread exits (libsql keeps some per statement).
-   */
-  retireWorker(reason: string): void;
 }
 
 /** The guest side of a factor for one component. */

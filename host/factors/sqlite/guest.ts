@@ -13,15 +13,6 @@ import { execute, openGuestDatabase, SqliteFailure, type Connection as Db } from
 /** This worker's connections, by database file: one each, shared by its components. */
 const connections = new Map<string, Db>();
 
-/**
- * libsql keeps about 2.5 KiB of native memory per statement run (its row iterator is never
- * freed) until the thread exits (measured: 150,000 point queries grew a process by 370 MiB
- * each round, and by nothing once the worker thread was replaced). So after this many
- * statements the worker asks to be replaced: about 50 MiB of it, once per 20,000.
- */
-const STATEMENTS_PER_WORKER = Number(process.env.SPIN_TS_SQLITE_STATEMENTS_PER_WORKER) || 20_000;
-let statementsRun = 0;
-
 function connectionTo(file: string, busyTimeoutMs: number): Db {
   let db = connections.get(file);
   if (!db) {
@@ -53,9 +44,6 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     }
   };
   const run = (db: Db, statement: string, parameters: WitValue[]) => {
-    if (++statementsRun === STATEMENTS_PER_WORKER) {
-      ctx.retireWorker(`sqlite: ${STATEMENTS_PER_WORKER} statements run, and libsql frees their memory only when the thread exits`);
-    }
     try {
       return ctx.native(() => execute(db, statement, parameters, config.limits, config.busyTimeoutMs, ctx.deadline()));
     } catch (err) {

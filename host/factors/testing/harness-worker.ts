@@ -32,7 +32,6 @@ const side = createGuestImports({
   // The harness has no pool: no request timeout, nothing that terminates the worker mid-call.
   deadline: () => Date.now() + HARNESS_REQUEST_MS,
   native: (fn) => fn(),
-  retireWorker: () => {},
 });
 
 parentPort!.on('message', (msg: HarnessCall) => {
