@@ -26,8 +26,8 @@ export const DEFAULT_LIMITS: ResultLimits = { maxRows: 100_000, maxBytes: 64 * 1
  * SQLite's own memory for the whole process, every connection of every worker: past it a
  * statement fails with out of memory (before the value is built), never the host.
  * Four times the result bound: every result spin-ts would return fits, with room for the
- * page caches of every worker's connections and for the statements libsql never frees
- * (database.ts: each new statement text costs about 1.8 KiB).
+ * page caches of every worker's connections and for the statements a request has made
+ * (database.ts: libsql frees them only between requests).
  */
 export const SQLITE_HEAP_LIMIT_BYTES = 4 * DEFAULT_LIMITS.maxBytes;
 

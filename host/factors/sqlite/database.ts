@@ -23,12 +23,12 @@ export class SqliteFailure extends Error {
 }
 
 /**
- * Prepared statements by SQL text, per connection, most recently used last. libsql (0.5.29
- * and 0.6.0-pre.41 alike) never frees a prepared statement: each prepare costs about
- * 1.8 KiB of SQLite's memory for the life of the process (measured: the 128 MiB heap bound
- * ran out after 74,000 prepares of one point query, with or without GC). Reusing the
- * statement for the same text makes a guest's repeated statements cost nothing; only new
- * texts past the cache still leak.
+ * Prepared statements by SQL text, per connection, most recently used last. libsql frees a
+ * statement (about 1.8 KiB of SQLite's heap) and its row iterator only when the thread's
+ * event loop turns, never while a guest's request runs: 74,000 prepares of one query in
+ * one go ran the 128 MiB heap bound out, and the same loop with a turn every 1,000 stayed
+ * flat. Reusing the statement for the same text makes a guest's repeated statements cost
+ * nothing within its request (and about 15 µs less each: measured 54.7 → 38 µs).
  */
 const STATEMENT_CACHE_SIZE = 256;
 const statementCaches = new WeakMap<Connection, Map<string, LibsqlStatement>>();
