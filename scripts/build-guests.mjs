@@ -24,6 +24,8 @@ export const JS_GUESTS = {
   'js-unsupported': 'http-unsupported',
   'js-kv': 'http-kv',
   'js-sqlite': 'http-sqlite',
+  'js-postgres': 'http-postgres',
+  'js-postgres3': 'http-postgres3',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {
