@@ -26,6 +26,7 @@ export const JS_GUESTS = {
   'js-sqlite': 'http-sqlite',
   'js-postgres': 'http-postgres',
   'js-postgres3': 'http-postgres3',
+  'js-config': 'http-config',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {
