@@ -39,8 +39,8 @@ let decoy: Server;
 let decoyPort: number;
 let decoyConnections = 0;
 
-async function exec(component: string, iface: string, address: string, steps: Step[], ca?: string): Promise<Reply> {
-  const res = await fetch(`${spin.url}/${component}/exec`, { method: 'POST', body: JSON.stringify({ iface, address, steps, ca }) });
+async function exec(component: string, iface: string, address: string, steps: Step[], ca?: string, connections?: number): Promise<Reply> {
+  const res = await fetch(`${spin.url}/${component}/exec`, { method: 'POST', body: JSON.stringify({ iface, address, steps, ca, connections }) });
   const text = await res.text();
   try {
     return { status: res.status, ...(JSON.parse(text) as object) };
@@ -449,6 +449,17 @@ allowed_outbound_hosts = ["postgres://127.0.0.1:${tlsPg.port}"]
       assert.ok(JSON.stringify(marker) === '{"tag":"db-null"}' || JSON.stringify(marker) === '{"tag":"str","val":""}', JSON.stringify(marker));
       assert.deepEqual(scratch, { tag: 'db-null' });
     }
+  });
+
+  test('attacker: one instance holds at most 8 connections (the 9th is connection-failed), and every one goes back at the end of the request', async () => {
+    const backends = "SELECT count(*)::int4 FROM pg_stat_activity WHERE backend_type = 'client backend' AND datname = 'postgres'";
+    for (let round = 0; round < 3; round++) {
+      assert.deepEqual(row(await exec('db', 'v4', pg.url, [q('SELECT 1')], undefined, 8)), [{ tag: 'int32', val: 1 }]);
+      const tooMany = await exec('db', 'v4', pg.url, [q('SELECT 1')], undefined, 9);
+      assert.deepEqual(tooMany.error, { tag: 'connection-failed', val: 'too many connections' });
+    }
+    // The pool keeps them for reuse (at most 10 per address), never more.
+    assert.ok(Number(pg.psql(backends)) <= 11, pg.psql(backends));
   });
 
   test('sslmode: require verifies the server certificate (set-ca-root trusts one), disable speaks plain TCP, and a server without TLS fails require', async () => {

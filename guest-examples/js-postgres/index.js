@@ -1,6 +1,6 @@
 // A guest of the PostgreSQL interfaces, for tests and as an example (@3.0.0 is guest-examples/js-postgres3).
 //   POST …/exec  body: {"iface": "v4" | "v2" | "v1", "address": "postgres://...", "ca": PEM (v4 only, optional),
-//                      "steps": [{"op": "query" | "execute", "sql": "...", "params": [{"tag": "int32", "val": 1}, ...]}, ...]}
+//                      "connections": n (optional, opens n at once), "steps": [{"op": "query" | "execute", "sql": "...", "params": [{"tag": "int32", "val": 1}, ...]}, ...]}
 //               → {"results": [...]} (a row set or a row count per step) or {"error": <the WIT error>, "step": n}
 // The steps run on one connection (v1 opens one per call, as Spin 1.x does). In JSON, s64,
 // u64 and timestamps are decimal strings; list<u8> values are arrays of bytes (jsonb may be
@@ -103,6 +103,9 @@ function open(iface, address, ca) {
 function exec(req) {
   let step = -1;
   try {
+    // "connections": n opens n connections at once (the steps run on the last): the per-instance bound.
+    const held = [];
+    for (let i = 1; i < (req.connections ?? 1); i++) held.push(open(req.iface, req.address, req.ca));
     const conn = open(req.iface, req.address, req.ca);
     const results = [];
     for (step = 0; step < req.steps.length; step++) {
