@@ -396,6 +396,9 @@ allowed_outbound_hosts = ["postgres://127.0.0.1:${tlsPg.port}"]
       spin.output().includes(`add "postgres://127.0.0.1:${pg.port}" to allowed_outbound_hosts for the component in spin.toml ([component.nohost])`),
     );
     assert.match(spin.output(), new RegExp(`component 'db' may not connect to postgres://127\\.0\\.0\\.1:${decoyPort}`));
+    // hostaddr is where the connection goes, so it is what is checked (not the allowed `host` beside it).
+    const hostaddr = await exec('db', 'v4', `host=localhost hostaddr=127.0.0.2 port=${tlsPg.port} user=postgres`, [q('SELECT 1')]);
+    assert.deepEqual(hostaddr.error, { tag: 'connection-failed', val: `address postgres://127.0.0.2:${tlsPg.port} is not permitted` });
     const unix = await exec('db', 'v4', 'host=/var/run/postgresql user=postgres', [q('SELECT 1')]);
     assert.deepEqual(unix.error, { tag: 'connection-failed', val: 'invalid connection string: Unix sockets are not supported on WebAssembly' });
     const garbage = await exec('db', 'v4', 'postgres://127.0.0.1:99999', [q('SELECT 1')]);
