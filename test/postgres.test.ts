@@ -58,6 +58,12 @@ function row(r: Reply): Json[] {
   return r.results!.at(-1)!.rows[0]!;
 }
 
+/** The row count of the last step. */
+function r0(r: Reply): string | undefined {
+  assert.equal(r.status, 200, JSON.stringify(r));
+  return r.results!.at(-1)!.rowCount;
+}
+
 async function waitFor(what: string, ok: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
@@ -431,6 +437,14 @@ allowed_outbound_hosts = ["postgres://127.0.0.1:${tlsPg.port}"]
     const running = () => pg.psql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%slow-marker%' AND pid <> pg_backend_pid()");
     await waitFor('the slow statement to stop on the server', () => running() === '0', 3000);
     assert.deepEqual(row(await exec('db', 'v4', pg.url, [q('SELECT 3')])), [{ tag: 'int32', val: 3 }]);
+  });
+
+  test('attacker: a result past 64 MiB is query-failed while it arrives (the statement is cancelled, nothing piles up), and the host keeps serving', async () => {
+    const huge = await exec('db', 'v4', pg.url, [q("SELECT repeat('x', 1048576), 'huge-marker' FROM generate_series(1, 100)")]);
+    assert.deepEqual(huge.error, { tag: 'query-failed', val: { tag: 'text', val: 'query result exceeds limit of 67108864 bytes' } });
+    // execute ignores rows: the same statement only counts them.
+    assert.deepEqual(r0(await exec('db', 'v4', pg.url, [x("SELECT repeat('x', 1048576) FROM generate_series(1, 100)")])), '100');
+    assert.deepEqual(row(await exec('db', 'v4', pg.url, [q('SELECT 4')])), [{ tag: 'int32', val: 4 }]);
   });
 
   test('a request that ends inside a transaction or with session state leaves neither behind: the connection is rolled back and reset before reuse', async () => {

@@ -69,6 +69,19 @@ function dbError(err: pg.DatabaseError): PgDbError {
   };
 }
 
+/** A result past MAX_RESULT_BYTES (Spin words it the same way). */
+class ResultTooBig extends Error {
+  constructor() {
+    super(`query result exceeds limit of ${MAX_RESULT_BYTES} bytes`);
+  }
+}
+
+interface Ran {
+  fields: pg.FieldDef[];
+  rows: Array<Array<string | null>>;
+  rowCount: number | null;
+}
+
 function queryFailed(err: unknown): { ok: false; error: PgError } {
   if (err instanceof pg.DatabaseError) return { ok: false, error: { tag: 'query-failed', val: { tag: 'db-error', val: dbError(err) } } };
   return { ok: false, error: { tag: 'query-failed', val: { tag: 'text', val: (err as Error).message ?? String(err) } } };
@@ -208,15 +221,45 @@ export class PgConnections {
     return h && h.requestId === call.requestId && h.componentId === call.componentId ? h : undefined;
   }
 
-  /** Runs one statement on a held connection; the request's end cancels it on the server. */
-  private async run(call: CallContext, h: Held, statement: string, values: Array<string | Buffer | null>): Promise<pg.QueryArrayResult> {
+  /**
+   * Runs one statement on a held connection; the request's end cancels it on the server.
+   * Rows are counted as they arrive: past MAX_RESULT_BYTES of text the statement is
+   * cancelled and the call fails, so a huge result never piles up in the host.
+   */
+  private async run(call: CallContext, h: Held, statement: string, values: Array<string | Buffer | null>, collect: boolean): Promise<Ran> {
     if (h.busy) throw new Error('the connection is running another statement');
     h.busy = true;
     const onAbort = () => this.cancel(h);
     call.signal.addEventListener('abort', onAbort, { once: true });
     try {
       // Always the extended protocol: one statement per call, as Spin's tokio-postgres runs it.
-      return await h.client.query({ text: statement, values, rowMode: 'array', types: RAW_TEXT, queryMode: 'extended' } as pg.QueryArrayConfig);
+      const query = new pg.Query({ text: statement, values, rowMode: 'array', types: RAW_TEXT, queryMode: 'extended' } as pg.QueryConfig);
+      const rows: Array<Array<string | null>> = [];
+      let bytes = 0;
+      let tooBig = false;
+      query.on('row', (row: Array<string | null>) => {
+        if (tooBig || !collect) return; // execute: rows are not the answer
+        for (const cell of row) bytes += cell === null ? 1 : cell.length;
+        if (bytes > MAX_RESULT_BYTES) {
+          tooBig = true;
+          rows.length = 0;
+          this.cancel(h);
+        } else rows.push(row);
+      });
+      const done = new Promise<pg.QueryResult>((resolve, reject) => {
+        query.on('end', resolve);
+        query.on('error', reject);
+      });
+      void h.client.query(query);
+      let result: pg.QueryResult;
+      try {
+        result = await done;
+      } catch (err) {
+        if (tooBig) throw new ResultTooBig();
+        throw err;
+      }
+      if (tooBig) throw new ResultTooBig();
+      return { fields: result.fields ?? [], rows, rowCount: result.rowCount };
     } finally {
       call.signal.removeEventListener('abort', onAbort);
       h.busy = false;
@@ -257,14 +300,10 @@ export class PgConnections {
       throw err;
     }
     try {
-      const r = await this.run(call, h, statement, values);
-      const fields = r.fields ?? [];
-      let bytes = 0;
-      for (const row of r.rows) for (const cell of row as Array<string | null>) bytes += cell === null ? 1 : cell.length;
-      if (bytes > MAX_RESULT_BYTES)
-        return { ok: false, error: { tag: 'query-failed', val: { tag: 'text', val: `query result exceeds limit of ${MAX_RESULT_BYTES} bytes` } } };
+      const r = await this.run(call, h, statement, values, true);
+      const fields = r.fields;
       const columns = await this.columnsOf(h, fields);
-      const rows = (r.rows as Array<Array<string | null>>).map((row) => row.map((cell, i) => cellValue(fields[i]!.dataTypeID, cell)));
+      const rows = r.rows.map((row) => row.map((cell, i) => cellValue(fields[i]!.dataTypeID, cell)));
       return { ok: true, value: { columns, rows } };
     } catch (err) {
       return queryFailed(err);
@@ -283,7 +322,7 @@ export class PgConnections {
       throw err;
     }
     try {
-      const r = await this.run(call, h, statement, values);
+      const r = await this.run(call, h, statement, values, false);
       return { ok: true, value: BigInt(r.rowCount ?? 0) };
     } catch (err) {
       return queryFailed(err);
