@@ -479,7 +479,7 @@ allowed_outbound_hosts = ["postgres://127.0.0.1:${tlsPg.port}"]
     assert.ok(Number(pg.psql(backends)) <= 11, pg.psql(backends));
   });
 
-  test('sslmode: require verifies the server certificate (set-ca-root trusts one), disable speaks plain TCP, and a server without TLS fails require', async () => {
+  test('sslmode: require and prefer verify the server certificate (set-ca-root trusts one), disable speaks plain TCP, and a server without TLS fails require', async () => {
     const ca = readFileSync(tlsPg.certPath!, 'utf8');
     const sslOf = 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()';
     const verified = await exec('db', 'v4', `${tlsPg.url}?sslmode=require`, [q(sslOf)], ca);
@@ -491,6 +491,11 @@ allowed_outbound_hosts = ["postgres://127.0.0.1:${tlsPg.port}"]
     assert.equal(wrongName.error?.tag, 'connection-failed');
     assert.match(String(wrongName.error?.val), /localhost/);
     assert.deepEqual(row(await exec('db', 'v4', `${tlsPg.url}?sslmode=disable`, [q(sslOf)])), [{ tag: 'boolean', val: false }]);
+    // prefer (the default) takes TLS when the server offers it, verified: no quiet fallback to plain TCP.
+    assert.deepEqual(row(await exec('db', 'v4', tlsPg.url, [q(sslOf)], ca)), [{ tag: 'boolean', val: true }]);
+    const preferUntrusted = await exec('db', 'v4', tlsPg.url, [q(sslOf)]);
+    assert.equal(preferUntrusted.error?.tag, 'connection-failed');
+    assert.match(String(preferUntrusted.error?.val), /self[- ]signed/i);
     const noTls = await exec('db', 'v4', `${pg.url}?sslmode=require`, [q('SELECT 1')]);
     assert.deepEqual(noTls.error, { tag: 'connection-failed', val: 'The server does not support SSL connections' });
     const badCa = await exec('db', 'v4', tlsPg.url, [q('SELECT 1')], 'not a certificate');
