@@ -25,6 +25,9 @@ export const JS_GUESTS = {
   'js-redis2': 'http-redis2',
   'js-kv': 'http-kv',
   'js-sqlite': 'http-sqlite',
+  'js-postgres': 'http-postgres',
+  'js-postgres3': 'http-postgres3',
+  'js-config': 'http-config',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

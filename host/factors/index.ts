@@ -10,6 +10,7 @@ import { keyValueFactor } from './key-value/index.js';
 import { llmFactor } from './llm/index.js';
 import { outboundHttpFactor } from './outbound-http/index.js';
 import { outboundRedisFactor } from './outbound-redis/index.js';
+import { postgresFactor } from './postgres/index.js';
 import { sqliteFactor } from './sqlite/index.js';
 import { variablesFactor } from './variables/index.js';
 
@@ -29,6 +30,7 @@ export function appFactors(deps: FactorDeps): Factor[] {
     llmFactor(deps.llmEngine),
     outboundHttpFactor,
     outboundRedisFactor,
+    postgresFactor,
     keyValueFactor({ seeds: deps.keyValueSeeds }),
     sqliteFactor({ seed: deps.sqliteSeed ?? [] }),
   ];

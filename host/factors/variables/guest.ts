@@ -2,7 +2,10 @@
  * Guest side of variables: answered from the values resolved at start, without a bridge
  * call. `fermyon:spin/variables@2.0.0` `get`, and Spin 1.x's `fermyon:spin/config`
  * `get-config` over the same values, its errors mapped as Spin maps them (an invalid name
- * is invalid-key, an undefined variable a provider error).
+ * is invalid-key, an undefined variable a provider error), and Spin 3's
+ * `wasi:config/store@0.2.0-draft-2024-09-27` `get` and `get-all` (an undefined variable or an
+ * invalid name is none there, as Spin answers; values resolved at start leave no upstream or
+ * io failure to report).
  */
 import type { GuestImportsFactory } from '../factor.js';
 import { GuestResultError } from '../guest-error.js';
@@ -13,14 +16,19 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   const values = (ctx.config ?? {}) as Record<string, string>;
   const get = (name: string, errors: { invalid: string; undefined: string }): string => {
     if (!NAME.test(name)) throw new GuestResultError({ tag: errors.invalid, val: `invalid variable name '${name}': use lower_snake_case` });
-    const v = values[name];
+    const v = Object.hasOwn(values, name) ? values[name] : undefined;
     if (v === undefined) throw new GuestResultError({ tag: errors.undefined, val: `no variable for '${name}'` });
     return v;
+  };
+  const store = {
+    get: (key: string): string | undefined => (NAME.test(key) && Object.hasOwn(values, key) ? values[key] : undefined),
+    getAll: (): Array<[string, string]> => Object.entries(values),
   };
   return {
     imports: {
       'fermyon:spin/variables': { get: (name: string) => get(name, { invalid: 'invalid-name', undefined: 'undefined' }) },
       'fermyon:spin/config': { getConfig: (key: string) => get(key, { invalid: 'invalid-key', undefined: 'provider' }) },
+      'wasi:config/store': store,
     },
   };
 };

@@ -49,3 +49,33 @@ test('Spin 1.x config: get-config reads the same values; undefined is a provider
     await h.close();
   }
 });
+
+test('wasi:config/store: get is some for a variable and none for an undefined one or a bad name, as Spin answers; get-all lists the component variables', async () => {
+  const h = await factorHarness(variablesFactor, { manifest: MANIFEST, component: 'web', env: { SPIN_VARIABLE_TOKEN: 'tok' } });
+  try {
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['api_url']), { ok: true, value: 'https://example.com/v1' });
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['api_host']), { ok: true, value: undefined });
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['Bad-Name']), { ok: true, value: undefined });
+    assert.deepEqual(await h.call('wasi:config/store', 'getAll', []), {
+      ok: true,
+      value: [
+        ['api_url', 'https://example.com/v1'],
+        ['token', 'tok'],
+      ],
+    });
+  } finally {
+    await h.close();
+  }
+});
+
+test("variables: a name that is a property of every object (constructor) is undefined, not the object's own member", async () => {
+  const h = await factorHarness(variablesFactor, { manifest: MANIFEST, component: 'web', env: { SPIN_VARIABLE_TOKEN: 'tok' } });
+  try {
+    const v = await h.call('fermyon:spin/variables', 'get', ['constructor']);
+    assert.deepEqual(!v.ok && v.error, { tag: 'undefined', val: "no variable for 'constructor'" });
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['constructor']), { ok: true, value: undefined });
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['to_string']), { ok: true, value: undefined });
+  } finally {
+    await h.close();
+  }
+});
