@@ -101,7 +101,7 @@ describe('manifest errors stop `spin-ts up`', () => {
     const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "mqtt"\n[component.mqtt]\nsource = "${guest('js-unsupported')}"\n`));
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /component 'mqtt' imports 'fermyon:spin\/mqtt', 'wasi:config\/store', which spin-ts does not provide/);
+    assert.match(r.stderr, /component 'mqtt' imports 'spin-ts:absent\/broker', 'spin-ts:absent\/store', which spin-ts does not provide/);
     assert.match(r.stderr, /Build it against interfaces spin-ts supports \(.*fermyon:spin\/llm@2\.0\.0.*wasi:http\/outgoing-handler@0\.2/);
     assert.doesNotMatch(r.stderr, /Serving/);
   });

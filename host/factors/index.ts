@@ -11,6 +11,7 @@ import { llmFactor } from './llm/index.js';
 import { outboundHttpFactor } from './outbound-http/index.js';
 import { outboundRedisFactor } from './outbound-redis/index.js';
 import { sqliteFactor } from './sqlite/index.js';
+import { unavailableFactor } from './unavailable/index.js';
 import { variablesFactor } from './variables/index.js';
 
 /** What factors may need from the process that runs them. */
@@ -31,6 +32,7 @@ export function appFactors(deps: FactorDeps): Factor[] {
     outboundRedisFactor,
     keyValueFactor({ seeds: deps.keyValueSeeds }),
     sqliteFactor({ seed: deps.sqliteSeed ?? [] }),
+    unavailableFactor,
   ];
 }
 
