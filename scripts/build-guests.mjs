@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds every example guest from source: the JS guests with componentize-js, the app
 // built with the Spin JS SDK (scripts/build-spin-sdk-app.mjs), then the Rust guests
-// (scripts/build-rust-guests.mjs) and the core-module guests (scripts/build-wasi-modules.mjs). Up-to-date outputs are skipped.
+// (scripts/build-rust-guests.mjs), the core-module guests (scripts/build-wasi-modules.mjs) and the
+// Python SDK app (scripts/build-python-guests.mjs). Up-to-date outputs are skipped.
 import { existsSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -57,4 +58,18 @@ if (!existsSync('/usr/bin/rustc') && process.env.SPIN_TS_REQUIRE_RUST !== '1') {
   // The core-module guests (WAGI commands), wasm32-wasi with the same rustc.
   const modules = spawnSync(process.execPath, [join(root, 'scripts', 'build-wasi-modules.mjs')], { stdio: 'inherit' });
   if (modules.status !== 0) process.exit(modules.status ?? 1);
+}
+
+// The app written with Spin's Python SDK needs python3 with venv (and PyPI): skipped with a
+// hint when missing, so `npm start` works on a fresh machine; CI sets SPIN_TS_REQUIRE_PYTHON=1.
+const { buildPythonSdkApp, findPython, PYTHON_HINT, summary: pythonSdkSummary } = await import('./build-python-guests.mjs');
+if (!findPython() && process.env.SPIN_TS_REQUIRE_PYTHON !== '1') {
+  console.warn(`python-sdk skipped: no python3 with the venv module (${PYTHON_HINT}); its tests will be skipped.`);
+} else {
+  try {
+    console.log(pythonSdkSummary(buildPythonSdkApp()));
+  } catch (err) {
+    console.error(`python-sdk: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
 }
