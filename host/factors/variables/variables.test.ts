@@ -49,3 +49,19 @@ test('Spin 1.x config: get-config reads the same values; undefined is a provider
     await h.close();
   }
 });
+
+test('wasi:config/store: get answers a value or none (never an error), get-all every variable of the component', async () => {
+  const h = await factorHarness(variablesFactor, { manifest: MANIFEST, component: 'web', env: { SPIN_VARIABLE_TOKEN: 'tok' } });
+  try {
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['api_url']), { ok: true, value: 'https://example.com/v1' });
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['api_host']), { ok: true, value: undefined });
+    assert.deepEqual(await h.call('wasi:config/store', 'get', ['Bad-Name']), { ok: true, value: undefined });
+    const all = await h.call('wasi:config/store', 'getAll', []);
+    assert.deepEqual(all.ok && [...(all.value as Array<[string, string]>)].sort(), [
+      ['api_url', 'https://example.com/v1'],
+      ['token', 'tok'],
+    ]);
+  } finally {
+    await h.close();
+  }
+});
