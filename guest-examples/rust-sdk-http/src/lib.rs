@@ -4,7 +4,9 @@ use anyhow::Result;
 use serde::Deserialize;
 use spin_sdk::{
     http::{IntoResponse, Params, Request, Response, Router},
-    http_component, key_value::Store, llm, sqlite, variables,
+    http_component,
+    key_value::Store,
+    llm, sqlite, variables,
 };
 
 #[http_component]
@@ -25,15 +27,26 @@ async fn handle(req: Request) -> Response {
 }
 
 fn text(status: u16, body: impl Into<String>) -> Response {
-    Response::builder().status(status).header("content-type", "text/plain").body(body.into()).build()
+    Response::builder()
+        .status(status)
+        .header("content-type", "text/plain")
+        .body(body.into())
+        .build()
 }
 
 fn json(status: u16, value: serde_json::Value) -> Response {
-    Response::builder().status(status).header("content-type", "application/json").body(value.to_string()).build()
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(value.to_string())
+        .build()
 }
 
 fn hello(_req: Request, params: Params) -> Result<impl IntoResponse> {
-    Ok(text(200, format!("Hello, {}!", params.get("name").unwrap_or("world"))))
+    Ok(text(
+        200,
+        format!("Hello, {}!", params.get("name").unwrap_or("world")),
+    ))
 }
 
 mod kv {
@@ -48,7 +61,11 @@ mod kv {
     pub fn get(_req: Request, params: Params) -> Result<impl IntoResponse> {
         let key = params.get("key").unwrap_or_default();
         Ok(match Store::open_default()?.get(key)? {
-            Some(value) => Response::builder().status(200).header("content-type", "application/octet-stream").body(value).build(),
+            Some(value) => Response::builder()
+                .status(200)
+                .header("content-type", "application/octet-stream")
+                .body(value)
+                .build(),
             None => text(404, format!("no value for {key}")),
         })
     }
@@ -84,15 +101,31 @@ mod todos {
     pub fn add(req: Request, _params: Params) -> Result<impl IntoResponse> {
         let todo: NewTodo = match serde_json::from_slice(req.body()) {
             Ok(todo) => todo,
-            Err(e) => return Ok(text(400, format!("expected a JSON body like {{\"title\": \"...\"}}: {e}"))),
+            Err(e) => {
+                return Ok(text(
+                    400,
+                    format!("expected a JSON body like {{\"title\": \"...\"}}: {e}"),
+                ))
+            }
         };
         if todo.title.is_empty() {
             return Ok(text(400, "title must not be empty"));
         }
         let db = open()?;
-        db.execute("INSERT INTO todos (title) VALUES (?)", &[Value::Text(todo.title.clone())])?;
-        let id: i64 = db.execute("SELECT last_insert_rowid() AS id", &[])?.rows().next().and_then(|r| r.get("id")).unwrap_or_default();
-        Ok(json(201, serde_json::json!({ "id": id, "title": todo.title })))
+        db.execute(
+            "INSERT INTO todos (title) VALUES (?)",
+            &[Value::Text(todo.title.clone())],
+        )?;
+        let id: i64 = db
+            .execute("SELECT last_insert_rowid() AS id", &[])?
+            .rows()
+            .next()
+            .and_then(|r| r.get("id"))
+            .unwrap_or_default();
+        Ok(json(
+            201,
+            serde_json::json!({ "id": id, "title": todo.title }),
+        ))
     }
 
     pub fn list(req: Request, _params: Params) -> Result<impl IntoResponse> {
@@ -103,7 +136,10 @@ mod todos {
                 Err(e) => return Ok(text(400, format!("after must be an integer: {e}"))),
             },
         };
-        let result = open()?.execute("SELECT id, title, done FROM todos WHERE id > ? ORDER BY id", &[Value::Integer(after)])?;
+        let result = open()?.execute(
+            "SELECT id, title, done FROM todos WHERE id > ? ORDER BY id",
+            &[Value::Integer(after)],
+        )?;
         let rows: Vec<_> = result
             .rows()
             .map(|r| serde_json::json!({ "id": r.get::<i64>("id"), "title": r.get::<&str>("title"), "done": r.get::<i64>("done") }))
@@ -113,10 +149,12 @@ mod todos {
 }
 
 fn variable(_req: Request, params: Params) -> Result<impl IntoResponse> {
-    Ok(match variables::get(params.get("name").unwrap_or_default()) {
-        Ok(value) => text(200, value),
-        Err(e) => text(404, format!("{e:?}")),
-    })
+    Ok(
+        match variables::get(params.get("name").unwrap_or_default()) {
+            Ok(value) => text(200, value),
+            Err(e) => text(404, format!("{e:?}")),
+        },
+    )
 }
 
 async fn outbound(req: Request, _params: Params) -> Result<impl IntoResponse> {
@@ -139,12 +177,20 @@ mod ai {
         if prompt.is_empty() {
             return Ok(text(400, "send the prompt as the request body"));
         }
-        let result = match req.query().strip_prefix("max_tokens=").map(str::parse::<u32>) {
+        let result = match req
+            .query()
+            .strip_prefix("max_tokens=")
+            .map(str::parse::<u32>)
+        {
             None => llm::infer(InferencingModel::Llama2Chat, &prompt),
             Some(Ok(max_tokens)) => llm::infer_with_options(
                 InferencingModel::Llama2Chat,
                 &prompt,
-                InferencingParams { max_tokens, temperature: 0.0, ..Default::default() },
+                InferencingParams {
+                    max_tokens,
+                    temperature: 0.0,
+                    ..Default::default()
+                },
             ),
             Some(Err(e)) => return Ok(text(400, format!("max_tokens must be a number: {e}"))),
         };
@@ -158,14 +204,27 @@ mod ai {
     }
 
     pub fn embed(req: Request, _params: Params) -> Result<impl IntoResponse> {
-        let lines: Vec<String> = String::from_utf8_lossy(req.body()).lines().filter(|l| !l.is_empty()).map(String::from).collect();
-        Ok(match llm::generate_embeddings(EmbeddingModel::AllMiniLmL6V2, &lines) {
-            Ok(r) => {
-                let norms: Vec<f32> = r.embeddings.iter().map(|v| v.iter().map(|x| x * x).sum::<f32>().sqrt()).collect();
-                let dimension = r.embeddings.first().map_or(0, Vec::len);
-                json(200, serde_json::json!({ "count": r.embeddings.len(), "dimension": dimension, "norms": norms, "prompt_token_count": r.usage.prompt_token_count }))
-            }
-            Err(e) => text(500, format!("{e:?}")),
-        })
+        let lines: Vec<String> = String::from_utf8_lossy(req.body())
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(
+            match llm::generate_embeddings(EmbeddingModel::AllMiniLmL6V2, &lines) {
+                Ok(r) => {
+                    let norms: Vec<f32> = r
+                        .embeddings
+                        .iter()
+                        .map(|v| v.iter().map(|x| x * x).sum::<f32>().sqrt())
+                        .collect();
+                    let dimension = r.embeddings.first().map_or(0, Vec::len);
+                    json(
+                        200,
+                        serde_json::json!({ "count": r.embeddings.len(), "dimension": dimension, "norms": norms, "prompt_token_count": r.usage.prompt_token_count }),
+                    )
+                }
+                Err(e) => text(500, format!("{e:?}")),
+            },
+        )
     }
 }
