@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Builds every example guest from source: the JS guests with componentize-js, the app
 // built with the Spin JS SDK (scripts/build-spin-sdk-app.mjs), then the Rust guests
-// (scripts/build-rust-guests.mjs) and the core-module guests (scripts/build-wasi-modules.mjs). Up-to-date outputs are skipped.
+// (scripts/build-rust-guests.mjs), the core-module guests (scripts/build-wasi-modules.mjs), the
+// Python SDK app (scripts/build-python-guests.mjs) and the apps written with the spin-sdk crate
+// (scripts/build-rust-sdk-guests.mjs). Up-to-date outputs are skipped.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -80,4 +82,38 @@ if (!existsSync('/usr/bin/rustc') && process.env.SPIN_TS_REQUIRE_RUST !== '1') {
   // The core-module guests (WAGI commands), wasm32-wasi with the same rustc.
   const modules = spawnSync(process.execPath, [join(root, 'scripts', 'build-wasi-modules.mjs')], { stdio: 'inherit' });
   if (modules.status !== 0) process.exit(modules.status ?? 1);
+}
+
+// The app written with Spin's Python SDK needs python3 with venv (and PyPI): skipped with a
+// hint when missing, so `npm start` works on a fresh machine; CI sets SPIN_TS_REQUIRE_PYTHON=1.
+const { buildPythonSdkApp, findPython, PYTHON_HINT, summary: pythonSdkSummary } = await import('./build-python-guests.mjs');
+if (!findPython() && process.env.SPIN_TS_REQUIRE_PYTHON !== '1') {
+  console.warn(`python-sdk skipped: no python3 with the venv module (${PYTHON_HINT}); its tests will be skipped.`);
+} else {
+  try {
+    console.log(pythonSdkSummary(buildPythonSdkApp()));
+  } catch (err) {
+    console.error(`python-sdk: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
+}
+
+// The apps written with the official spin-sdk crate need Debian's Rust 1.96 (fetched into the
+// repo by apt-get download) and libllvm22: skipped with a hint when missing; CI sets
+// SPIN_TS_REQUIRE_RUST_SDK=1.
+const rustSdk = await import('./build-rust-sdk-guests.mjs');
+if (!rustSdk.canFetchToolchain() || (!rustSdk.hasLibLlvm() && process.env.SPIN_TS_REQUIRE_RUST_SDK !== '1')) {
+  if (process.env.SPIN_TS_REQUIRE_RUST_SDK === '1') {
+    console.error('rust-sdk guests: apt-get and dpkg-deb are needed to fetch Debian Rust 1.96');
+    process.exit(1);
+  }
+  console.warn(`rust-sdk guests skipped: ${rustSdk.APT_HINT}; their tests will be skipped.`);
+} else {
+  try {
+    console.log('Rust spin-sdk guests:');
+    await rustSdk.buildRustSdkGuests();
+  } catch (err) {
+    console.error(`rust-sdk guests: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
 }

@@ -120,8 +120,8 @@ describe('manifest errors stop `spin-ts up`', () => {
     const manifest = await writeApp(v2(`[[trigger.http]]\nroute = "/"\ncomponent = "mqtt"\n[component.mqtt]\nsource = "${guest('js-unsupported')}"\n`));
     const r = await runCli(['up', '-f', manifest, '--listen', '127.0.0.1:0'], { timeoutMs: 180_000 });
     assert.equal(r.code, 1);
-    // named with the versions the binary imports (jco's own list drops them)
-    assert.match(r.stderr, /component 'mqtt' imports ('fermyon:spin\/mysql', 'fermyon:spin\/mqtt@2\.0\.0'|'fermyon:spin\/mqtt@2\.0\.0', 'fermyon:spin\/mysql'), which spin-ts does not provide/);
+    // named with the versions the binary imports (jco's own list drops them), in the binary's order
+    assert.match(r.stderr, /component 'mqtt' imports ('spin-ts:absent\/store@0\.1\.0', 'spin-ts:absent\/broker@0\.1\.0'|'spin-ts:absent\/broker@0\.1\.0', 'spin-ts:absent\/store@0\.1\.0'), which spin-ts does not provide/);
     assert.match(r.stderr, /Build it against interfaces spin-ts supports \(.*fermyon:spin\/llm@2\.0\.0.*wasi:http\/outgoing-handler@0\.2/);
     assert.doesNotMatch(r.stderr, /Serving/);
   });

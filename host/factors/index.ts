@@ -12,6 +12,7 @@ import { outboundHttpFactor } from './outbound-http/index.js';
 import { outboundRedisFactor } from './outbound-redis/index.js';
 import { postgresFactor } from './postgres/index.js';
 import { sqliteFactor } from './sqlite/index.js';
+import { unavailableFactor } from './unavailable/index.js';
 import { variablesFactor } from './variables/index.js';
 
 /** What factors may need from the process that runs them. */
@@ -33,6 +34,7 @@ export function appFactors(deps: FactorDeps): Factor[] {
     postgresFactor,
     keyValueFactor({ seeds: deps.keyValueSeeds }),
     sqliteFactor({ seed: deps.sqliteSeed ?? [] }),
+    unavailableFactor,
   ];
 }
 

@@ -1,0 +1,67 @@
+/** The guest side of the interfaces spin-ts does not serve: each way in is the interface's own error, logged. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { GuestContext } from '../factor.js';
+import { GuestResultError } from '../guest-error.js';
+import { isProvided } from '../../components/imports.js';
+import { createGuestImports } from './guest.js';
+import { UNAVAILABLE_INTERFACES } from './index.js';
+
+function guestSide() {
+  const logs: string[] = [];
+  const ctx = { componentId: 'app', config: {}, log: (line: string) => void logs.push(line) } as unknown as GuestContext;
+  return { imports: createGuestImports(ctx).imports as Record<string, Record<string, unknown>>, logs };
+}
+
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof GuestResultError, `threw ${String(err)}`);
+    return err.payload;
+  }
+  assert.fail('did not throw');
+}
+
+test('every declared interface has an implementation, and the SDK worlds’ exact versions are accepted', () => {
+  const { imports } = guestSide();
+  const provided = new Set<string>(UNAVAILABLE_INTERFACES);
+  for (const name of UNAVAILABLE_INTERFACES) assert.ok(imports[name.replace(/@.*$/, '')], name);
+  for (const name of ['fermyon:spin/mysql@2.0.0', 'wasi:sockets/tcp@0.2.6', 'fermyon:spin/mqtt']) {
+    assert.ok(isProvided(name, provided), name);
+  }
+  // Spin 1.x's unversioned mysql has other signatures: not answered by these. (PostgreSQL is the postgres factor's.)
+  assert.ok(!isProvided('fermyon:spin/mysql@1.0.0', provided));
+});
+
+test('a database or broker connection fails to open with connection-failed and a log line naming the component', () => {
+  const { imports, logs } = guestSide();
+  for (const iface of ['fermyon:spin/mysql', 'fermyon:spin/mqtt']) {
+    const Connection = imports[iface]!.Connection as { open(address: string): unknown };
+    const payload = errorOf(() => Connection.open('db://127.0.0.1/x')) as { tag: string; val: string };
+    assert.equal(payload.tag, 'connection-failed');
+    assert.match(payload.val, new RegExp(`^spin-ts does not provide ${iface.replace('/', '\\/')}`));
+  }
+  assert.equal(logs.length, 2);
+  assert.match(logs[0]!, /^component 'app' called fermyon:spin\/mysql \(MySQL\), which spin-ts does not provide/);
+  const sqlite3 = imports['spin:sqlite/sqlite']!.Connection as { open(db: string): unknown };
+  assert.equal((errorOf(() => sqlite3.open('default')) as { tag: string }).tag, 'io');
+});
+
+test('wasi:sockets: the network exists, but creating a socket or resolving a name is access-denied', () => {
+  const { imports } = guestSide();
+  const network = (imports['wasi:sockets/instance-network']!.instanceNetwork as () => unknown)();
+  assert.ok(network instanceof (imports['wasi:sockets/network']!.Network as new () => unknown));
+  assert.equal(
+    errorOf(() => (imports['wasi:sockets/tcp-create-socket']!.createTcpSocket as (f: string) => unknown)('ipv4')),
+    'access-denied',
+  );
+  assert.equal(
+    errorOf(() => (imports['wasi:sockets/udp-create-socket']!.createUdpSocket as (f: string) => unknown)('ipv6')),
+    'access-denied',
+  );
+  assert.equal(
+    errorOf(() => (imports['wasi:sockets/ip-name-lookup']!.resolveAddresses as (n: unknown, h: string) => unknown)(network, 'example.com')),
+    'access-denied',
+  );
+});
