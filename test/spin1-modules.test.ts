@@ -159,9 +159,10 @@ route = "/kv/..."
     assert.equal(gone.status, 404);
     assert.equal(await gone.text(), 'no-such-key');
     assert.equal((await fetch(`${spin.url}/kv/k1`, { method: 'HEAD' })).status, 404);
+    // An undeclared store is access-denied, as in Spin (every label the component does not list).
     const other = await fetch(`${spin.url}/kv/k1?store=elsewhere`);
-    assert.equal(other.status, 404);
-    assert.equal(await other.text(), 'no-such-store');
+    assert.equal(other.status, 403);
+    assert.equal(await other.text(), 'access-denied');
   });
 });
 
