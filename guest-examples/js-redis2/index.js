@@ -1,6 +1,6 @@
-// Imports Spin 2's outbound Redis, `fermyon:spin/redis@2.0.0`, which spin-ts does not provide
-// (only Spin 1's unversioned `fermyon:spin/redis`, a different interface). spin-ts must refuse
-// it at start, naming the import, not match it to the 1.x interface and fail at call time.
+// Imports Spin 2's outbound Redis, `fermyon:spin/redis@2.0.0`, which spin-ts does not serve yet
+// (only Spin 1's unversioned `fermyon:spin/redis`, a different interface). Its Connection.open
+// must be redis@2.0.0's own error (host/factors/unavailable), never a 1.x function's TypeError.
 import { Connection } from 'fermyon:spin/redis@2.0.0';
 import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.3';
 

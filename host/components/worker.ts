@@ -91,7 +91,9 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
       }),
     );
   }
-  for (const side of sides) Object.assign(imports, side.imports);
+  // Two factors may serve one interface name (jco drops the version: Spin 1's redis functions
+  // and Spin 2's redis Connection both sit under 'fermyon:spin/redis'): merge, never replace.
+  for (const side of sides) for (const [name, members] of Object.entries(side.imports)) imports[name] = { ...imports[name], ...members };
   return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports), sides, sinks, mode: data.instanceMode, grewInARow: 0 };
 }
 

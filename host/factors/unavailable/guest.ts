@@ -33,6 +33,14 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     imports: {
       'fermyon:spin/mysql': { Connection: refusedConnection('fermyon:spin/mysql (MySQL)') },
       'fermyon:spin/mqtt': { Connection: refusedConnection('fermyon:spin/mqtt (MQTT)') },
+      // Spin 2's redis Connection, beside Spin 1's functions that outbound-redis serves under the same name.
+      'fermyon:spin/redis': {
+        Connection: class Connection {
+          static open(): never {
+            return refuse('fermyon:spin/redis@2.0.0 (Spin 2 Redis; Spin 1.x outbound Redis is served)', (message) => ({ tag: 'other', val: message }));
+          }
+        },
+      },
       'spin:sqlite/sqlite': {
         Connection: class Connection {
           static open(): never {

@@ -27,7 +27,7 @@ test('every declared interface has an implementation, and the SDK worlds’ exac
   const { imports } = guestSide();
   const provided = new Set<string>(UNAVAILABLE_INTERFACES);
   for (const name of UNAVAILABLE_INTERFACES) assert.ok(imports[name.replace(/@.*$/, '')], name);
-  for (const name of ['fermyon:spin/mysql@2.0.0', 'wasi:sockets/tcp@0.2.6', 'fermyon:spin/mqtt']) {
+  for (const name of ['fermyon:spin/mysql@2.0.0', 'wasi:sockets/tcp@0.2.6', 'fermyon:spin/mqtt@2.0.0', 'fermyon:spin/redis@2.0.0']) {
     assert.ok(isProvided(name, provided), name);
   }
   // Spin 1.x's unversioned mysql has other signatures: not answered by these. (PostgreSQL is the postgres factor's.)
