@@ -6,7 +6,6 @@
  * `-f app.wasm`, and a registry reference; each misuse is a clear error.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { request } from 'node:https';
@@ -14,6 +13,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { guest, runCli, spawnUntilServing, startSpin, tempDir, writeApp } from './support/spin.js';
+import { selfSignedCertificate } from './support/upstream.js';
 
 const LLM = guest('js-llm');
 const OUTBOUND = guest('js-outbound');
@@ -144,31 +144,7 @@ describe('spin up habits', () => {
 
   test('--tls-cert/--tls-key serve HTTPS with an openssl certificate; one without the other is an error', async () => {
     const dir = await tempDir();
-    const cert = join(dir, 'cert.pem');
-    const key = join(dir, 'key.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const { cert, key } = await selfSignedCertificate('127.0.0.1', 'IP:127.0.0.1');
     const manifest = await writeApp(
       `spin_manifest_version = 2\n[application]\nname = "tls"\n[[trigger.http]]\nroute = "/..."\ncomponent = "hello"\n[component.hello]\nsource = "${HELLO}"\n`,
     );

@@ -96,32 +96,35 @@ export function startHttpUpstream(): Promise<Upstream> {
   return listening(createHttp(routes), 'http', '127.0.0.1');
 }
 
-/** An HTTPS upstream for `localhost` and the CA file that trusts it. */
-export async function startHttpsUpstream(): Promise<Upstream & { caFile: string }> {
+/** A self-signed certificate (and its key) for `name`, made by openssl in a fresh directory: `DNS:localhost` or `IP:127.0.0.1`. */
+export async function selfSignedCertificate(name: string, altName: string): Promise<{ key: string; cert: string }> {
   const dir = await tempDir('spin-ts-tls-');
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
+  const args = [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    `subjectAltName=${altName}`,
+  ];
+  execFileSync('openssl', args, { stdio: 'ignore' });
+  return { key, cert };
+}
+
+/** An HTTPS upstream for `localhost` and the CA file that trusts it. */
+export async function startHttpsUpstream(): Promise<Upstream & { caFile: string }> {
+  const { key, cert } = await selfSignedCertificate('localhost', 'DNS:localhost');
   const server = createHttps({ key: readFileSync(key), cert: readFileSync(cert) }, routes);
   return { ...(await listening(server, 'https', 'localhost')), caFile: cert };
 }
