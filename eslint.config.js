@@ -11,7 +11,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'node_modules/**', 'guest-examples/**', '.spin/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'guest-examples/**', '.spin/**', 'test/python-clients/.venv/**'] },
   {
     files: ['host/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
