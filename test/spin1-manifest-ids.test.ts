@@ -15,6 +15,8 @@ test('v1 ids with "_" or capitals are served under their converted ids', async (
   const manifest = await writeApp(v1(component('fileserver_static', '/static/...') + component('mixedCase', '/mixed')));
   const spin = await startSpin(['-f', manifest]);
   try {
+    // The route lines follow "Serving" on the same stream: wait for the last one (bounded).
+    for (let i = 0; i < 100 && !/mixedcase: http/.test(spin.output()); i++) await new Promise((r) => setTimeout(r, 20));
     assert.match(spin.output(), /fileserver-static: http:\/\/[^\s]+\/static/);
     assert.match(spin.output(), /mixedcase: http:\/\/[^\s]+\/mixed/);
     for (const path of ['/static/index.html', '/mixed']) {
