@@ -23,8 +23,7 @@ export async function readApiBody(
 ): Promise<JsonObject> {
   const raw = limit ? await readJsonObject(req, limit.bytes, limit.tooLarge) : await readJsonObject(req);
   const body = normalizeFields(raw, endpoint);
-  const named = body.model ?? hints.model;
-  const model = await chooseModel(ctx, named, endpoint === 'embeddings' ? 'embedding' : 'completion');
+  const model = await chooseModel(ctx, [body.model, hints.model], endpoint === 'embeddings' ? 'embedding' : 'completion');
   if (model !== undefined) body.model = model;
   return body;
 }

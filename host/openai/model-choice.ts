@@ -5,17 +5,21 @@
  * loaded model whatever the request calls it (the Hugging Face client sends its repo id, or
  * "tgi"). With several models the name stays as given and the usual 404 (or the 400 for a
  * missing model) follows: guessing among several would answer with the wrong one.
+ * `names` are tried in order (the body's model, then the URL's): the first served one wins.
  */
 import type { ModelInfo } from '../llm/engine.js';
 import type { ApiContext } from './context.js';
 
-export async function chooseModel(ctx: ApiContext, requested: unknown, kind: ModelInfo['kind']): Promise<unknown> {
+export async function chooseModel(ctx: ApiContext, names: unknown, kind: ModelInfo['kind']): Promise<unknown> {
+  const candidates = (Array.isArray(names) ? names : [names]).filter((n) => n !== undefined && n !== null);
+  const requested = candidates[0];
   let models: ModelInfo[];
   try {
     models = await (await ctx.engine()).listModels();
   } catch {
     return requested; // the handler's own call reports it
   }
-  if (typeof requested === 'string' && models.some((m) => m.id === requested)) return requested;
+  const served = candidates.find((n) => typeof n === 'string' && models.some((m) => m.id === n));
+  if (served !== undefined) return served;
   return models.length === 1 && models[0]!.kind === kind ? models[0]!.id : requested;
 }

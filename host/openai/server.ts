@@ -217,6 +217,7 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
     const id = rest.endsWith('/pipeline/feature-extraction') ? rest.slice(0, -'/pipeline/feature-extraction'.length) : rest;
     return featureExtraction(c.req.raw, ctx, { model: decodeId(id) });
   });
+  hono.post('/', (c) => featureExtraction(c.req.raw, ctx, {}));
   hono.post('/pipeline/feature-extraction/*', (c) =>
     featureExtraction(c.req.raw, ctx, { model: decodeId(pathOf(c.req.url).slice('/pipeline/feature-extraction/'.length)) }),
   );
