@@ -127,6 +127,11 @@ describe('Ollama API', () => {
     assert.equal(withSystem.response, 'bc');
   });
 
+  test('ps lists the loaded models', async () => {
+    const loaded = await ollama.ps();
+    assert.ok(loaded.models.some((m) => m.name === 'p'));
+  });
+
   test('embed: one vector per input; /api/embeddings (older) one', async () => {
     const r = await ollama.embed({ model: 'bert', input: ['hello', 'world'] });
     assert.equal(r.embeddings.length, 2);
@@ -172,13 +177,17 @@ describe("llama-server's /props and /slots", () => {
     const running = fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: '0' }], temperature: 0, max_tokens: 3000, stream: true }),
+      body: JSON.stringify({ model: 'p', messages: [{ role: 'user', content: '0' }], temperature: 0, max_tokens: 900, stream: true }),
     });
     const res = await running;
     const reader = res.body!.getReader();
     // a generated digit has arrived: the request holds a slot
     let seen = '';
-    while (!/"content":"\d/.test(seen)) seen += new TextDecoder().decode((await reader.read()).value);
+    while (!/"content":"\d/.test(seen)) {
+      const { done, value } = await reader.read();
+      assert.ok(!done, `the stream ended before a digit: ${seen}`);
+      seen += new TextDecoder().decode(value);
+    }
     const slots = (await (await fetch(`${server.url}/slots?model=p`)).json()) as { id: number; is_processing: boolean }[];
     assert.deepEqual(
       slots.map((s) => s.id),

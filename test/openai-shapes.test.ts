@@ -117,7 +117,10 @@ describe('two models: the URL names the model, HF feature extraction', () => {
   let server: RunningServer;
 
   before(async () => {
-    await writeFile(join(dir, 'two.toml'), `[llm_models.p]\npath = "${p}"\n${TEMPLATE}\n\n[llm_models.bert]\npath = "${bert}"\nkind = "embedding"\n`);
+    await writeFile(
+      join(dir, 'two.toml'),
+      `[llm_models.p]\npath = "${p}"\n${TEMPLATE}\ncontext_size = 128\n\n[llm_models.bert]\npath = "${bert}"\nkind = "embedding"\n`,
+    );
     server = await startModelsServe(['--runtime-config-file', join(dir, 'two.toml'), '--gpu', 'cpu', '--llm-threads', '1'], { cwd: dir });
   });
 
@@ -130,6 +133,16 @@ describe('two models: the URL names the model, HF feature extraction', () => {
     assert.equal(r.status, 200, JSON.stringify(r.json));
     assert.equal(r.json.choices[0].message.content, 'bc');
     assert.equal(r.json.model, 'p');
+  });
+
+  test('with no cap, a chat that sets no limit runs to the end of the context, and the log says so', async () => {
+    const r = await post(`${server.url}/v1/chat/completions`, { model: 'p', messages: [{ role: 'user', content: '0' }], temperature: 0 });
+    assert.equal(r.json.choices[0].finish_reason, 'length');
+    assert.ok(r.json.usage.completion_tokens > 100, JSON.stringify(r.json.usage));
+    assert.match(
+      server.output(),
+      new RegExp(`request on 'p' set no max_tokens and generated ${r.json.usage.completion_tokens} tokens, to the end of the context`),
+    );
   });
 
   test('with two models served, an unknown model is still a 404', async () => {

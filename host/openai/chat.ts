@@ -14,7 +14,7 @@ import { readGenerationRequest } from './params.js';
 import { chatBodyTooLarge, maxChatBodyBytes } from './limits.js';
 import { Fields } from './request.js';
 import { readApiBody, type RouteHints } from './body.js';
-import { cappedMaxTokens } from './max-tokens.js';
+import { cappedMaxTokens, noteUnbounded } from './max-tokens.js';
 import { streamGeneration } from './sse.js';
 
 function usage(r: InferResult) {
@@ -43,6 +43,7 @@ export async function chatCompletions(req: Request, ctx: ApiContext, hints: Rout
     } catch (err) {
       throw fromEngineError(err, model, req.signal);
     }
+    noteUnbounded(ctx, model, params.maxTokens, r.finishReason, r.generatedTokens);
     const calls = r.toolCalls?.map((c) => ({ id: toolCallId(), type: 'function', function: { name: c.name, arguments: c.arguments } })) ?? [];
     const message =
       calls.length > 0
@@ -79,10 +80,13 @@ export async function chatCompletions(req: Request, ctx: ApiContext, hints: Rout
         }),
       head: () => [chunk({ role: 'assistant', content: '' }, null)],
       chunk: (text) => chunk({ content: text }, null),
-      tail: (r) => [
-        chunk({}, r.finishReason, chatLogprobs(r.logprobs)),
-        ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : []),
-      ],
+      tail: (r) => {
+        noteUnbounded(ctx, model, params.maxTokens, r.finishReason, r.generatedTokens);
+        return [
+          chunk({}, r.finishReason, chatLogprobs(r.logprobs)),
+          ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : []),
+        ];
+      },
       onEnd: (outcome, detail) => {
         if (outcome === 'error') ctx.log(`chat completion on '${model}' failed mid-stream: ${(detail as Error)?.message ?? String(detail)}`);
       },

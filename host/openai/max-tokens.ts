@@ -16,6 +16,17 @@ export function capFor(caps: TokenCaps, model: string): number | undefined {
   return caps.byModel.get(model) ?? caps.all;
 }
 
+/**
+ * Log a chat answer that ran to the end of the context because nothing bounded it (no limit in
+ * the request, no cap on the server): the one case a client's misplaced limit costs minutes.
+ */
+export function noteUnbounded(ctx: ApiContext, model: string, maxTokens: number | undefined, finishReason: string, generated: number): void {
+  if (maxTokens !== undefined || finishReason !== 'length') return;
+  ctx.log(
+    `request on '${model}' set no max_tokens and generated ${generated} tokens, to the end of the context; cap it with -n/--n-predict or the model table's max_tokens`,
+  );
+}
+
 /** `requested` (the request's limit, or its endpoint's default) bounded by the server's cap. */
 export function cappedMaxTokens(ctx: ApiContext, model: string, requested: number | undefined): number | undefined {
   const cap = capFor(ctx.tokenCaps, model);

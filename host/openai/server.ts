@@ -103,6 +103,7 @@ const ROUTES = new Set([
   '/props',
   '/slots',
   '/api/tags',
+  '/api/ps',
   '/api/chat',
   '/api/generate',
   '/api/embed',

@@ -114,9 +114,23 @@ async function pull(req: Request, ctx: ApiContext, puller: OllamaPull | undefine
   });
 }
 
+/** GET /api/ps: the loaded models. */
+async function ps(ctx: ApiContext, files: ModelFiles | undefined): Promise<Response> {
+  const loaded = (await (await ctx.engine()).listModels()).filter((m) => m.loaded);
+  const models = await Promise.all(
+    loaded.map(async (m) => {
+      const file = files?.(m.id);
+      const size = file ? ((await stat(file).catch(() => undefined))?.size ?? 0) : 0;
+      return { name: m.id, model: m.id, size, digest: '', details: details(m), expires_at: '0001-01-01T00:00:00Z', size_vram: 0 };
+    }),
+  );
+  return Response.json({ models });
+}
+
 export function ollamaRoutes(hono: Hono, ctx: ApiContext, puller: OllamaPull | undefined, files?: ModelFiles): void {
   hono.get('/api/version', (c) => c.json({ version: OLLAMA_API_VERSION }));
   hono.get('/api/tags', () => tags(ctx, files));
+  hono.get('/api/ps', () => ps(ctx, files));
   hono.post('/api/show', (c) => show(c.req.raw, ctx));
   hono.post('/api/chat', (c) => ollamaChat(c.req.raw, ctx));
   hono.post('/api/generate', (c) => ollamaGenerate(c.req.raw, ctx));
