@@ -13,6 +13,8 @@ import { parseCorsOrigins } from './openai/cors.js';
 import { checkChatTemplates, checkChatTemplatesRender } from './openai/chat-template.js';
 import { completionTemplates, type CompletionTemplate } from './openai/completion-template.js';
 import type { OpenAiRuntimeConfig } from './openai/config.js';
+import type { ServerFacts } from './openai/llama-props.js';
+import type { OllamaPull } from './openai/ollama/routes.js';
 import { startOpenAiServer, type OpenAiServer } from './openai/server.js';
 
 export interface LlmServingOptions {
@@ -28,6 +30,14 @@ export interface LlmServingOptions {
   apiKeys?: readonly string[] | undefined;
   /** --cors-origin values: browser origins allowed to call the API. */
   corsOrigins?: readonly string[] | undefined;
+  /** -n/--n-predict: the cap on tokens a request may generate, for every model (the model table's max_tokens wins). */
+  nPredict?: number | undefined;
+  /** --api-prefix: the path the API is served under. */
+  apiPrefix?: string | undefined;
+  /** What llama-server's /props and /slots report. */
+  facts?: ServerFacts | undefined;
+  /** Ollama's /api/pull. */
+  pull?: OllamaPull | undefined;
   env: NodeJS.ProcessEnv;
   log: (line: string) => void;
 }
@@ -65,7 +75,21 @@ export function llmServing(opts: LlmServingOptions): LlmServing {
     async startApi(addr) {
       if (!metrics) throw new Error('llmServing: the API was not asked for');
       await checkChatTemplatesRender(opts.llm.llmModels, opts.runtimeConfigPath);
-      return startOpenAiServer({ ...addr, engine, apiKeys, corsOrigins, completionTemplates: completionTemplateMap, metrics, log: opts.log });
+      const byModel = new Map<string, number>();
+      for (const [name, entry] of Object.entries(opts.llm.llmModels)) if (entry.maxTokens !== undefined) byModel.set(name, entry.maxTokens);
+      return startOpenAiServer({
+        ...addr,
+        engine,
+        apiKeys,
+        corsOrigins,
+        completionTemplates: completionTemplateMap,
+        metrics,
+        tokenCaps: { all: opts.nPredict, byModel },
+        ...(opts.apiPrefix !== undefined ? { apiPrefix: opts.apiPrefix } : {}),
+        ...(opts.facts ? { facts: opts.facts } : {}),
+        ...(opts.pull ? { pull: opts.pull } : {}),
+        log: opts.log,
+      });
     },
     async close() {
       if (enginePromise) await (await enginePromise).close();

@@ -1,9 +1,60 @@
 /** `spin-ts models`: generate GGUF models, download the model table's sources, and serve them. */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { engineOptions, gpuOption, modelsMaxMemoryOption, type LlmFlags } from './llm-flags.js';
 import { parseDuration } from './duration.js';
 import { reportAndExit } from './errors.js';
 import { stopOnSignals } from './stop-signals.js';
+import { parseListenAddress } from '../listen-address.js';
+
+/**
+ * llama-server's spellings commander cannot declare (multi-letter short flags, a third long
+ * name): rewritten to the long flag before parsing, so `-np 4` and `--parallel 4` are one option.
+ */
+const LLAMA_SERVER_SPELLINGS: Readonly<Record<string, string>> = {
+  '-np': '--parallel',
+  '-ngl': '--n-gpu-layers',
+  '--gpu-layers': '--n-gpu-layers',
+  '--predict': '--n-predict',
+  '-hf': '--hf-repo',
+  '-hfr': '--hf-repo',
+  '-hff': '--hf-file',
+  '--embeddings': '--embedding',
+};
+
+export function rewriteLlamaServerFlags(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return [...out, ...args.slice(i)];
+    const eq = a.indexOf('=');
+    const flag = eq > 0 ? a.slice(0, eq) : a;
+    const long = LLAMA_SERVER_SPELLINGS[flag];
+    out.push(long ? `${long}${eq > 0 ? a.slice(eq) : ''}` : a);
+  }
+  return out;
+}
+
+/** `models serve`, parsing llama-server's spellings too. */
+class ServeCommand extends Command {
+  override parseOptions(argv: string[]) {
+    return super.parseOptions(rewriteLlamaServerFlags(argv));
+  }
+}
+
+function integerFrom(flag: string, min: number) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!/^-?\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag}: '${v}' is not an integer ≥ ${min}.`);
+    return n;
+  };
+}
+
+/** --listen, with --host / --port (llama-server's) replacing its parts. */
+export function listenFrom(listen: string, host: string | undefined, port: number | undefined): string {
+  const addr = parseListenAddress('--listen', listen);
+  const h = host ?? addr.host;
+  return `${h.includes(':') ? `[${h}]` : h}:${port ?? addr.port}`;
+}
 
 function duration(flag: string) {
   return (v: string): number => {
@@ -51,7 +102,9 @@ export function modelsCommand(): Command {
     .argument('[name...]', 'models to pull (default: every entry with a source URL)')
     .option('--runtime-config-file <file>', 'runtime configuration with the [llm_models.<name>] table')
     .option('--state-dir <dir>', 'where <state-dir>/ai-models keeps the files (default: state_dir from the runtime config, else ./.spin)')
-    .option('--timeout <duration>', 'give up a try when the server sends nothing for this long', duration('--timeout'), 30_000)
+    .addOption(
+      new Option('--timeout <duration>', 'give up a try when the server sends nothing for this long').argParser(duration('--timeout')).default(30_000, '30s'),
+    )
     .option('--attempts <n>', 'tries per model, each resuming the last', integerAtLeast('--attempts', 1), 5)
     .action(async (names: string[], o) => {
       try {
@@ -69,10 +122,31 @@ export function modelsCommand(): Command {
         reportAndExit(err);
       }
     });
-  models
-    .command('serve')
-    .description("Serve the models over the OpenAI-compatible API and Spin's remote LLM protocol, with no app (like llama-server)")
+  const serve = new ServeCommand('serve');
+  models.addCommand(serve);
+  serve
+    .description("Serve the models over the OpenAI-compatible, Ollama and Spin remote LLM APIs, with no app (like llama-server); takes llama-server's flags")
     .option('--listen <address>', 'the address to serve on', '127.0.0.1:8080')
+    .option('--host <host>', "the interface to serve on (llama-server's; replaces --listen's host)")
+    .option('--port <port>', "the port to serve on (llama-server's; replaces --listen's port; 0 picks a free one)", integerFrom('--port', 0))
+    .option('-m, --model <file.gguf>', 'serve this GGUF file (no model table needed); its name is the file name without .gguf, or --alias')
+    .option('-a, --alias <name>', 'the name the -m model is served under')
+    .option('--embedding', 'the -m model is an embedding model (also --embeddings)')
+    .option(
+      '-c, --ctx-size <n>',
+      "context size of the -m model and of table models that set no context_size (0: the model's own)",
+      integerFrom('--ctx-size', 0),
+    )
+    .option('--parallel <n>', 'requests decoded together per model (also -np; the same as --llm-slots)', integerFrom('--parallel', 1))
+    .option('--n-gpu-layers <n>', 'layers to offload to the GPU (also -ngl, --gpu-layers); on the CPU it has no effect', integerFrom('--n-gpu-layers', 0))
+    .option(
+      '-n, --n-predict <n>',
+      'the most tokens one request may generate (also --predict; -1: no cap, the context bounds it)',
+      integerFrom('--n-predict', -1),
+    )
+    .option('--hf-repo <user/model>', 'not supported: Hugging Face downloads go through the model table (also -hf)')
+    .option('--hf-file <file>', 'not supported (also -hff)')
+    .option('--api-prefix <path>', 'serve every route under this path, e.g. /api/v1/ai (clients use <origin><path> as their base URL)')
     .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir, [openai] api_keys')
     .option('--state-dir <dir>', 'where <state-dir>/ai-models holds GGUF models (default: state_dir from the runtime config, else ./.spin)')
     .option(
@@ -102,18 +176,32 @@ export function modelsCommand(): Command {
     .addOption(modelsMaxMemoryOption())
     .action(async (o) => {
       try {
+        if (o.hfRepo !== undefined || o.hfFile !== undefined) {
+          throw new InvalidArgumentError(
+            `-hf/--hf-repo and -hff/--hf-file download from Hugging Face, which models serve does not do from the command line: add the model to the runtime config's model table, [llm_models.<name>] source = "https://huggingface.co/<user>/<repo>/resolve/main/<file>.gguf" (and sha256 = "…"), then run spin-ts models pull or serve it.`,
+          );
+        }
         const { serveModels } = await import('../openai/serve-models.js');
         const serving = await serveModels({
-          listen: o.listen,
+          listen: listenFrom(o.listen, o.host, o.port),
           runtimeConfigFile: o.runtimeConfigFile,
           stateDir: o.stateDir,
           apiKeys: o.apiKey,
           corsOrigins: o.corsOrigin,
-          llm: engineOptions(o as LlmFlags),
+          llm: { ...engineOptions(o as LlmFlags), ...(o.parallel !== undefined ? { slots: o.parallel } : {}) },
           preload: o.preloadModels === true && o.preload !== false,
+          llamaServer: {
+            model: o.model,
+            alias: o.alias,
+            embedding: o.embedding === true,
+            ctxSize: o.ctxSize,
+            gpuLayers: o.nGpuLayers,
+            nPredict: o.nPredict,
+            apiPrefix: o.apiPrefix,
+          },
         });
         console.log(`Serving ${serving.server.origin}`);
-        console.log(`OpenAI-compatible API: ${serving.server.origin}/v1`);
+        console.log(`OpenAI-compatible API: ${serving.server.base}/v1`);
         void serving.ready.then(() => console.error('models ready'));
         stopOnSignals(() => serving.close());
       } catch (err) {

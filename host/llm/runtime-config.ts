@@ -30,6 +30,8 @@ export interface ModelTableEntry {
   systemPrompt?: string;
   /** Prompt prefixes kept evaluated and shared across requests (0 turns the cache off). */
   promptCache?: number;
+  /** The most tokens one request may generate (the OpenAI API's cap, like llama-server's -n). */
+  maxTokens?: number;
   /** Sampling defaults used where a request does not choose (host/llm/params.ts). */
   defaults?: ModelDefaults;
 }
@@ -50,6 +52,7 @@ const MODEL_KEYS = [
   'kind',
   'gpu_layers',
   'prompt_cache',
+  'max_tokens',
   'temperature',
   'top_k',
   'top_p',
@@ -162,6 +165,8 @@ function readModels(r: FieldReader, raw: Table, baseDir: string): Record<string,
     if (systemPrompt !== undefined) entry.systemPrompt = systemPrompt;
     const promptCache = r.optInt(t, 'prompt_cache', field, 0);
     if (promptCache !== undefined) entry.promptCache = promptCache;
+    const maxTokens = r.optInt(t, 'max_tokens', field, 1);
+    if (maxTokens !== undefined) entry.maxTokens = maxTokens;
     const defaults = readDefaults(r, t, field);
     if (Object.keys(defaults).length > 0) entry.defaults = defaults;
     out[name] = entry;

@@ -12,22 +12,28 @@ import { fromEngineError } from './errors.js';
 import { chatLogprobs, checkLogprobsSupported } from './logprobs.js';
 import { readGenerationRequest } from './params.js';
 import { chatBodyTooLarge, maxChatBodyBytes } from './limits.js';
-import { Fields, readJsonObject } from './request.js';
+import { Fields } from './request.js';
+import { readApiBody, type RouteHints } from './body.js';
+import { cappedMaxTokens, noteUnbounded } from './max-tokens.js';
 import { streamGeneration } from './sse.js';
 
 function usage(r: InferResult) {
   return { prompt_tokens: r.promptTokens, completion_tokens: r.generatedTokens, total_tokens: r.promptTokens + r.generatedTokens };
 }
 
-export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Response> {
-  const f = new Fields(await readJsonObject(req, maxChatBodyBytes(ctx.limits), (bytes) => chatBodyTooLarge(bytes, ctx.limits)));
+export async function chatCompletions(req: Request, ctx: ApiContext, hints: RouteHints = {}): Promise<Response> {
+  const f = new Fields(
+    await readApiBody(req, ctx, 'chat', hints, { bytes: maxChatBodyBytes(ctx.limits), tooLarge: (bytes) => chatBodyTooLarge(bytes, ctx.limits) }),
+  );
   const g = readGenerationRequest(f, 'chat');
   const messages = toChatMessages(f.body.messages, ctx.limits);
 
   const engine = await ctx.engine();
   const id = completionId('chatcmpl');
   const created = unixSeconds();
-  const { model, params } = g;
+  const { model } = g;
+  const maxTokens = cappedMaxTokens(ctx, model, g.params.maxTokens);
+  const params = maxTokens === undefined ? g.params : { ...g.params, maxTokens };
   checkLogprobsSupported(engine, params);
 
   if (!g.stream) {
@@ -37,6 +43,7 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
     } catch (err) {
       throw fromEngineError(err, model, req.signal);
     }
+    noteUnbounded(ctx, model, params.maxTokens, r.finishReason, r.generatedTokens);
     const calls = r.toolCalls?.map((c) => ({ id: toolCallId(), type: 'function', function: { name: c.name, arguments: c.arguments } })) ?? [];
     const message =
       calls.length > 0
@@ -73,10 +80,13 @@ export async function chatCompletions(req: Request, ctx: ApiContext): Promise<Re
         }),
       head: () => [chunk({ role: 'assistant', content: '' }, null)],
       chunk: (text) => chunk({ content: text }, null),
-      tail: (r) => [
-        chunk({}, r.finishReason, chatLogprobs(r.logprobs)),
-        ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : []),
-      ],
+      tail: (r) => {
+        noteUnbounded(ctx, model, params.maxTokens, r.finishReason, r.generatedTokens);
+        return [
+          chunk({}, r.finishReason, chatLogprobs(r.logprobs)),
+          ...(g.includeUsage ? [{ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usage(r) }] : []),
+        ];
+      },
       onEnd: (outcome, detail) => {
         if (outcome === 'error') ctx.log(`chat completion on '${model}' failed mid-stream: ${(detail as Error)?.message ?? String(detail)}`);
       },

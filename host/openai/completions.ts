@@ -8,7 +8,9 @@ import { ApiError, fromEngineError } from './errors.js';
 import { promptTooLong, type RequestLimits } from './limits.js';
 import { checkLogprobsSupported, completionLogprobs } from './logprobs.js';
 import { readGenerationRequest } from './params.js';
-import { describeValue, Fields, readJsonObject } from './request.js';
+import { describeValue, Fields } from './request.js';
+import { readApiBody, type RouteHints } from './body.js';
+import { cappedMaxTokens } from './max-tokens.js';
 import { streamGeneration } from './sse.js';
 
 export const DEFAULT_COMPLETION_MAX_TOKENS = 16;
@@ -31,8 +33,8 @@ function usage(r: InferResult) {
   return { prompt_tokens: r.promptTokens, completion_tokens: r.generatedTokens, total_tokens: r.promptTokens + r.generatedTokens };
 }
 
-export async function completions(req: Request, ctx: ApiContext): Promise<Response> {
-  const f = new Fields(await readJsonObject(req));
+export async function completions(req: Request, ctx: ApiContext, hints: RouteHints = {}): Promise<Response> {
+  const f = new Fields(await readApiBody(req, ctx, 'completions', hints));
   const g = readGenerationRequest(f, 'completions');
   const raw = readPrompt(f.body.prompt, ctx.limits);
   const template = ctx.completionTemplates.get(g.model);
@@ -42,7 +44,7 @@ export async function completions(req: Request, ctx: ApiContext): Promise<Respon
   const id = completionId('cmpl');
   const created = unixSeconds();
   const { model } = g;
-  const params: InferParams = { ...g.params, maxTokens: g.params.maxTokens ?? DEFAULT_COMPLETION_MAX_TOKENS };
+  const params: InferParams = { ...g.params, maxTokens: cappedMaxTokens(ctx, model, g.params.maxTokens ?? DEFAULT_COMPLETION_MAX_TOKENS)! };
   checkLogprobsSupported(engine, params);
 
   if (!g.stream) {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { LlmEngine } from '../llm/engine.js';
 import type { CompletionTemplate } from './completion-template.js';
 import type { RequestLimits } from './limits.js';
+import type { TokenCaps } from './max-tokens.js';
 
 export interface ApiContext {
   engine: () => Promise<LlmEngine>;
@@ -13,6 +14,8 @@ export interface ApiContext {
   limits: RequestLimits;
   /** The models' completion templates (completion-template.ts), by model name. */
   completionTemplates: ReadonlyMap<string, CompletionTemplate>;
+  /** The server's caps on generated tokens (max-tokens.ts). */
+  tokenCaps: TokenCaps;
 }
 
 /** `chatcmpl-…`, `cmpl-…`: a prefix and 24 random base-62-ish characters. */

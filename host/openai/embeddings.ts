@@ -6,7 +6,8 @@
 import type { ApiContext } from './context.js';
 import { ApiError, fromEngineError } from './errors.js';
 import { checkEmbeddingInputs } from './limits.js';
-import { describeValue, Fields, readJsonObject } from './request.js';
+import { describeValue, Fields } from './request.js';
+import { readApiBody, type RouteHints } from './body.js';
 
 /** Most inputs in one request (OpenAI's limit). */
 export const MAX_EMBEDDING_INPUTS = 2048;
@@ -31,8 +32,8 @@ export function float32Base64(vector: readonly number[]): string {
   return buf.toString('base64');
 }
 
-export async function embeddings(req: Request, ctx: ApiContext): Promise<Response> {
-  const f = new Fields(await readJsonObject(req));
+export async function embeddings(req: Request, ctx: ApiContext, hints: RouteHints = {}): Promise<Response> {
+  const f = new Fields(await readApiBody(req, ctx, 'embeddings', hints));
   const model = f.requiredString('model', 'a model id (see GET /v1/models)');
   const inputs = readInput(f.body.input);
   checkEmbeddingInputs(inputs, ctx.limits);

@@ -6,7 +6,8 @@
  *  - accepted with no effect, because it cannot change the answer (`user`, `store`, `keep_alive`, …), or
  *  - accepted only at its no-op value; any other value is a 400 naming the field
  *    (`unsupported_value`), never silently ignored.
- * Unknown fields are ignored, as llama-server and Ollama do (clients add their own).
+ * Any other top-level field is refused before this rule runs (known-fields.ts: OpenAI's
+ * "Unrecognized request argument supplied"), so none is silently ignored.
  * OpenAI's defaults apply (temperature 1, top_p 1, no penalties, no top-k), except that a model
  * table's temperature, top_k, top_p and repeat_penalty win over them where the request is silent.
  */
@@ -45,6 +46,9 @@ export const NO_EFFECT_FIELDS: readonly string[] = [
   'store',
   'service_tier',
   'prompt_cache_key',
+  'prompt_cache_options',
+  'prompt_cache_retention',
+  'moderation',
   'safety_identifier', // OpenAI
   'cache_prompt',
   'id_slot', // llama-server: the KV-cache prefix is always reused

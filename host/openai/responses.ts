@@ -18,7 +18,9 @@ import { completionId, toolCallId, unixSeconds, type ApiContext } from './contex
 import { ApiError, fromEngineError, type OpenAiErrorBody } from './errors.js';
 import { chatBodyTooLarge, maxChatBodyBytes } from './limits.js';
 import { readGenerationRequest, type GenerationRequest } from './params.js';
-import { Fields, readJsonObject, type JsonObject } from './request.js';
+import { Fields, type JsonObject } from './request.js';
+import { readApiBody, type RouteHints } from './body.js';
+import { cappedMaxTokens } from './max-tokens.js';
 import { translateResponsesRequest } from './responses-request.js';
 import { streamGeneration } from './sse.js';
 
@@ -59,8 +61,11 @@ function callItem(ids: ResponseIds, name: string, args: string, status: string):
   return { type: 'function_call', id: ids.callItem, call_id: ids.call, name, arguments: args, status };
 }
 
-export async function responses(req: Request, ctx: ApiContext): Promise<Response> {
-  const src = await readJsonObject(req, maxChatBodyBytes(ctx.limits), (bytes) => chatBodyTooLarge(bytes, ctx.limits));
+export async function responses(req: Request, ctx: ApiContext, hints: RouteHints = {}): Promise<Response> {
+  const src = await readApiBody(req, ctx, 'responses', hints, {
+    bytes: maxChatBodyBytes(ctx.limits),
+    tooLarge: (bytes) => chatBodyTooLarge(bytes, ctx.limits),
+  });
   const { body, rename } = translateResponsesRequest(src);
   let g: GenerationRequest;
   let messages;
@@ -73,7 +78,9 @@ export async function responses(req: Request, ctx: ApiContext): Promise<Response
   const engine = await ctx.engine();
   const ids = new ResponseIds();
   const created = unixSeconds();
-  const { model, params } = g;
+  const { model } = g;
+  const maxTokens = cappedMaxTokens(ctx, model, g.params.maxTokens);
+  const params = maxTokens === undefined ? g.params : { ...g.params, maxTokens };
   const base = { id: ids.response, object: 'response', created_at: created, model, error: null, ...echo(src, g) };
 
   const final = (r: InferResult) => {

@@ -6,10 +6,14 @@
  * they are loaded at start and /health answers 503 until they are. llama.cpp itself (the GPU
  * probe) starts with the engine, at start.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, extname, resolve } from 'node:path';
 import { loadRuntimeConfig } from '../app/runtime-config.js';
 import type { EngineOptions } from '../llm/create.js';
-import { LLM_DEFAULTS, llmRuntimeConfig, type LlmRuntimeConfig } from '../llm/runtime-config.js';
+import { isValidModelTableName, LLM_DEFAULTS, llmRuntimeConfig, MODEL_NAME_RULE, type LlmRuntimeConfig } from '../llm/runtime-config.js';
+import { pullModels } from '../llm/local/pull.js';
+import { UserError } from '../user-error.js';
+import { ApiError } from './errors.js';
 import { llmServing } from '../llm-serving.js';
 import type { InstrumentedEngine } from '../observability/engine-metrics.js';
 import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './config.js';
@@ -29,8 +33,54 @@ export interface ServeModelsOptions {
   llm?: Omit<EngineOptions, 'config' | 'stateDir' | 'log'> | undefined;
   /** Load every model at start (default false: on first use). */
   preload?: boolean | undefined;
+  /** llama-server's flags (serve-flags in docs/cli.md). */
+  llamaServer?: LlamaServerFlags | undefined;
   processEnv?: NodeJS.ProcessEnv | undefined;
   log?: ((line: string) => void) | undefined;
+}
+
+/** llama-server's flags as `models serve` takes them. */
+export interface LlamaServerFlags {
+  /** -m/--model: a GGUF file served with no model table; named by its file stem or `alias`. */
+  model?: string | undefined;
+  /** -a/--alias: the -m model's name. */
+  alias?: string | undefined;
+  /** --embedding: the -m model is an embedding model. */
+  embedding?: boolean | undefined;
+  /** -c/--ctx-size: the context size of the -m model, and of table models that give none. */
+  ctxSize?: number | undefined;
+  /** -ngl/--n-gpu-layers: layers offloaded to the GPU (the -m model, and table models that give none). */
+  gpuLayers?: number | undefined;
+  /** -n/--n-predict: the most tokens a request may generate (-1: no cap). */
+  nPredict?: number | undefined;
+  /** --api-prefix. */
+  apiPrefix?: string | undefined;
+}
+
+/** The model table with -m's model added and -c/-ngl filled in where an entry gives none. */
+export function withLlamaServerFlags(llm: LlmRuntimeConfig, flags: LlamaServerFlags): LlmRuntimeConfig {
+  const models = { ...llm.llmModels };
+  if (flags.model !== undefined) {
+    const file = resolve(flags.model);
+    if (!existsSync(file)) throw new UserError(`-m/--model: no file ${file}`);
+    const name = flags.alias ?? basename(file, extname(file));
+    if (!isValidModelTableName(name))
+      throw new UserError(
+        `-m/--model: the model name ${JSON.stringify(name)} (${flags.alias ? '--alias' : 'the file name'}) may hold ${MODEL_NAME_RULE}; give another with --alias`,
+      );
+    if (models[name]) throw new UserError(`-m/--model: the model table already has a model named '${name}'; give the file another name with --alias`);
+    models[name] = { path: file, kind: flags.embedding ? 'embedding' : 'completion' };
+  } else if (flags.alias !== undefined) {
+    throw new UserError('--alias names the model given with -m/--model; give -m <file.gguf> too');
+  }
+  for (const [name, entry] of Object.entries(models)) {
+    models[name] = {
+      ...entry,
+      ...(entry.contextSize === undefined && flags.ctxSize !== undefined && flags.ctxSize > 0 ? { contextSize: flags.ctxSize } : {}),
+      ...(entry.gpuLayers === undefined && flags.gpuLayers !== undefined ? { gpuLayers: flags.gpuLayers } : {}),
+    };
+  }
+  return { ...llm, llmModels: models };
 }
 
 export interface ServingModels {
@@ -46,7 +96,14 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
   const log = opts.log ?? ((line: string) => console.error(line));
   const addr = parseListenAddress('--listen', opts.listen);
   const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [llmRuntimeConfig, openAiRuntimeConfig]);
-  const llm = (runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS;
+  const flags = opts.llamaServer ?? {};
+  const llm = withLlamaServerFlags((runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS, flags);
+  if (flags.gpuLayers !== undefined)
+    log(
+      opts.llm?.gpu === 'cpu'
+        ? `-ngl/--n-gpu-layers ${flags.gpuLayers}: no effect, llama.cpp runs on the CPU (--gpu cpu)`
+        : `-ngl/--n-gpu-layers ${flags.gpuLayers}: offloaded where a GPU is found; on the CPU it has no effect`,
+    );
   const stateDir = resolve(opts.stateDir ?? runtimeConfig.stateDir ?? '.spin');
   const serving = llmServing({
     llm,
@@ -57,6 +114,35 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
     api: true,
     apiKeys: opts.apiKeys,
     corsOrigins: opts.corsOrigins,
+    nPredict: flags.nPredict !== undefined && flags.nPredict > 0 ? flags.nPredict : undefined,
+    apiPrefix: flags.apiPrefix,
+    facts: {
+      slots: opts.llm?.slots,
+      seed: opts.llm?.seed,
+      contextSize: (m) => llm.llmModels[m]?.contextSize,
+      modelPath: (m) => llm.llmModels[m]?.path,
+      version: '0.1.0',
+    },
+    pull: async (name) => {
+      const entry = llm.llmModels[name];
+      if (entry?.sourceUrl !== undefined) {
+        await pullModels({ runtimeConfigFile: opts.runtimeConfigFile, stateDir, names: [name], log });
+        return;
+      }
+      if (entry?.path !== undefined) {
+        if (!existsSync(entry.path)) throw new ApiError(404, `model '${name}': no file ${entry.path}`, 'invalid_request_error', 'model_not_found', 'model');
+        return;
+      }
+      const listed = await (await serving.engine()).listModels();
+      if (listed.some((m) => m.id === name)) return;
+      throw new ApiError(
+        404,
+        `model '${name}' is not in the model table: add [llm_models.${name}] with source = "https://…/<file>.gguf" to the runtime config (models serve does not download from the Ollama registry)`,
+        'invalid_request_error',
+        'model_not_found',
+        'model',
+      );
+    },
     env: opts.processEnv ?? process.env,
     log,
   });

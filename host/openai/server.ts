@@ -12,7 +12,13 @@
  *   POST /v1/responses              the Responses API (responses.ts)
  *   POST /infer, /embed             Spin's remote_http "default" protocol
  *   POST /tokenize, /detokenize     llama-server's (tokenize.ts)
- * Every 4xx/5xx body is {"error":{"message","type","param","code"}}.
+ *   GET  /props, /slots             llama-server's (llama-props.ts)
+ *   /api/…                          Ollama's subset (ollama/routes.ts)
+ * The OpenAI routes also answer without /v1 (/chat/completions, …) and under
+ * /models/<id>/v1/… (the model from the URL), as llama-server and Hugging Face serve them;
+ * POST /pipeline/feature-extraction/<id> and /models/<id>/pipeline/feature-extraction take HF's
+ * {"inputs"} shape. With `apiPrefix` every route is under it (e.g. /api/v1/ai/chat/completions).
+ * Every 4xx/5xx body is {"error":{"message","type","param","code"}} (Ollama's routes: {"error"}).
  */
 import type { ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -32,8 +38,13 @@ import { getModel, listModels } from './models.js';
 import { responses } from './responses.js';
 import { spinEmbed, spinInfer } from './spin-remote.js';
 import { detokenize, tokenize } from './tokenize.js';
+import type { RouteHints } from './body.js';
+import { featureExtraction } from './hf-feature-extraction.js';
+import { llamaProps, llamaSlots, type ServerFacts } from './llama-props.js';
+import type { TokenCaps } from './max-tokens.js';
+import { ollamaRoutes, type OllamaPull } from './ollama/routes.js';
 
-/** `host:port` (IPv6 in brackets; port 0 picks a free one), or an error naming the flag. */ /** 503 on /health while any tracked load is pending. */
+/** 503 on /health while any tracked load is pending. */
 export class HealthState {
   private pending = 0;
 
@@ -64,6 +75,14 @@ export interface OpenAiAppOptions {
   corsOrigins?: readonly string[];
   /** The model table's completion templates, compiled at start (completion-template.ts). */
   completionTemplates?: ReadonlyMap<string, CompletionTemplate>;
+  /** Caps on generated tokens (-n/--n-predict, the model table's max_tokens); default none. */
+  tokenCaps?: TokenCaps;
+  /** Mount every route under this path (--api-prefix), e.g. /api/v1/ai; default the root. */
+  apiPrefix?: string;
+  /** What /props and /slots report about the server (llama-props.ts). */
+  facts?: ServerFacts;
+  /** Ollama's /api/pull: fetch a model-table model's source; absent: pull answers 501. */
+  pull?: OllamaPull;
   log: (line: string) => void;
 }
 
@@ -81,14 +100,47 @@ const ROUTES = new Set([
   '/embed',
   '/tokenize',
   '/detokenize',
+  '/props',
+  '/slots',
+  '/api/tags',
+  '/api/ps',
+  '/api/chat',
+  '/api/generate',
+  '/api/embed',
+  '/api/embeddings',
+  '/api/show',
+  '/api/pull',
+  '/api/version',
 ]);
+
+/** The OpenAI routes, also served without /v1 and under /models/<id>/v1/. */
+const OPENAI_POSTS = ['chat/completions', 'completions', 'embeddings', 'responses'] as const;
 
 function routeLabel(path: string): string {
   if (path.startsWith('/v1/models/')) return '/v1/models/{id}';
+  if (path.startsWith('/models/') && path.includes('/v1/')) return `/models/{id}/v1/${path.slice(path.indexOf('/v1/') + 4)}`;
+  if (path.startsWith('/models/') || path.startsWith('/pipeline/feature-extraction/')) return '/models/{id}';
+  if (ROUTES.has(`/v1${path}`)) return `/v1${path}`;
   return ROUTES.has(path) ? path : 'other';
 }
 
-export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: ServingMetrics; health: HealthState } {
+/** `--api-prefix`: "" for none, else "/a/b" (one leading slash, no trailing one). */
+export function normalizeApiPrefix(prefix: string | undefined): string {
+  const p = (prefix ?? '').trim().replace(/\/+$/, '');
+  if (p === '') return '';
+  if (!/^\/?[A-Za-z0-9._~\-/]+$/.test(p) || p.includes('//')) throw new Error(`--api-prefix: '${prefix}' is not a URL path such as /api/v1/ai`);
+  return p.startsWith('/') ? p : `/${p}`;
+}
+
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw ApiError.modelNotFound(raw);
+  }
+}
+
+export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: ServingMetrics; health: HealthState; prefix: string } {
   const metrics = opts.metrics ?? new ServingMetrics();
   const health = opts.health ?? new HealthState();
   const keys = new ApiKeys(opts.apiKeys);
@@ -98,12 +150,17 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
     startedAt: unixSeconds(),
     limits: opts.limits ?? requestLimitsFromEnv(),
     completionTemplates: opts.completionTemplates ?? new Map(),
+    tokenCaps: opts.tokenCaps ?? { byModel: new Map() },
   };
-  const hono = new Hono();
+  const prefix = normalizeApiPrefix(opts.apiPrefix);
+  const hono: Hono = prefix === '' ? new Hono() : (new Hono().basePath(prefix) as unknown as Hono);
+  /** A request's path below the prefix. */
+  const pathOf = (url: string): string => new URL(url).pathname.slice(prefix.length) || '/';
 
   hono.onError((err, c) => {
     if (err instanceof ApiError) {
       if (err.logged) opts.log(`OpenAI API: refused ${c.req.method} ${new URL(c.req.url).pathname}: ${err.message}`);
+      if (pathOf(c.req.url).startsWith('/api/')) return c.json({ error: err.message }, err.status as 400);
       return err.response();
     }
     opts.log(`OpenAI API internal error: ${err.stack ?? err}`);
@@ -112,7 +169,7 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   hono.notFound((c) => ApiError.notFound(`Unknown request URL: ${c.req.method} ${new URL(c.req.url).pathname}`).response());
 
   hono.use('*', async (c, next) => {
-    const route = routeLabel(new URL(c.req.url).pathname);
+    const route = routeLabel(pathOf(c.req.url));
     const started = performance.now();
     metrics.httpInFlight.inc({ route });
     try {
@@ -128,7 +185,7 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   hono.use('*', corsMiddleware(opts.corsOrigins ?? []));
 
   hono.use('*', async (c, next) => {
-    if (NO_AUTH.has(new URL(c.req.url).pathname)) return next();
+    if (NO_AUTH.has(pathOf(c.req.url))) return next();
     const refused = keys.check(c.req.header('authorization'));
     if (refused) throw ApiError.unauthorized(refused);
     return next();
@@ -137,31 +194,49 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   hono.get('/health', (c) => (health.loading ? ApiError.loading().response() : c.json({ status: 'ok' })));
   hono.get('/.well-known/spin/health', (c) => c.text('OK'));
   hono.get('/metrics', async () => new Response(await metrics.text(), { headers: { 'content-type': metrics.contentType } }));
-  hono.get('/v1/models', () => listModels(ctx));
-  hono.get('/v1/models/*', (c) => {
-    const raw = new URL(c.req.url).pathname.slice('/v1/models/'.length);
-    let id: string;
-    try {
-      id = decodeURIComponent(raw);
-    } catch {
-      throw ApiError.modelNotFound(raw);
+  const handlers: Record<(typeof OPENAI_POSTS)[number], (req: Request, ctx: ApiContext, hints: RouteHints) => Promise<Response>> = {
+    'chat/completions': chatCompletions,
+    completions,
+    embeddings,
+    responses,
+  };
+  for (const base of ['/v1', '']) {
+    hono.get(`${base}/models`, () => listModels(ctx));
+    for (const route of OPENAI_POSTS) hono.post(`${base}/${route}`, (c) => handlers[route](c.req.raw, ctx, {}));
+  }
+  hono.get('/v1/models/*', (c) => getModel(ctx, decodeId(pathOf(c.req.url).slice('/v1/models/'.length))));
+  hono.get('/models/*', (c) => getModel(ctx, decodeId(pathOf(c.req.url).slice('/models/'.length))));
+  // /models/<id>/v1/<route> (Hugging Face's per-model URLs; ids hold slashes), /models/<id>/pipeline/feature-extraction, /models/<id>
+  hono.post('/models/*', (c) => {
+    const rest = pathOf(c.req.url).slice('/models/'.length);
+    const at = rest.lastIndexOf('/v1/');
+    if (at > 0) {
+      const route = rest.slice(at + 4) as (typeof OPENAI_POSTS)[number];
+      if (!OPENAI_POSTS.includes(route)) throw ApiError.notFound(`Unknown request URL: POST ${new URL(c.req.url).pathname}`);
+      return handlers[route](c.req.raw, ctx, { model: decodeId(rest.slice(0, at)) });
     }
-    return getModel(ctx, id);
+    const id = rest.endsWith('/pipeline/feature-extraction') ? rest.slice(0, -'/pipeline/feature-extraction'.length) : rest;
+    return featureExtraction(c.req.raw, ctx, { model: decodeId(id) });
   });
-  hono.post('/v1/chat/completions', (c) => chatCompletions(c.req.raw, ctx));
-  hono.post('/v1/completions', (c) => completions(c.req.raw, ctx));
-  hono.post('/v1/embeddings', (c) => embeddings(c.req.raw, ctx));
-  hono.post('/v1/responses', (c) => responses(c.req.raw, ctx));
+  hono.post('/', (c) => featureExtraction(c.req.raw, ctx, {}));
+  hono.post('/pipeline/feature-extraction/*', (c) =>
+    featureExtraction(c.req.raw, ctx, { model: decodeId(pathOf(c.req.url).slice('/pipeline/feature-extraction/'.length)) }),
+  );
   hono.post('/infer', (c) => spinInfer(c.req.raw, ctx));
   hono.post('/embed', (c) => spinEmbed(c.req.raw, ctx));
   hono.post('/tokenize', (c) => tokenize(c.req.raw, ctx));
   hono.post('/detokenize', (c) => detokenize(c.req.raw, ctx));
-  return { hono, metrics, health };
+  hono.get('/props', (c) => llamaProps(ctx, opts.facts ?? {}, c.req.raw));
+  hono.get('/slots', (c) => llamaSlots(ctx, metrics, opts.facts ?? {}, c.req.raw));
+  ollamaRoutes(hono, ctx, opts.pull, opts.facts?.modelPath);
+  return { hono, metrics, health, prefix };
 }
 
 export interface OpenAiServer {
   /** http://host:port */
   origin: string;
+  /** The origin and --api-prefix: where the routes are (append /v1 for OpenAI clients). */
+  base: string;
   metrics: ServingMetrics;
   health: HealthState;
   close(): Promise<void>;
@@ -169,7 +244,7 @@ export interface OpenAiServer {
 
 /** Start the API on `host:port`; warns when it is open (no key) beyond the loopback interface. */
 export async function startOpenAiServer(opts: OpenAiAppOptions & { host: string; port: number }): Promise<OpenAiServer> {
-  const { hono, metrics, health } = createOpenAiApp(opts);
+  const { hono, metrics, health, prefix } = createOpenAiApp(opts);
   let server: ServerType;
   let origin: string;
   try {
@@ -189,6 +264,7 @@ export async function startOpenAiServer(opts: OpenAiAppOptions & { host: string;
   }
   return {
     origin,
+    base: `${origin}${prefix}`,
     metrics,
     health,
     close: () =>
