@@ -79,11 +79,10 @@ export function upCommand(): Command {
         .default('snapshot'),
     )
     .option('--guest-memory-mb <n>', "cap on each guest instance's linear memory and each worker's JS heap, in MiB", positiveInt('--guest-memory-mb'), 512)
-    .option(
-      '--max-request-body-size <size>',
-      'larger request bodies get 413 (bytes, or 512k, 10m, 1g: powers of 1024)',
-      (v: string) => parseByteSize('--max-request-body-size', v),
-      100 * 1024 * 1024,
+    .addOption(
+      new Option('--max-request-body-size <size>', 'larger request bodies get 413 (bytes, or 512k, 10m, 1g: powers of 1024)')
+        .argParser((v: string) => parseByteSize('--max-request-body-size', v))
+        .default(100 * 1024 * 1024, '100MiB'),
     )
     .option('--preload-models', 'load the models components may use at start instead of on first use', false)
     .option('--llm-threads <n>', 'CPU threads for llama.cpp (default: physical cores)', positiveInt('--llm-threads'))
@@ -103,7 +102,10 @@ export function upCommand(): Command {
     })
     .addOption(modelsMaxMemoryOption())
     .addOption(gpuOption())
-    .option('--openai-listen <address>', "also serve the OpenAI-compatible API and Spin's remote LLM protocol on this address, on the app's models")
+    .option(
+      '--openai-listen <address>',
+      "also serve the app's models on this address: the OpenAI-compatible API, Spin's remote LLM protocol (/infer, /embed), Ollama's /api routes and llama-server's /props and /slots",
+    )
     .option('--sqlite <statement>', 'SQL to run on the default SQLite database at start, or @file.sql (repeatable)', collect, [])
     .option('--api-key <key>', 'a key the OpenAI-compatible API accepts (repeatable; also SPIN_TS_API_KEYS and [openai] api_keys)', collect, [])
     .option('--key-value <KEY=VALUE>', 'set a key in the default key-value store at start (repeatable)', collect, [])
