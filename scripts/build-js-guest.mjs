@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const witDir = join(root, 'wit');
+const sharedDir = join(root, 'guest-examples', 'js-shared');
 
 async function newestMtime(dir) {
   let newest = 0;
@@ -22,7 +23,8 @@ async function newestMtime(dir) {
 export async function buildJsGuest(source, world, out, { force = false } = {}) {
   const outStat = await stat(out).catch(() => undefined);
   if (!force && outStat) {
-    const inputs = Math.max((await stat(source)).mtimeMs, await newestMtime(witDir));
+    // The guest, the WIT, and the modules guests share by relative import (guest-examples/js-shared).
+    const inputs = Math.max((await stat(source)).mtimeMs, await newestMtime(witDir), await newestMtime(sharedDir));
     if (outStat.mtimeMs > inputs) return { out, skipped: true };
   }
   const started = Date.now();

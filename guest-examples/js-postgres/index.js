@@ -1,85 +1,10 @@
-// A guest of the PostgreSQL interfaces, for tests and as an example (@3.0.0 is guest-examples/js-postgres3).
-//   POST …/exec  body: {"iface": "v4" | "v2" | "v1", "address": "postgres://...", "ca": PEM (v4 only, optional),
-//                      "connections": n (optional, opens n at once), "steps": [{"op": "query" | "execute", "sql": "...", "params": [{"tag": "int32", "val": 1}, ...]}, ...]}
-//               → {"results": [...]} (a row set or a row count per step) or {"error": <the WIT error>, "step": n}
-// The steps run on one connection (v1 opens one per call, as Spin 1.x does). In JSON, s64,
-// u64 and timestamps are decimal strings; list<u8> values are arrays of bytes (jsonb may be
-// given as a JSON string); a missing option is null.
-import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.3';
+// A guest of the PostgreSQL interfaces, for tests and as an example (@3.0.0 is guest-examples/js-postgres3);
+// the protocol is guest-examples/js-shared/postgres-exec.js.
+// The steps run on one connection (v1 opens one per call, as Spin 1.x does).
 import { Connection as Connection4, ConnectionBuilder } from 'spin:postgres/postgres@4.1.0';
 import { Connection as Connection2 } from 'fermyon:spin/postgres@2.0.0';
 import * as outboundPg from 'fermyon:spin/postgres';
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-function readBody(request) {
-  const stream = request.consume().stream();
-  const chunks = [];
-  for (;;) {
-    try {
-      chunks.push(stream.blockingRead(65536n));
-    } catch (e) {
-      if (e.payload && e.payload.tag === 'closed') break;
-      throw e;
-    }
-  }
-  stream[Symbol.dispose]?.();
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return decoder.decode(all);
-}
-
-function respond(responseOut, status, value) {
-  const headers = new Fields();
-  headers.append('content-type', encoder.encode('application/json'));
-  const response = new OutgoingResponse(headers);
-  response.setStatusCode(status);
-  const body = response.body();
-  ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
-  const out = body.write();
-  const json = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : ArrayBuffer.isView(v) ? Array.from(v) : v === undefined ? null : v));
-  const bytes = encoder.encode(json + '\n');
-  for (let i = 0; i < bytes.length; i += 4096) out.blockingWriteAndFlush(bytes.subarray(i, i + 4096));
-  out[Symbol.dispose]?.();
-  OutgoingBody.finish(body, undefined);
-}
-
-const opt = (v, f) => (v === null || v === undefined ? undefined : f(v));
-const bound = (f) => (b) => opt(b, ([v, kind]) => [f(v), kind]);
-const bytes = (v) => (typeof v === 'string' ? encoder.encode(v) : Uint8Array.from(v));
-
-// A parameter from JSON to what jco lowers.
-function param(p) {
-  switch (p.tag) {
-    case 'int64':
-    case 'uint64':
-    case 'timestamp':
-      return { tag: p.tag, val: BigInt(p.val) };
-    case 'binary':
-    case 'jsonb':
-      return { tag: p.tag, val: bytes(p.val) };
-    case 'range-int64':
-      return { tag: p.tag, val: p.val.map(bound(BigInt)) };
-    case 'range-int32':
-    case 'range-decimal':
-      return { tag: p.tag, val: p.val.map(bound((v) => v)) };
-    case 'array-int64':
-      return { tag: p.tag, val: p.val.map((v) => opt(v, BigInt)) };
-    case 'array-int32':
-    case 'array-decimal':
-    case 'array-str':
-      return { tag: p.tag, val: p.val.map((v) => opt(v, (x) => x)) };
-    case 'interval':
-      return { tag: p.tag, val: { micros: BigInt(p.val.micros), days: p.val.days, months: p.val.months } };
-    default:
-      return p;
-  }
-}
+import { postgresExecHandler } from '../js-shared/postgres-exec.js';
 
 function open(iface, address, ca) {
   switch (iface) {
@@ -100,35 +25,4 @@ function open(iface, address, ca) {
   }
 }
 
-function exec(req) {
-  let step = -1;
-  try {
-    // "connections": n opens n connections at once (the steps run on the last): the per-instance bound.
-    const held = [];
-    for (let i = 1; i < (req.connections ?? 1); i++) held.push(open(req.iface, req.address, req.ca));
-    const conn = open(req.iface, req.address, req.ca);
-    const results = [];
-    for (step = 0; step < req.steps.length; step++) {
-      const s = req.steps[step];
-      const params = (s.params ?? []).map(param);
-      results.push(s.op === 'execute' ? { rowCount: conn.execute(s.sql, params) } : conn.query(s.sql, params));
-    }
-    conn[Symbol.dispose]?.();
-    return { status: 200, body: { results } };
-  } catch (e) {
-    if (e && e.payload) return { status: 400, body: { error: e.payload, step } };
-    return { status: 500, body: { trap: String(e), step } };
-  }
-}
-
-export const incomingHandler = {
-  handle(request, responseOut) {
-    const path = request.pathWithQuery() ?? '/';
-    if (request.method().tag !== 'post' || !/\/exec(\?|$)/.test(path)) {
-      respond(responseOut, 404, { error: 'POST /exec' });
-      return;
-    }
-    const r = exec(JSON.parse(readBody(request)));
-    respond(responseOut, r.status, r.body);
-  },
-};
+export const incomingHandler = postgresExecHandler(open);

@@ -5,30 +5,10 @@
 // | "blob" (value: list of bytes) | "null"}.
 import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { Connection } from 'fermyon:spin/sqlite@2.0.0';
+import { readBody } from '../js-shared/body.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-function readBody(request) {
-  const stream = request.consume().stream();
-  const chunks = [];
-  for (;;) {
-    try {
-      chunks.push(stream.blockingRead(65536n));
-    } catch (e) {
-      if (e.payload && e.payload.tag === 'closed') break;
-      throw e;
-    }
-  }
-  stream[Symbol.dispose]?.();
-  const all = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
-  }
-  return decoder.decode(all);
-}
 
 function respond(responseOut, status, value) {
   const headers = new Fields();
