@@ -8,6 +8,7 @@ import type { LlmEngine } from '../llm/engine.js';
 import type { Factor } from './factor.js';
 import { keyValueFactor } from './key-value/index.js';
 import { llmFactor } from './llm/index.js';
+import { mysqlFactor } from './mysql/index.js';
 import { outboundHttpFactor } from './outbound-http/index.js';
 import { outboundRedisFactor } from './outbound-redis/index.js';
 import { postgresFactor } from './postgres/index.js';
@@ -32,6 +33,7 @@ export function appFactors(deps: FactorDeps): Factor[] {
     outboundHttpFactor,
     outboundRedisFactor,
     postgresFactor,
+    mysqlFactor,
     keyValueFactor({ seeds: deps.keyValueSeeds }),
     sqliteFactor({ seed: deps.sqliteSeed ?? [] }),
     unavailableFactor,

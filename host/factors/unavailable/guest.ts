@@ -31,7 +31,6 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
 
   return {
     imports: {
-      'fermyon:spin/mysql': { Connection: refusedConnection('fermyon:spin/mysql (MySQL)') },
       'fermyon:spin/mqtt': { Connection: refusedConnection('fermyon:spin/mqtt (MQTT)') },
       // Spin 2's redis Connection, beside Spin 1's functions that outbound-redis serves under the same name.
       'fermyon:spin/redis': {
