@@ -29,6 +29,7 @@ export const JS_GUESTS = {
   'js-sqlite': 'http-sqlite',
   'js-postgres': 'http-postgres',
   'js-postgres3': 'http-postgres3',
+  'js-mysql': 'http-mysql',
   'js-config': 'http-config',
 };
 

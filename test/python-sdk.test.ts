@@ -155,11 +155,14 @@ describe(
       assert.ok(j.prompt_token_count > 2);
     });
 
-    test('MySQL, which spin-ts does not provide, is the interface’s own error in the guest, and the log names it', async () => {
+    test('MySQL to a host not in allowed_outbound_hosts is the interface’s own error in the guest, and the log names the entry to add', async () => {
       const res = await get('/mysql');
       assert.equal(res.status, 503);
-      assert.equal(await res.text(), 'ConnectionFailed: spin-ts does not provide fermyon:spin/mysql (MySQL)');
-      assert.match(spin.output(), /component 'python-sdk' called fermyon:spin\/mysql \(MySQL\), which spin-ts does not provide: it got an error/);
+      assert.equal(await res.text(), 'ConnectionFailed: address mysql://127.0.0.1 is not permitted');
+      assert.match(
+        spin.output(),
+        /mysql: component 'python-sdk' may not connect to mysql:\/\/root@127\.0\.0\.1\/app\. To allow it, add "mysql:\/\/127\.0\.0\.1"/,
+      );
     });
   },
 );

@@ -60,8 +60,12 @@ function queryFailed(err: unknown): { ok: false; error: MysqlError } {
   if (err instanceof ResultTooBig) return failure('other', err.message);
   if (err instanceof ConversionError) return failure('value-conversion-failed', err.message);
   const e = err as QueryError & { sqlMessage?: string; sqlState?: string };
+  // Parameters that do not fit the statement's placeholders: too few (the server's ER_WRONG_ARGUMENTS) or too many (mysql2's check).
+  if ((e?.errno === 1210 && /mysqld_stmt_execute/.test(e.message)) || /^Too many bind parameters/.test(e?.message ?? '')) {
+    return failure('bad-parameter', e.errno === 1210 ? 'the statement has more placeholders than parameters were given' : e.message);
+  }
   if (typeof e?.errno === 'number' && e.sqlState)
-    return failure('query-failed', `${e.code} (${e.errno}, SQLSTATE ${e.sqlState}): ${e.sqlMessage ?? e.message}`);
+    return failure('query-failed', `${e.code ?? 'ERROR'} (${e.errno}, SQLSTATE ${e.sqlState}): ${e.sqlMessage ?? e.message}`);
   return failure('query-failed', (err as Error)?.message ?? String(err));
 }
 
