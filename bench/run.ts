@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { format } from 'prettier';
 import { join } from 'node:path';
+import { benchBackends } from './backends.js';
 import { benchColdStart } from './cold-start.js';
 import { benchHttp } from './http.js';
 import { benchInstances } from './instances.js';
@@ -80,6 +81,11 @@ const sections: Record<string, Section> = {
     title: 'Outbound HTTP: round trips from a guest beside undici called directly; 50 MiB streamed through a guest',
     command: 'npm run bench -- outbound-http   (BENCH_OUTBOUND_REQUESTS=500)',
     run: async () => (await benchOutboundHttp()).markdown,
+  },
+  backends: {
+    title: 'Database backends: a point query through a guest ÷ the library (pg, mysql2) called directly',
+    command: 'npm run bench -- backends   (BENCH_BACKEND_REQUESTS=500)',
+    run: async () => (await benchBackends()).markdown,
   },
   'cold-start': {
     title: 'Cold start',
