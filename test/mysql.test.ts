@@ -4,7 +4,8 @@
  * fermyon:spin/mysql@2.0.0 and Spin 1.x's outbound-mysql, each error variant, the
  * allowed_outbound_hosts check as an attacker meets it, a server that goes down and comes
  * back, a statement cut off by --request-timeout, the per-instance connection bound, a
- * session left dirty, LOAD DATA LOCAL INFILE of a host file, and a result too big to hold.
+ * session left dirty, LOAD DATA LOCAL INFILE of a host file, a result too big to hold, and
+ * ssl-mode.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
@@ -86,12 +87,16 @@ route = "/nohost/..."
 component = "nohost"
 [component.db]
 source = "${guest('js-mysql')}"
-allowed_outbound_hosts = ["mysql://127.0.0.1:${db.port}"]
+allowed_outbound_hosts = ["mysql://127.0.0.1:${db.port}", "mysql://127.0.0.2:${db.port}"]
 [component.nohost]
 source = "${guest('js-mysql')}"
 allowed_outbound_hosts = ["mysql://127.0.0.1:${decoyPort + 1}"]
 `);
-    spin = await startSpin(['-f', manifest, '--request-timeout', '3s', '--workers', '2'], { startTimeoutMs: 180_000 });
+    // The server's certificate is trusted as a user trusts one (host/factors/mysql/mysql.test.ts meets it untrusted).
+    spin = await startSpin(['-f', manifest, '--request-timeout', '3s', '--workers', '2'], {
+      startTimeoutMs: 180_000,
+      env: { NODE_EXTRA_CA_CERTS: db.certPath },
+    });
   });
   after(async () => {
     await spin?.stop();
@@ -337,5 +342,19 @@ allowed_outbound_hosts = ["mysql://127.0.0.1:${decoyPort + 1}"]
     }
     // The pool keeps them for reuse (at most 10 per address), never more.
     assert.ok(connections() <= 10, String(connections()));
+  });
+
+  test('ssl-mode: REQUIRED speaks TLS with the certificate verified (a name it does not cover is connection-failed); DISABLED or none is plain TCP', async () => {
+    const cipher = "SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER'";
+    const tls = row(await exec('db', 'v2', `${db.url}?ssl-mode=REQUIRED`, [q(cipher)]));
+    assert.equal((tls[0] as { tag: string }).tag, 'str');
+    assert.notEqual((tls[0] as { val: string }).val, '', 'a cipher is in use');
+    assert.deepEqual(row(await exec('db', 'v1', `${db.url}?sslMode=disabled`, [q(cipher)])), [{ tag: 'str', val: '' }]);
+    assert.deepEqual(row(await exec('db', 'v2', db.url, [q(cipher)])), [{ tag: 'str', val: '' }]);
+    const wrongName = await exec('db', 'v2', `mysql://spin:spin@127.0.0.2:${db.port}/spin?ssl-mode=VERIFY_IDENTITY`, [q(cipher)]);
+    assert.equal(wrongName.error?.tag, 'connection-failed', JSON.stringify(wrongName));
+    assert.match(String(wrongName.error?.val), /127\.0\.0\.2/);
+    // The same address without TLS reaches the server: only the name check refused it.
+    assert.deepEqual(row(await exec('db', 'v2', `mysql://spin:spin@127.0.0.2:${db.port}/spin`, [q(cipher)])), [{ tag: 'str', val: '' }]);
   });
 });

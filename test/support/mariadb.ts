@@ -4,6 +4,8 @@
  * its Unix socket inside that directory. mariadbd refuses to run as root unless told to, so as
  * root (CI) it runs with `--user=root`; otherwise as the tests' user. The `spin` user
  * (password `spin`) owns the `spin` database; root connects over the socket with no password.
+ * It listens on 127.0.0.1 and 127.0.0.2 and also speaks TLS, with a self-signed certificate
+ * for 127.0.0.1 only (its PEM is `certPath`), so a client can check that it verifies both.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -23,6 +25,8 @@ export interface RunningMariadb {
   /** mysql://spin:spin@127.0.0.1:PORT/spin */
   url: string;
   port: number;
+  /** The server's self-signed certificate (PEM), for 127.0.0.1. */
+  certPath: string;
   /** Runs SQL as root over the server's socket; returns its tab-separated output without column names. */
   sql(statement: string): string;
   /** Stops the server; `start` brings the same data back on the same port. */
@@ -43,13 +47,38 @@ export async function startMariadb(): Promise<RunningMariadb> {
   execFileSync(INSTALL_DB, ['--no-defaults', `--datadir=${data}`, ...user, '--skip-test-db', '--auth-root-authentication-method=socket'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const certPath = join(dir, 'server.crt');
+  const keyPath = join(dir, 'server.key');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+    ],
+    { stdio: 'ignore' },
+  );
   const port = await freePort();
   const args = [
     '--no-defaults',
     `--datadir=${data}`,
     ...user,
     `--port=${port}`,
-    '--bind-address=127.0.0.1',
+    '--bind-address=127.0.0.1,127.0.0.2',
+    `--ssl-cert=${certPath}`,
+    `--ssl-key=${keyPath}`,
     `--socket=${socket}`,
     `--pid-file=${join(dir, 'mariadbd.pid')}`,
     `--log-error=${join(dir, 'error.log')}`,
@@ -91,10 +120,11 @@ export async function startMariadb(): Promise<RunningMariadb> {
   }
 
   await start();
-  sql("CREATE DATABASE spin; CREATE USER 'spin'@'127.0.0.1' IDENTIFIED BY 'spin'; GRANT ALL ON spin.* TO 'spin'@'127.0.0.1'");
+  sql("CREATE DATABASE spin; CREATE USER 'spin'@'127.0.0.%' IDENTIFIED BY 'spin'; GRANT ALL ON spin.* TO 'spin'@'127.0.0.%'");
   return {
     url: `mysql://spin:spin@127.0.0.1:${port}/spin`,
     port,
+    certPath,
     sql,
     start,
     stop,

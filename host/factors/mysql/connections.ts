@@ -9,6 +9,7 @@
  * connection-failed at once; the next `open` tries again. The client never offers
  * LOAD DATA LOCAL: no statement or server can make the host read its files.
  */
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import mysql from 'mysql2';
 import type { FieldPacket, Pool, PoolConnection, PoolOptions, QueryError } from 'mysql2';
 import type { CallContext } from '../../components/bridge.js';
@@ -69,14 +70,32 @@ function queryFailed(err: unknown): { ok: false; error: MysqlError } {
   return failure('query-failed', (err as Error)?.message ?? String(err));
 }
 
+/**
+ * The TCP socket for a TLS connection to an IP address. mysql2 gives TLS no server name for an
+ * IP, and Node then checks the certificate against the socket's `_host`, which a connect to
+ * an IP leaves unset ('localhost' is checked instead): set, the certificate must name the IP.
+ */
+function ipSocket(host: string, port: number): () => Socket {
+  return () => {
+    const socket = netConnect(port, host);
+    socket.setNoDelay(true);
+    (socket as Socket & { _host?: string })._host = host;
+    return socket;
+  };
+}
+
 function poolOptions(a: MysqlAddress): PoolOptions {
+  const host = a.host.replace(/^\[|\]$/g, '');
+  const port = a.port ?? 3306;
   return {
-    host: a.host.replace(/^\[|\]$/g, ''),
-    port: a.port ?? 3306,
+    host,
+    port,
+    stream: a.tls && isIP(host) !== 0 ? ipSocket(host, port) : undefined,
     user: a.user ?? '',
     password: a.password,
     database: a.database,
-    ssl: a.tls ? { rejectUnauthorized: true } : undefined,
+    // Spin verifies the certificate and the host name; mysql2 checks the name only when asked (verifyIdentity).
+    ssl: a.tls ? { rejectUnauthorized: true, verifyIdentity: true } : undefined,
     connectionLimit: POOL_MAX,
     maxIdle: POOL_MAX,
     idleTimeout: IDLE_TIMEOUT_MS,

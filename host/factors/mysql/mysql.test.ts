@@ -78,6 +78,10 @@ allowed_outbound_hosts = ["mysql://127.0.0.1:${db.port}"]
     );
     const socket = await h.call(IFACE, 'query', [`mysql://spin@127.0.0.1:${db.port}/spin?socket=/run/mysqld/mysqld.sock`, 'SELECT 1', []]);
     assert.deepEqual(!socket.ok && socket.error, { tag: 'connection-failed', val: 'invalid address: Unix sockets are not supported on WebAssembly' });
+    // This process does not trust the server's self-signed certificate: TLS is verified, no quiet fallback.
+    const untrusted = await h.call(IFACE, 'query', [`${db.url}?ssl-mode=REQUIRED`, 'SELECT 1', []]);
+    assert.equal(!untrusted.ok && (untrusted.error as { tag: string }).tag, 'connection-failed');
+    assert.match(String(!untrusted.ok && (untrusted.error as { val: string }).val), /self[- ]signed/i);
     const decimal = await h.call(IFACE, 'query', [db.url, 'SELECT 1.5 AS d', []]);
     assert.deepEqual(!decimal.ok && decimal.error, { tag: 'value-conversion-failed', val: "Cannot convert value '1.5' in column d data type Other" });
   });
