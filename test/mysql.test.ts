@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { haveMariadb, startMariadb, type RunningMariadb } from './support/mariadb.js';
+import { startRogueMysql, type RogueMysql } from './support/rogue-mysql.js';
 import { freePort } from './support/ports.js';
 import { guest, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 
@@ -40,6 +41,9 @@ let spin: RunningSpin;
 let decoy: Server;
 let decoyPort: number;
 let decoyConnections = 0;
+let rogue: RogueMysql;
+let secretDir: string;
+let secretFile: string;
 
 async function exec(component: string, iface: 'v1' | 'v2', address: string, steps: Step[], connections?: number): Promise<Reply> {
   const res = await fetch(`${spin.url}/${component}/exec`, { method: 'POST', body: JSON.stringify({ iface, address, steps, connections }) });
@@ -71,6 +75,10 @@ async function waitFor(what: string, ok: () => boolean, ms = 10_000): Promise<vo
 describe('mysql', { skip: !haveMariadb() && 'mariadb-server not installed (apt-get install -y mariadb-server)' }, () => {
   before(async () => {
     db = await startMariadb();
+    secretDir = mkdtempSync(join(tmpdir(), 'spin-ts-mysql-secret-'));
+    secretFile = join(secretDir, 'secret.txt');
+    writeFileSync(secretFile, 'host-secret-line\n');
+    rogue = await startRogueMysql(secretFile);
     decoyPort = await freePort();
     decoy = createServer((s) => {
       decoyConnections++;
@@ -87,7 +95,7 @@ route = "/nohost/..."
 component = "nohost"
 [component.db]
 source = "${guest('js-mysql')}"
-allowed_outbound_hosts = ["mysql://127.0.0.1:${db.port}", "mysql://127.0.0.2:${db.port}"]
+allowed_outbound_hosts = ["mysql://127.0.0.1:${db.port}", "mysql://127.0.0.2:${db.port}", "mysql://127.0.0.1:${rogue.port}"]
 [component.nohost]
 source = "${guest('js-mysql')}"
 allowed_outbound_hosts = ["mysql://127.0.0.1:${decoyPort + 1}"]
@@ -101,7 +109,9 @@ allowed_outbound_hosts = ["mysql://127.0.0.1:${decoyPort + 1}"]
   after(async () => {
     await spin?.stop();
     decoy?.close();
+    await rogue?.close();
     await db?.remove();
+    if (secretDir) rmSync(secretDir, { recursive: true, force: true });
   });
 
   test('every parameter type goes into its column and comes back as the same value, with the column type Spin maps', async () => {
@@ -264,24 +274,31 @@ allowed_outbound_hosts = ["mysql://127.0.0.1:${decoyPort + 1}"]
   });
 
   test('attacker: LOAD DATA LOCAL INFILE cannot make the host read a file (the client never offers it), and nothing is loaded', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spin-ts-mysql-secret-'));
-    const secret = join(dir, 'secret.txt');
-    writeFileSync(secret, 'host-secret-line\n');
-    try {
-      const r = await exec('db', 'v2', db.url, [
-        x('DROP TABLE IF EXISTS loaded'),
-        x('CREATE TABLE loaded (line TEXT)'),
-        x(`LOAD DATA LOCAL INFILE '${secret}' INTO TABLE loaded`),
-      ]);
-      assert.equal(r.step, 2, JSON.stringify(r));
-      assert.deepEqual(r.error, {
-        tag: 'query-failed',
-        val: 'ERROR (4166, SQLSTATE HY000): The used command is not allowed because the MariaDB server or client has disabled the local infile capability',
-      });
-      assert.equal(db.sql('SELECT COUNT(*) FROM spin.loaded'), '0');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+    const r = await exec('db', 'v2', db.url, [
+      x('DROP TABLE IF EXISTS loaded'),
+      x('CREATE TABLE loaded (line TEXT)'),
+      x(`LOAD DATA LOCAL INFILE '${secretFile}' INTO TABLE loaded`),
+    ]);
+    assert.equal(r.step, 2, JSON.stringify(r));
+    assert.deepEqual(r.error, {
+      tag: 'query-failed',
+      val: 'ERROR (4166, SQLSTATE HY000): The used command is not allowed because the MariaDB server or client has disabled the local infile capability',
+    });
+    assert.equal(db.sql('SELECT COUNT(*) FROM spin.loaded'), '0');
+  });
+
+  test('attacker: a server the guest may reach that asks for a host file (whatever the statement) gets no byte of it', async () => {
+    for (const iface of ['v2', 'v1'] as const) {
+      const r = await exec('db', iface, `mysql://any:thing@127.0.0.1:${rogue.port}/x`, [q('SELECT 1')]);
+      assert.deepEqual(
+        r.error,
+        { tag: 'query-failed', val: 'the server asked for a file of the host (LOAD DATA LOCAL INFILE), which spin-ts never sends' },
+        iface,
+      );
     }
+    assert.equal(rogue.requests(), 2, 'the server asked for the file');
+    assert.equal(rogue.offeredLocalFiles(), false, 'the login did not offer LOAD DATA LOCAL');
+    assert.equal(rogue.fileBytes().length, 0, `the client sent: ${rogue.fileBytes().toString()}`);
   });
 
   test('a server that is down is connection-failed at once, with the reason in the log; the next call connects when it is back', async () => {

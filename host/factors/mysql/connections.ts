@@ -65,6 +65,9 @@ function queryFailed(err: unknown): { ok: false; error: MysqlError } {
   if ((e?.errno === 1210 && /mysqld_stmt_execute/.test(e.message)) || /^Too many bind parameters/.test(e?.message ?? '')) {
     return failure('bad-parameter', e.errno === 1210 ? 'the statement has more placeholders than parameters were given' : e.message);
   }
+  if (/LOCAL INFILE command server wants to read/.test(e?.message ?? '')) {
+    return failure('query-failed', 'the server asked for a file of the host (LOAD DATA LOCAL INFILE), which spin-ts never sends');
+  }
   if (typeof e?.errno === 'number' && e.sqlState)
     return failure('query-failed', `${e.code ?? 'ERROR'} (${e.errno}, SQLSTATE ${e.sqlState}): ${e.sqlMessage ?? e.message}`);
   return failure('query-failed', (err as Error)?.message ?? String(err));
