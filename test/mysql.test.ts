@@ -359,6 +359,9 @@ allowed_outbound_hosts = ["mysql://127.0.0.1:${decoyPort + 1}"]
     }
     // The pool keeps them for reuse (at most 10 per address), never more.
     assert.ok(connections() <= 10, String(connections()));
+    // A pooled connection serves many requests: nothing of a request stays attached to it.
+    for (let i = 0; i < 15; i++) assert.deepEqual(row(await exec('db', 'v2', db.url, [q('SELECT 5')])), [{ tag: 'int32', val: 5 }]);
+    assert.doesNotMatch(spin.output(), /MaxListenersExceededWarning/);
   });
 
   test('ssl-mode: REQUIRED speaks TLS with the certificate verified (a name it does not cover is connection-failed); DISABLED or none is plain TCP', async () => {

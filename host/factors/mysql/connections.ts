@@ -45,6 +45,8 @@ interface Held {
   /** Its socket failed, or it was killed: closed, never reused. */
   broken: boolean;
   killed: boolean;
+  /** Its listener on the pooled connection, removed when it goes back (a connection serves many requests). */
+  onError?: () => void;
 }
 
 const failure = (tag: MysqlError['tag'], val: string): { ok: false; error: MysqlError } => ({ ok: false, error: { tag, val } });
@@ -186,7 +188,8 @@ export class MysqlConnections {
     }
     const handle = this.nextHandle++;
     const held: Held = { conn, entry, componentId: call.componentId, requestId: call.requestId, busy: false, broken: false, killed: false };
-    conn.once('error', () => (held.broken = true));
+    held.onError = () => (held.broken = true);
+    conn.once('error', held.onError);
     this.held.set(handle, held);
     let set = this.byRequest.get(call.requestId);
     if (!set) this.byRequest.set(call.requestId, (set = new Set()));
@@ -299,6 +302,7 @@ export class MysqlConnections {
     if (!h) return;
     this.held.delete(handle);
     this.byRequest.get(h.requestId)?.delete(handle);
+    if (h.onError) h.conn.removeListener('error', h.onError);
     if (h.busy) this.kill(h);
     else if (h.broken) h.conn.destroy();
     else h.conn.release();
