@@ -8,6 +8,7 @@ import type { LlmEngine } from '../llm/engine.js';
 import type { Factor } from './factor.js';
 import { keyValueFactor } from './key-value/index.js';
 import { llmFactor } from './llm/index.js';
+import { mqttFactor } from './mqtt/index.js';
 import { outboundHttpFactor } from './outbound-http/index.js';
 import { outboundRedisFactor } from './outbound-redis/index.js';
 import { postgresFactor } from './postgres/index.js';
@@ -31,6 +32,7 @@ export function appFactors(deps: FactorDeps): Factor[] {
     llmFactor(deps.llmEngine),
     outboundHttpFactor,
     outboundRedisFactor,
+    mqttFactor,
     postgresFactor,
     keyValueFactor({ seeds: deps.keyValueSeeds }),
     sqliteFactor({ seed: deps.sqliteSeed ?? [] }),
