@@ -160,7 +160,7 @@ allowed_outbound_hosts = ["redis://127.0.0.1:${otherPort}"]
       assert.equal(r.status, 400, JSON.stringify(r));
       assert.deepEqual(r.error, { tag: 'type-error' }, JSON.stringify(steps));
     }
-    assert.match(spin.output(), /outbound-redis: component 'r': incr failed: Redis at redis:\/\/127\.0\.0\.1:\d+\/? ?: ?WRONGTYPE/);
+    assert.match(spin.output(), /outbound-redis: incr failed: Redis at redis:\/\/127\.0\.0\.1:\d+\/? ?: ?WRONGTYPE/);
   });
 
   test('an address allowed_outbound_hosts does not allow is invalid-address at open, with a log line naming the entry; so is one that is not redis://', async () => {
@@ -176,7 +176,7 @@ allowed_outbound_hosts = ["redis://127.0.0.1:${otherPort}"]
       const r = await exec('r', address, [{ op: 'get', key: 'k' }]);
       assert.deepEqual(r, { status: 400, error: { tag: 'invalid-address' }, step: -1 }, address);
     }
-    assert.match(spin.output(), /outbound-redis: component 'r': "\(an invalid Redis address\)" is not a redis:\/\/ or rediss:\/\/ address/);
+    assert.match(spin.output(), /outbound-redis: open: "\(an invalid Redis address\)" is not a redis:\/\/ or rediss:\/\/ address/);
   });
 
   test('nothing listening at an allowed address is other(...) at open, naming the address', async () => {

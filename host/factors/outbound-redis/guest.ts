@@ -28,7 +28,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   let open = 0;
 
   /** Whether `address` is a redis:// or rediss:// URL that allowed_outbound_hosts allows (a refusal is logged). */
-  function allowed(address: string): boolean {
+  function allowed(address: string, what: string): boolean {
     let url: URL | undefined;
     try {
       url = new URL(address);
@@ -36,7 +36,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
       // not a URL
     }
     if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
-      ctx.log(`outbound-redis: component '${ctx.componentId}': "${shownRedisUrl(address)}" is not a redis:// or rediss:// address`);
+      ctx.log(`outbound-redis: ${what}: "${shownRedisUrl(address)}" is not a redis:// or rediss:// address`);
       return false;
     }
     const target = { scheme: url.protocol.slice(0, -1), host: url.hostname, port: url.port ? Number(url.port) : undefined };
@@ -46,22 +46,22 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
   }
 
   // Spin 1.x: any failure is the one `error`.
-  const v1 = <T>(address: string, op: () => RedisOutcome<T>): T => {
-    if (!allowed(address)) throw new WasiResultError('error');
+  const v1 = <T>(address: string, what: string, op: () => RedisOutcome<T>): T => {
+    if (!allowed(address, what)) throw new WasiResultError('error');
     const r = op();
     if (!r.ok) throw new WasiResultError('error');
     return r.value;
   };
   const redis1 = {
-    publish: (address: string, channel: string, payload: Uint8Array) => void v1(address, () => service.publish(address, channel, payload)),
-    get: (address: string, key: string) => v1(address, () => service.get(address, key)) ?? new Uint8Array(),
-    set: (address: string, key: string, value: Uint8Array) => void v1(address, () => service.set(address, key, value)),
-    incr: (address: string, key: string) => v1(address, () => service.incr(address, key)),
-    del: (address: string, keys: string[]) => v1(address, () => service.del(address, keys)),
-    sadd: (address: string, key: string, values: string[]) => v1(address, () => service.sadd(address, key, values)),
-    smembers: (address: string, key: string) => v1(address, () => service.smembers(address, key)),
-    srem: (address: string, key: string, values: string[]) => v1(address, () => service.srem(address, key, values)),
-    execute: (address: string, command: string, args: RedisParameter[]) => v1(address, () => service.execute(address, command, args)),
+    publish: (address: string, channel: string, payload: Uint8Array) => void v1(address, 'publish', () => service.publish(address, channel, payload)),
+    get: (address: string, key: string) => v1(address, 'get', () => service.get(address, key)) ?? new Uint8Array(),
+    set: (address: string, key: string, value: Uint8Array) => void v1(address, 'set', () => service.set(address, key, value)),
+    incr: (address: string, key: string) => v1(address, 'incr', () => service.incr(address, key)),
+    del: (address: string, keys: string[]) => v1(address, 'del', () => service.del(address, keys)),
+    sadd: (address: string, key: string, values: string[]) => v1(address, 'sadd', () => service.sadd(address, key, values)),
+    smembers: (address: string, key: string) => v1(address, 'smembers', () => service.smembers(address, key)),
+    srem: (address: string, key: string, values: string[]) => v1(address, 'srem', () => service.srem(address, key, values)),
+    execute: (address: string, command: string, args: RedisParameter[]) => v1(address, `execute ${command}`, () => service.execute(address, command, args)),
   };
 
   // Spin 2: the error variant as the host decided it.
@@ -78,7 +78,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
       this.#address = address;
     }
     static open(address: string): Connection {
-      if (!allowed(address)) fail({ tag: 'invalid-address' });
+      if (!allowed(address, 'open')) fail({ tag: 'invalid-address' });
       if (open >= MAX_OPEN_CONNECTIONS) fail({ tag: 'too-many-connections' });
       unwrap(service.connect(address));
       open++;

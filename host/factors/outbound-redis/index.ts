@@ -20,7 +20,7 @@ export const outboundRedisFactor: Factor = {
   async configure(ctx) {
     const configs = new Map<string, OutboundRedisGuestConfig>();
     for (const [id, hosts] of renderedAllowedHosts(ctx)) configs.set(id, { allowedOutboundHosts: hosts });
-    const redis = new RedisConnections(ctx.log, (component, what, reason) => ctx.log(`outbound-redis: component '${component}': ${what} failed: ${reason}`));
+    const redis = new RedisConnections(ctx.log, (component, what, reason) => ctx.log(`outbound-redis: ${what} failed: ${reason} (component '${component}')`));
     const service: ServiceImpl<OutboundRedisService> = {
       connect: (call, address) => redis.connect(call.componentId, address),
       publish: (call, address, channel, payload) => redis.publish(call.componentId, address, channel, payload),
