@@ -19,6 +19,7 @@ import { benchOpenAi } from './openai.js';
 import { benchPromptCache } from './prompt-cache.js';
 import { benchOutboundHttp } from './outbound-http.js';
 import { benchPeer } from './peer.js';
+import { benchRedis2Mqtt } from './redis2-mqtt.js';
 import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
 
@@ -66,6 +67,11 @@ const sections: Record<string, Section> = {
     title: 'Key-value: get/set per second through a guest ÷ the same backend called directly',
     command: 'npm run bench -- key-value   (BENCH_KV_OPS=2000)',
     run: async () => (await benchKeyValue()).markdown,
+  },
+  'redis2-mqtt': {
+    title: 'Redis 2 get/set and MQTT publish (QoS 1) per second through a guest ÷ the library called directly',
+    command: 'npm run bench -- redis2-mqtt   (BENCH_REDIS2_MQTT_OPS=2000)',
+    run: async () => (await benchRedis2Mqtt()).markdown,
   },
   sqlite: {
     title: 'SQLite: query latency through a guest beside direct; where statements run; libsql beside better-sqlite3',

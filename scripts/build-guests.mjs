@@ -25,6 +25,7 @@ export const JS_GUESTS = {
   'js-state': 'http-handler',
   'js-unsupported': 'http-unsupported',
   'js-redis2': 'http-redis2',
+  'js-mqtt': 'http-mqtt',
   'js-kv': 'http-kv',
   'js-sqlite': 'http-sqlite',
   'js-postgres': 'http-postgres',

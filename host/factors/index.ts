@@ -9,6 +9,7 @@ import type { Factor } from './factor.js';
 import { keyValueFactor } from './key-value/index.js';
 import { llmFactor } from './llm/index.js';
 import { mysqlFactor } from './mysql/index.js';
+import { mqttFactor } from './mqtt/index.js';
 import { outboundHttpFactor } from './outbound-http/index.js';
 import { outboundRedisFactor } from './outbound-redis/index.js';
 import { postgresFactor } from './postgres/index.js';
@@ -32,6 +33,7 @@ export function appFactors(deps: FactorDeps): Factor[] {
     llmFactor(deps.llmEngine),
     outboundHttpFactor,
     outboundRedisFactor,
+    mqttFactor,
     postgresFactor,
     mysqlFactor,
     keyValueFactor({ seeds: deps.keyValueSeeds }),

@@ -86,6 +86,29 @@ export class RedisClientPool {
     return connected;
   }
 
+  /** Whether a client for `url` is held (connected, or connecting). */
+  has(url: string): boolean {
+    return this.clients.has(url);
+  }
+
+  /** How many clients are held. */
+  get size(): number {
+    return this.clients.size;
+  }
+
+  /** Closes and forgets the client for `url`, if one is held; the next call for it connects again. */
+  drop(url: string): void {
+    const entry = this.clients.get(url);
+    if (!entry) return;
+    this.clients.delete(url);
+    entry.connected.then(
+      (client) => {
+        if (client.isOpen) client.destroy();
+      },
+      () => {},
+    );
+  }
+
   private noteDown(url: string, err: Error): void {
     if (this.down.has(url)) return;
     this.down.set(url, Date.now());

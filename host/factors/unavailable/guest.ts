@@ -12,13 +12,6 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     ctx.log(`component '${ctx.componentId}' called ${iface}, which spin-ts does not provide: it got an error`);
     throw new GuestResultError(error(message));
   };
-  /** A database or broker connection whose `open` always fails with `connection-failed`. */
-  const refusedConnection = (iface: string) =>
-    class Connection {
-      static open(): never {
-        return refuse(iface, (message) => ({ tag: 'connection-failed', val: message }));
-      }
-    };
   const socketsDenied = (iface: string) => (): never => refuse(iface, () => 'access-denied');
 
   class Network {}
@@ -31,15 +24,6 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
 
   return {
     imports: {
-      'fermyon:spin/mqtt': { Connection: refusedConnection('fermyon:spin/mqtt (MQTT)') },
-      // Spin 2's redis Connection, beside Spin 1's functions that outbound-redis serves under the same name.
-      'fermyon:spin/redis': {
-        Connection: class Connection {
-          static open(): never {
-            return refuse('fermyon:spin/redis@2.0.0 (Spin 2 Redis; Spin 1.x outbound Redis is served)', (message) => ({ tag: 'other', val: message }));
-          }
-        },
-      },
       'spin:sqlite/sqlite': {
         Connection: class Connection {
           static open(): never {

@@ -1,7 +1,7 @@
 /**
  * Interfaces Spin's worlds carry that spin-ts does not serve, answered so that the guest
- * can see the refusal: MQTT, Spin 2's Redis, spin:sqlite 3 and wasi:sockets
- * (PostgreSQL and MySQL are their factors'; Spin 1's Redis is outbound-redis's). The SDKs' own worlds import them all (componentize-py
+ * can see the refusal: spin:sqlite 3 and wasi:sockets
+ * (PostgreSQL and MySQL are their factors'; Redis 1 and 2 outbound-redis's; MQTT the mqtt factor's). The SDKs' own worlds import them all (componentize-py
  * bundles every import of `spin-http`, whatever the app uses), so refusing them at start
  * would refuse every Python app. Each entry point (a connection's `open`, a socket's
  * creation, a name lookup) returns the interface's own error with a message and logs a
@@ -10,8 +10,6 @@
 import type { Factor } from '../factor.js';
 
 export const UNAVAILABLE_INTERFACES = [
-  'fermyon:spin/mqtt@2.0',
-  'fermyon:spin/redis@2.0',
   'spin:sqlite/sqlite@3.0',
   'wasi:sockets/network@0.2',
   'wasi:sockets/instance-network@0.2',
