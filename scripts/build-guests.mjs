@@ -30,6 +30,8 @@ export const JS_GUESTS = {
   'js-postgres': 'http-postgres',
   'js-postgres3': 'http-postgres3',
   'js-config': 'http-config',
+  'js-redis-trigger': 'redis-trigger',
+  'js-replica': 'http-replica',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {
