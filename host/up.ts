@@ -224,6 +224,8 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
       throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
     }
     bound.appHttp = createInternalHttp({ dispatch, pool, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
+  } else {
+    bound.appHttp = { send: () => Promise.reject(new Error('the app has no HTTP triggers, so nothing serves requests into it')) };
   }
   const triggers: RunningTrigger[] = [];
   const closeTriggers = () => Promise.all(triggers.map((t) => t.close()));
