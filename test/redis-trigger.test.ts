@@ -206,6 +206,33 @@ ${handler('sink', redis.url, 'reconnect-out', 's')}
     }
   });
 
+  test('an app with HTTP and Redis triggers runs both', { timeout: 120_000 }, async () => {
+    const manifest = await writeApp(`spin_manifest_version = 2
+[application]
+name = "redis-and-http"
+[application.trigger.redis]
+address = "${redis.url}"
+[[trigger.redis]]
+channel = "mixed"
+component = "sink"
+[[trigger.http]]
+route = "/hello"
+component = "hello"
+${handler('sink', redis.url, 'mixed-out', 'm')}
+[component.hello]
+source = "${guest('js-hello')}"
+`);
+    const spin = await spawnUntilServing(['up', '-f', manifest, '--listen', '127.0.0.1:0', '--workers', '2'], /Serving (http:\/\/[^\s]+)/, 'spin-ts up');
+    try {
+      await waitForOutput(spin, /\/mixed: \[sink\]/);
+      assert.equal((await fetch(`${spin.url}/hello`)).status, 200);
+      await client.publish('mixed', 'both');
+      assert.deepEqual(await listOf(client, 'mixed-out', 1), ['m:both']);
+    } finally {
+      await spin.stop();
+    }
+  });
+
   test('Redis unreachable at start: start fails naming the address, as Spin does', { timeout: 60_000 }, async () => {
     const gone = await startRedis();
     await gone.stop();
