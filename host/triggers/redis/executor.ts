@@ -13,7 +13,7 @@ export interface RedisMessagePayload {
 }
 
 export const HANDLER_OK = 200;
-export const HANDLER_ERROR = 500;
+const HANDLER_ERROR = 500;
 
 /** jco's glue throws its ComponentError, the `err` case as its payload, when an export returns an error. */
 function isErrorResult(err: unknown): boolean {

@@ -32,7 +32,7 @@ export function groupByAddress(app: App, env: NodeJS.ProcessEnv): Map<string, Ch
   return out;
 }
 
-export async function startRedisTrigger(app: App, pool: WorkerPool, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<RunningTrigger> {
+async function startRedisTrigger(app: App, pool: WorkerPool, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<RunningTrigger> {
   const subscribers: RedisSubscriber[] = [];
   const closeAll = () => Promise.all(subscribers.map((s) => s.close()));
   try {
