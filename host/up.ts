@@ -29,9 +29,11 @@ import { openAiRuntimeConfig, type OpenAiRuntimeConfig } from './openai/config.j
 import type { OpenAiServer } from './openai/server.js';
 import { UserError } from './user-error.js';
 import { wasiInterfaces } from './wasi/index.js';
-import { detectHttpInterface } from './triggers/http/detect.js';
-import { createHttpTrigger, describeRoutes, HTTP_EXECUTOR_MODULE } from './triggers/http/server.js';
+import type { HttpInterface } from './triggers/http/detect.js';
+import { createHttpTrigger, describeRoutes } from './triggers/http/server.js';
 import { createInternalHttp } from './triggers/http/internal.js';
+import { detectKind, EXECUTOR_MODULE, TRIGGERS, triggerOwners } from './triggers/index.js';
+import type { RunningTrigger } from './triggers/trigger.js';
 
 export interface UpOptions {
   /** Manifest file or directory (default ./spin.toml). */
@@ -87,8 +89,11 @@ export interface UpOptions {
 
 export interface RunningApp {
   app: App;
-  origin: string;
+  /** The HTTP listener's origin; absent when the app has only other triggers (Redis), as Spin then listens nowhere. */
+  origin?: string;
   routeLines: string[];
+  /** What the other triggers print once started (Spin's "Active Channels on …" for Redis). */
+  triggerLines: string[];
   pool: WorkerPool;
   /** The engine, once something has asked for it. */
   engine(): Promise<LlmEngine>;
@@ -129,7 +134,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   // they are handed is made on first use, once the runtime config is known.
   let getEngine: () => Promise<LlmEngine> = () => Promise.reject(new Error('the LLM engine is not set up yet'));
   const factors: Factor[] = appFactors({ llmEngine: () => getEngine(), keyValueSeeds: opts.keyValues, sqliteSeed: opts.sqlite ?? [] });
-  const app = retainComponents(await loadApp(opts.from, { owners: manifestOwners(factors) }), opts.componentIds ?? []);
+  const app = retainComponents(await loadApp(opts.from, { owners: manifestOwners(factors), triggerOwners: triggerOwners() }), opts.componentIds ?? []);
   const guestLogs = new GuestLogs({ quiet: opts.quiet, follow: opts.follow ?? [], logDir: opts.logDir, print: log }, app.components.keys());
   const tls = opts.tls ? readTls(opts.tls) : undefined;
   const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [...runtimeConfigOwners(factors), openAiRuntimeConfig]);
@@ -163,7 +168,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   const prepared = await prepareComponents(app, {
     cacheDir: opts.cacheDir ?? defaultCacheDir(env),
     guestMemoryBytes: guestMemoryMb * 1024 * 1024,
-    detectKind: detectHttpInterface,
+    detectKind: detectKind(app),
     provided: providedInterfaces(factors),
     log,
   });
@@ -187,7 +192,7 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
       components,
       instanceMode: opts.instanceMode ?? 'snapshot',
       factors: withGuests.map(([f]) => ({ name: f.name, guestModule: f.guestModule! })),
-      executorModule: HTTP_EXECUTOR_MODULE,
+      executorModule: EXECUTOR_MODULE,
       quiet: guestLogs.discardsEverything,
     },
     services,
@@ -202,38 +207,51 @@ export async function up(opts: UpOptions): Promise<RunningApp> {
   });
   await pool.start();
 
-  const kinds = new Map([...prepared].map(([id, p]) => [id, p.kind]));
+  // The HTTP trigger serves the components no other trigger names (`<id>.spin.internal` included).
+  const otherTriggered = new Set(app.triggers.map((t) => t.component));
+  const kinds = new Map([...prepared].filter(([id]) => !otherTriggered.has(id)).map(([id, p]) => [id, p.kind as HttpInterface]));
   const { hono, router, dispatch } = createHttpTrigger({ app, pool, kinds, maxRequestBodyBytes: opts.maxRequestBodyBytes, log });
-  let server: ServerType;
-  let origin: string;
-  try {
-    ({ server, origin } = await listen(hono, host, port, { tls, findFreePort: opts.findFreePort }));
-  } catch (err) {
-    await pool.close();
-    throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
-  }
-  bound.appHttp = createInternalHttp({ dispatch, pool, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
-  let openai: OpenAiServer | undefined;
-  if (openaiAddr) {
+  // As Spin: an app of Redis triggers only listens for no HTTP.
+  const serveHttp = app.httpTriggers.length > 0 || app.triggers.length === 0;
+  let server: ServerType | undefined;
+  let origin: string | undefined;
+  const closeServer = () => new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  if (serveHttp) {
     try {
-      openai = await llm.startApi(openaiAddr);
+      ({ server, origin } = await listen(hono, host, port, { tls, findFreePort: opts.findFreePort }));
     } catch (err) {
-      await new Promise<void>((r) => server.close(() => r()));
       await pool.close();
-      throw err;
+      throw new Error(`cannot listen on ${opts.listen}: ${(err as Error).message}`);
     }
+    bound.appHttp = createInternalHttp({ dispatch, pool, kinds, origin, maxRequestBodyBytes: opts.maxRequestBodyBytes });
+  } else {
+    bound.appHttp = { send: () => Promise.reject(new Error('the app has no HTTP triggers, so nothing serves requests into it')) };
+  }
+  const triggers: RunningTrigger[] = [];
+  const closeTriggers = () => Promise.all(triggers.map((t) => t.close()));
+  let openai: OpenAiServer | undefined;
+  try {
+    for (const t of TRIGGERS) if (app.triggers.some((x) => x.type === t.type)) triggers.push(await t.start({ app, pool, env, log }));
+    if (openaiAddr) openai = await llm.startApi(openaiAddr);
+  } catch (err) {
+    await closeTriggers();
+    await closeServer();
+    await pool.close();
+    throw err;
   }
 
   return {
     app,
-    origin,
-    routeLines: describeRoutes(router, origin),
+    ...(origin !== undefined ? { origin } : {}),
+    routeLines: origin !== undefined ? describeRoutes(router, origin) : [],
+    triggerLines: triggers.flatMap((t) => t.lines),
     pool,
     engine: llm.engine,
     ...(openai ? { openai } : {}),
     async close() {
+      await closeTriggers();
       await openai?.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closeServer();
       await pool.close();
       for (const [, c] of configured) await c.close?.();
       await llm.close();

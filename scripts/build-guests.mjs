@@ -32,6 +32,8 @@ export const JS_GUESTS = {
   'js-postgres3': 'http-postgres3',
   'js-mysql': 'http-mysql',
   'js-config': 'http-config',
+  'js-redis-trigger': 'redis-trigger',
+  'js-replica': 'http-replica',
 };
 
 for (const [name, world] of Object.entries(JS_GUESTS)) {

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BuildSpec, Component, ComponentKeysOwner, VariableDecl } from './types.js';
+import type { BuildSpec, Component, ComponentKeysOwner, TriggerOwner, VariableDecl } from './types.js';
 import { readFiles } from './files.js';
 import { describeValue, isTable, type FieldReader, type Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
@@ -23,6 +23,8 @@ export interface ComponentContext {
   checkFiles: boolean;
   /** Keys owned by factors (ai_models, allowed_outbound_hosts, …), read by them. */
   owners: readonly ComponentKeysOwner[];
+  /** Trigger types besides HTTP (redis, …), whose tables their triggers read. */
+  triggerOwners: readonly TriggerOwner[];
 }
 
 const COMMON_KEYS = ['source', 'description', 'files', 'exclude_files', 'environment', 'build'] as const;

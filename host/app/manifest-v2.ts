@@ -1,12 +1,13 @@
 /** spin.toml version 2 (`spin_manifest_version = 2`) → App parts. */
-import type { Component, HttpTrigger } from './types.js';
+import type { Component, HttpTrigger, TriggerOwner } from './types.js';
 import { checkComponentId, COMPONENT_ID, readComponent, type ComponentContext } from './component.js';
 import type { AppParts } from './manifest-v1.js';
 import { checkRoute } from '../triggers/http/route-syntax.js';
 import { closest } from './suggest.js';
 import { isTable, type FieldReader, type Table } from './toml-fields.js';
 import { joinField } from './toml-locate.js';
-import { readExecutor, readRoute, unsupportedTrigger, type ExecutorConfig } from './trigger-fields.js';
+import { assignOwnedIds, readOwnedSettingsV2, readOwnedTriggersV2, unsupportedTrigger, type OwnedTriggerTables } from './owned-triggers.js';
+import { readExecutor, readRoute, type ExecutorConfig } from './trigger-fields.js';
 import { readAppVariables } from './variables.js';
 
 const TOP_KEYS = ['spin_manifest_version', 'application', 'variables', 'trigger', 'component'];
@@ -33,7 +34,7 @@ export async function readV2(ctx: Omit<ComponentContext, 'appVariables' | 'manif
   const app = r.asTable(root['application'], 'application');
   r.checkKeys(app, 'application', APP_KEYS);
   const name = r.reqString(app, 'name', 'application', 'Add name = "my-app" under [application].');
-  const httpBase = readAppTrigger(r, app);
+  const httpBase = readAppTrigger(r, app, ctx.triggerOwners);
   if (app['tool'] !== undefined) r.asTable(app['tool'], 'application.tool');
   const variables = readAppVariables(r, root);
   const cctx: ComponentContext = { ...ctx, manifestVersion: 2, appVariables: variables };
@@ -45,15 +46,42 @@ export async function readV2(ctx: Omit<ComponentContext, 'appVariables' | 'manif
     components.set(id, await readComponent(cctx, r.asTable(value, field), field, id));
   }
 
-  const pending = readTriggerTables(r, root, components);
+  const triggerTables = readTriggerTables(r, root, ctx.triggerOwners);
+  const pending = readHttpTriggers(r, triggerTables, components);
+  const owned: OwnedTriggerTables = {
+    r,
+    owners: ctx.triggerOwners,
+    appVariables: variables,
+    appTriggers: r.optTable(app, 'trigger', 'application'),
+    triggers: triggerTables,
+    seenIds: new Map(pending.flatMap((p) => (p.id === undefined ? [] : [[p.id, p.field] as const]))),
+    componentRef: (t, field) => readComponentRef(r, t, field, components),
+  };
+  const triggerSettings = readOwnedSettingsV2(owned);
+  const ownedPending = readOwnedTriggersV2(owned, triggerSettings);
   const httpTriggers = assignIds(pending, components);
   for (const [i, p] of pending.entries()) {
     if (typeof p.component === 'string') continue;
     const id = httpTriggers[i]!.component;
     components.set(id, await readComponent(cctx, p.component, joinField(p.field, 'component'), id));
   }
+  const triggers = assignOwnedIds(ownedPending, new Set(httpTriggers.map((t) => t.id)), new Set(components.keys()));
+  for (const [i, p] of ownedPending.entries()) {
+    if (typeof p.component === 'string') continue;
+    const id = triggers[i]!.component;
+    components.set(id, await readComponent(cctx, p.component, joinField(p.field, 'component'), id));
+  }
 
-  const parts: AppParts = { name, authors: r.stringList(app, 'authors', 'application'), variables, components, httpTriggers, httpBase };
+  const parts: AppParts = {
+    name,
+    authors: r.stringList(app, 'authors', 'application'),
+    variables,
+    components,
+    httpTriggers,
+    httpBase,
+    triggers,
+    triggerSettings,
+  };
   const version = r.optString(app, 'version', 'application');
   const description = r.optString(app, 'description', 'application');
   if (version !== undefined) parts.version = version;
@@ -61,13 +89,13 @@ export async function readV2(ctx: Omit<ComponentContext, 'appVariables' | 'manif
   return parts;
 }
 
-/** `[application.trigger.http] base = "/"`. */
-function readAppTrigger(r: FieldReader, app: Table): string {
+/** `[application.trigger.http] base = "/"`; another type's table is its owner's (readOwnedSettingsV2). */
+function readAppTrigger(r: FieldReader, app: Table, owners: readonly TriggerOwner[]): string {
   const t = r.optTable(app, 'trigger', 'application');
   if (!t) return '/';
   for (const type of Object.keys(t)) {
-    if (type !== 'http') {
-      const { problem, fix } = unsupportedTrigger(type, `[application.trigger.${type}] and [[trigger.${type}]]`);
+    if (type !== 'http' && !owners.some((o) => o.type === type)) {
+      const { problem, fix } = unsupportedTrigger(type, `[application.trigger.${type}] and [[trigger.${type}]]`, owners);
       r.fail(joinField('application.trigger', type), problem, fix);
     }
   }
@@ -80,18 +108,25 @@ function readAppTrigger(r: FieldReader, app: Table): string {
   return checked.route;
 }
 
-function readTriggerTables(r: FieldReader, root: Table, components: Map<string, Component>): PendingTrigger[] {
+/** The `trigger` table, each of whose types is HTTP or an owner's. */
+function readTriggerTables(r: FieldReader, root: Table, owners: readonly TriggerOwner[]): Table {
   if (root['trigger'] === undefined) {
     r.fail('trigger', 'the application has no triggers', 'Add a [[trigger.http]] table with route and component.');
   }
   const triggers = r.asTable(root['trigger'], 'trigger');
   for (const type of Object.keys(triggers)) {
-    if (type !== 'http') {
-      const { problem, fix } = unsupportedTrigger(type, `[[trigger.${type}]]`);
+    if (type !== 'http' && !owners.some((o) => o.type === type)) {
+      const { problem, fix } = unsupportedTrigger(type, `[[trigger.${type}]]`, owners);
       r.fail(joinField('trigger', type), problem, fix);
     }
   }
+  return triggers;
+}
+
+function readHttpTriggers(r: FieldReader, triggers: Table, components: Map<string, Component>): PendingTrigger[] {
   const list = triggers['http'];
+  // An app of other triggers only (Redis) has no HTTP list.
+  if (list === undefined && Object.keys(triggers).length > 0) return [];
   if (!Array.isArray(list)) {
     r.fail('trigger.http', 'must be a list of [[trigger.http]] tables', 'Declare each trigger with a [[trigger.http]] header.');
   }

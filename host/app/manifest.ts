@@ -4,7 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { App, ComponentKeysOwner } from './types.js';
+import type { App, ComponentKeysOwner, TriggerOwner } from './types.js';
 import { displayPath, ManifestError } from './errors.js';
 import { readV1 } from './manifest-v1.js';
 import { readV2 } from './manifest-v2.js';
@@ -24,6 +24,8 @@ export interface LoadAppOptions {
   checkFiles?: boolean;
   /** Component keys owned by factors (host/factors/index.ts lists them); their readers run at load. */
   owners?: readonly ComponentKeysOwner[];
+  /** Trigger types besides HTTP, each reading its own tables (host/triggers/index.ts lists them). */
+  triggerOwners?: readonly TriggerOwner[];
 }
 
 /** Loads a manifest file, `<dir>/spin.toml` when given a directory, or a lone `.wasm` as a one-component app (as `spin up -f app.wasm`). */
@@ -36,7 +38,14 @@ export async function loadApp(manifestPathOrDir: string, options: LoadAppOptions
   const r = new FieldReader(file, text);
   // Spin runs a lone Wasm file with the working directory as the app's directory.
   const baseDir = wasm ? process.cwd() : path.dirname(manifestPath);
-  const ctx = { r, baseDir, checkSources: options.checkSources ?? true, checkFiles: options.checkFiles ?? true, owners: options.owners ?? [] };
+  const ctx = {
+    r,
+    baseDir,
+    checkSources: options.checkSources ?? true,
+    checkFiles: options.checkFiles ?? true,
+    owners: options.owners ?? [],
+    triggerOwners: options.triggerOwners ?? [],
+  };
   const manifestVersion = detectVersion(r, root);
   const parts = manifestVersion === 1 ? await readV1(ctx, root) : await readV2(ctx, root);
   return { manifestPath, baseDir, manifestVersion, ...parts };

@@ -19,5 +19,6 @@ export function retainComponents(app: App, ids: readonly string[]): App {
     ...app,
     components: new Map([...app.components].filter(([id]) => keep.has(id))),
     httpTriggers: app.httpTriggers.filter((t) => keep.has(t.component)),
+    triggers: app.triggers.filter((t) => keep.has(t.component)),
   };
 }

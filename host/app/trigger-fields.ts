@@ -78,17 +78,3 @@ export function readExecutor(r: FieldReader, t: Table, parent: string): Executor
   }
   return { type: 'wagi', argv: (argv as string | undefined) ?? WAGI_DEFAULT_ARGV };
 }
-
-/**
- * Why a trigger type other than "http" is refused, and what to do. `where` is how the
- * manifest names the type's tables (`[[trigger.redis]]`, `trigger = { type = "redis" }`).
- */
-export function unsupportedTrigger(type: string, where: string): { problem: string; fix: string } {
-  if (type === 'redis') {
-    return {
-      problem: 'the Redis trigger is not supported yet: spin-ts runs HTTP triggers only',
-      fix: `Run this app with Spin, or serve its components over HTTP instead of ${where}; outbound Redis (fermyon:spin/redis) is supported`,
-    };
-  }
-  return { problem: `trigger type "${type}" is not supported`, fix: `spin-ts runs HTTP triggers only: remove ${where} or use HTTP triggers.` };
-}

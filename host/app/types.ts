@@ -26,6 +26,10 @@ export interface App {
   httpTriggers: HttpTrigger[];
   /** v1 `trigger.base` (default "/"). */
   httpBase: string;
+  /** Triggers of every other type (`[[trigger.redis]]`, …), read by their TriggerOwner; in manifest order per type. */
+  triggers: AppTrigger[];
+  /** Each such type's app-level settings (v2 `[application.trigger.<type>]`, v1 the top-level `trigger` table), as its owner read them. */
+  triggerSettings: Record<string, unknown>;
 }
 
 export interface VariableDecl {
@@ -95,4 +99,38 @@ export interface ComponentKeysOwner {
   keys: readonly string[];
   /** Reads (and checks, failing through `r` with the field's position) this owner's keys of one component. */
   read(r: FieldReader, table: Table, field: string, ctx: ComponentReadContext): unknown;
+}
+
+/** A trigger of a type the loader does not know itself: it reads `id` and `component`, the type's owner the rest (`config`). */
+export interface AppTrigger {
+  type: string;
+  /** As written, else generated as Spin does (`<component>-<type>-trigger`, `<type>-trigger<n>`; v1 `trigger-<component>`). */
+  id: string;
+  component: string;
+  /** What the owner's readTrigger returned: opaque to the core. */
+  config: unknown;
+}
+
+/** What a trigger owner may look at while it reads its tables. */
+export interface TriggerReadContext {
+  manifestVersion: 1 | 2;
+  appVariables: Record<string, VariableDecl>;
+  /** The type's app-level settings, as readSettings returned them (read before any trigger). */
+  settings: unknown;
+}
+
+/**
+ * A trigger type's manifest tables, owned by the trigger (host/triggers/<type>/): the loader
+ * finds the tables, reads each trigger's `id` and `component` (a reference or an inline
+ * component), generates ids, and hands the rest to the owner, keeping what it returns opaque.
+ */
+export interface TriggerOwner {
+  /** The type as the manifest names it: `[[trigger.<type>]]`, `[application.trigger.<type>]`, v1 `trigger = { type = "<type>" }`. */
+  type: string;
+  /** The keys of one trigger besides `id` and `component` (v2 `[[trigger.<type>]]`; v1 a component's `trigger` table). */
+  keys: readonly string[];
+  /** The app-level table (v1: the top-level `trigger` table less `type`); undefined when the manifest has none. */
+  readSettings(r: FieldReader, table: Table | undefined, field: string, ctx: Omit<TriggerReadContext, 'settings'>): unknown;
+  /** One trigger's own keys (the loader has checked that no others are there). */
+  readTrigger(r: FieldReader, table: Table, field: string, ctx: TriggerReadContext): unknown;
 }

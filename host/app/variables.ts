@@ -62,19 +62,24 @@ export function readTemplates(r: FieldReader, t: Table, key: string, parent: str
     if (typeof value !== 'string') {
       r.fail(f, `must be a string, not ${describeValue(value)}`, `Write it as ${name} = "..." (use "{{ app_variable }}" to refer to an application variable).`);
     }
-    for (const ref of templateRefs(r, value, f)) {
-      if (!(ref in appVariables)) {
-        const known = Object.keys(appVariables);
-        r.fail(
-          f,
-          `refers to "{{ ${ref} }}" but there is no application variable "${ref}"`,
-          `Declare it under [variables] (e.g. ${ref} = { default = "..." })${known.length ? `; declared variables: ${known.join(', ')}` : ''}.`,
-        );
-      }
-    }
+    checkTemplate(r, value, f, appVariables);
     out[name] = value;
   }
   return out;
+}
+
+/** Fails at `field` unless every `{{ name }}` in `template` names a declared application variable. */
+export function checkTemplate(r: FieldReader, template: string, field: string, appVariables: Record<string, VariableDecl>): void {
+  for (const ref of templateRefs(r, template, field)) {
+    if (!(ref in appVariables)) {
+      const known = Object.keys(appVariables);
+      r.fail(
+        field,
+        `refers to "{{ ${ref} }}" but there is no application variable "${ref}"`,
+        `Declare it under [variables] (e.g. ${ref} = { default = "..." })${known.length ? `; declared variables: ${known.join(', ')}` : ''}.`,
+      );
+    }
+  }
 }
 
 function templateRefs(r: FieldReader, template: string, field: string): string[] {

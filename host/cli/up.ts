@@ -159,10 +159,10 @@ export function upCommand(): Command {
           const preloading = (engine as { preload?: (names: string[]) => Promise<void> }).preload?.(models);
           await (preloading && running.openai ? running.openai.health.track(preloading) : preloading);
         }
-        console.log(`Serving ${running.origin}`);
+        if (running.origin !== undefined) console.log(`Serving ${running.origin}`);
         if (running.openai) console.log(`OpenAI-compatible API: ${running.openai.origin}/v1`);
-        console.log('Available Routes:');
-        for (const line of running.routeLines) console.log(line);
+        if (running.origin !== undefined) console.log('Available Routes:');
+        for (const line of [...running.routeLines, ...running.triggerLines]) console.log(line);
         stopOnSignals(() => running.close());
       } catch (err) {
         reportAndExit(err);

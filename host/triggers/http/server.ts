@@ -17,9 +17,6 @@ import { RequestBody } from './request-body.js';
 import { sendGuestResponse } from './response.js';
 import { Router, type RouteInfo } from './routes.js';
 
-/** The module every guest worker imports to run an HTTP request (WorkerSetup.executorModule). */
-export const HTTP_EXECUTOR_MODULE = new URL('./executor.js', import.meta.url).href;
-
 /**
  * Default cap on a request body: 100 MiB. Bodies stream, so the cap is not about host
  * memory; it bounds what one client can make a guest swallow (an inbound-http guest gets
