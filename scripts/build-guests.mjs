@@ -74,6 +74,30 @@ try {
   process.exit(1);
 }
 
+// Spin's http-ts template (hono) with the newest Spin JS SDK on npm, unmodified, through `spin-ts build`.
+const jsSdkCurrent = await import('./build-js-sdk-current.mjs');
+try {
+  console.log(jsSdkCurrent.summary(jsSdkCurrent.buildJsSdkCurrent()));
+} catch (err) {
+  console.error(`js-sdk-current: build failed: ${err.message ?? err}`);
+  process.exit(1);
+}
+
+// The Go guests (WAGI commands, GOOS=wasip1) need a Go toolchain: skipped with a hint when
+// missing; CI sets SPIN_TS_REQUIRE_GO=1.
+const goGuests = await import('./build-go-guests.mjs');
+if (!goGuests.findGo() && process.env.SPIN_TS_REQUIRE_GO !== '1') {
+  console.warn(`Go guests skipped: ${goGuests.GO_HINT}; their tests will be skipped.`);
+} else {
+  try {
+    console.log('Go guests:');
+    goGuests.buildGoGuests();
+  } catch (err) {
+    console.error(`go guests: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
+}
+
 // The Rust guests need Debian's rustc and wasm32 std (.ci/run installs them). Without
 // them, skip with a hint, so `npm start` works on a fresh machine; CI sets
 // SPIN_TS_REQUIRE_RUST=1 so a broken toolchain fails loudly there.

@@ -1,0 +1,3 @@
+module spin-ts.example/go-wagi
+
+go 1.24
