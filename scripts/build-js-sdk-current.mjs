@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Builds guest-examples/js-sdk-current, Spin's http-ts template (hono) as `spin new` renders it,
+// Builds guest-examples/js-sdk-current, an app in the shape of Spin's http-ts template (hono),
 // with the newest Spin JS SDK packages the npm registry serves (@spinframework/build-tools 1.0.7,
-// @spinframework/wasi-http-proxy 1.0.1), unmodified: `spin-ts build` runs the template's own
+// @spinframework/wasi-http-proxy 1.0.1): `spin-ts build` runs the template's
 // [component.build] command (`npm install`, `npm run build`). build-tools' Rust crate (wit-tools)
 // comes prebuilt inside its npm package (lib/wit_tools.core.wasm), so nothing is compiled from
 // crates.io. The app keeps its own node_modules, installed first with `npm ci` from its

@@ -1,5 +1,5 @@
 /**
- * Spin's http-ts template (hono variant), as `spin new` renders it, with the newest Spin JS SDK
+ * An app in the shape of Spin's http-ts template (hono variant), with the newest Spin JS SDK
  * packages on npm (@spinframework/build-tools 1.0.7, @spinframework/wasi-http-proxy 1.0.1),
  * built by its own [component.build] command through `spin-ts build`
  * (scripts/build-js-sdk-current.mjs) and run from its own spin.toml under `spin-ts up` over real

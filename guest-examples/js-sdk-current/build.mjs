@@ -1,44 +1,32 @@
-// build.mjs
+// Bundles src/index.ts for componentize (j2w, run by `npm run build` after this): esbuild with
+// the Spin JS SDK's own plugin, which resolves the SDK's wasi:http and spin:* imports.
 import { build } from 'esbuild';
-import path from 'path';
-import { SpinEsbuildPlugin } from "@spinframework/build-tools/plugins/esbuild/index.js";
-import fs from 'fs';
+import { readFileSync } from 'node:fs';
+import { SpinEsbuildPlugin } from '@spinframework/build-tools/plugins/esbuild/index.js';
 
-const spinPlugin = await SpinEsbuildPlugin();
-
-// plugin to handle vendor files in node_modules that may not be bundled.
-// Instead of generating a real source map for these files, it appends a minimal
-// inline source map pointing to an empty source. This avoids errors and ensures
-// source maps exist even for unbundled vendor code.
-let SourceMapPlugin = {
-    name: 'excludeVendorFromSourceMap',
-    setup(build) {
-        // Only append JS-style sourceMappingURL comments to JS/TS sources.
-        // Appending this to JSON files breaks esbuild parsing.
-        build.onLoad({ filter: /node_modules\/.*\.(?:[cm]?js|tsx?)$/ }, args => {
-            return {
-                contents: fs.readFileSync(args.path, 'utf8')
-                    + '\n//# sourceMappingURL=data:application/json;base64,eyJ2ZXJzaW9uIjozLCJzb3VyY2VzIjpbIiJdLCJtYXBwaW5ncyI6IkEifQ==',
-                loader: 'default',
-            }
-        })
-    },
-}
+// Dependencies' own source maps point at files that are not shipped; give each an empty one so
+// esbuild's source map stays valid.
+const emptySourceMap =
+  '\n//# sourceMappingURL=data:application/json;base64,' +
+  Buffer.from(JSON.stringify({ version: 3, sources: [''], mappings: 'A' })).toString('base64');
+const quietDependencyMaps = {
+  name: 'quiet-dependency-maps',
+  setup(b) {
+    b.onLoad({ filter: /node_modules\/.*\.(?:[cm]?js|tsx?)$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8') + emptySourceMap,
+      loader: 'default',
+    }));
+  },
+};
 
 await build({
-    entryPoints: ['./src/index.ts'],
-    outfile: './build/bundle.js',
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    sourcemap: true,
-    minify: false,
-    plugins: [spinPlugin, SourceMapPlugin],
-    logLevel: 'error',
-    loader: {
-        '.ts': 'ts',
-        '.tsx': 'tsx',
-    },
-    resolveExtensions: ['.ts', '.tsx', '.js'],
-    sourceRoot: path.resolve(process.cwd(), 'src'),
+  entryPoints: ['./src/index.ts'],
+  outfile: './build/bundle.js',
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  sourcemap: true,
+  logLevel: 'error',
+  resolveExtensions: ['.ts', '.js'],
+  plugins: [await SpinEsbuildPlugin(), quietDependencyMaps],
 });

@@ -1,23 +1,20 @@
-// For Hono documentation refer to https://hono.dev/docs/
+// A hono app in the shape of spin-js-sdk's http-ts template: hono's logger, one header set
+// by a middleware of our own, a text route and a JSON route, served through hono's
+// service-worker adapter (what @spinframework/wasi-http-proxy turns into wasi:http).
 import { Hono } from 'hono';
-import { fire } from 'hono/service-worker';
 import type { Context, Next } from 'hono';
 import { logger } from 'hono/logger';
+import { fire } from 'hono/service-worker';
 
-let app = new Hono();
+const app = new Hono();
 
-// Logging to stdout via built-in middleware
 app.use(logger());
-
-// Example of a custom middleware to set HTTP response header
 app.use(async (c: Context, next: Next) => {
   c.header('server', 'Spin CLI');
   await next();
-})
+});
 
 app.get('/', (c: Context) => c.text('Hello, Spin!'));
-app.get('/hello/:name', (c: Context) => {
-  return c.json({ message: `Hello, ${c.req.param('name')}!` });
-});
+app.get('/hello/:name', (c: Context) => c.json({ message: `Hello, ${c.req.param('name')}!` }));
 
 fire(app);
