@@ -14,6 +14,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { LlmError } from '../engine.js';
+import { sourceHeaders } from './hf-source.js';
 import { sha256File } from './registry.js';
 
 export interface DownloadOptions {
@@ -123,7 +124,8 @@ async function fetchInto(part: string, opts: DownloadOptions, where: string): Pr
   const timeout = opts.timeoutMs ?? 30_000;
   const res = await request(opts.url, {
     dispatcher: dispatcher(),
-    headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+    // a Hugging Face token goes to the Hugging Face endpoint only (hf-source.ts); undici drops it on a cross-origin redirect
+    headers: { ...(await sourceHeaders(opts.url)), ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
     headersTimeout: timeout,
     bodyTimeout: timeout,
   });
