@@ -150,6 +150,7 @@ export function modelsCommand(): Command {
     )
     .option('--hf-file <file>', 'the GGUF file of the --hf-repo repository (also -hff)')
     .option('--api-prefix <path>', 'serve every route under this path, e.g. /api/v1/ai (clients use <origin><path> as their base URL)')
+    .option('--models-config <aikit.yaml>', "serve the models of an aikit spec (apiVersion v1alpha1: models, promptTemplates, config) beside the model table's")
     .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir, [openai] api_keys')
     .option('--state-dir <dir>', 'where <state-dir>/ai-models holds GGUF models (default: state_dir from the runtime config, else ./.spin)')
     .option(
@@ -188,6 +189,7 @@ export function modelsCommand(): Command {
           corsOrigins: o.corsOrigin,
           llm: { ...engineOptions(o as LlmFlags), ...(o.parallel !== undefined ? { slots: o.parallel } : {}) },
           preload: o.preloadModels === true && o.preload !== false,
+          modelsConfig: o.modelsConfig,
           llamaServer: {
             model: o.model,
             alias: o.alias,

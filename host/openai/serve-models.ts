@@ -11,6 +11,7 @@ import { basename, extname, resolve } from 'node:path';
 import { loadRuntimeConfig } from '../app/runtime-config.js';
 import type { EngineOptions } from '../llm/create.js';
 import { isValidModelTableName, LLM_DEFAULTS, llmRuntimeConfig, MODEL_NAME_RULE, type LlmRuntimeConfig, type ModelTableEntry } from '../llm/runtime-config.js';
+import { readAikitFile } from '../llm/aikit/spec.js';
 import { hfUrl, parseHfUri, type HfSource } from '../llm/local/hf-source.js';
 import { pullModels } from '../llm/local/pull.js';
 import { UserError } from '../user-error.js';
@@ -36,6 +37,8 @@ export interface ServeModelsOptions {
   preload?: boolean | undefined;
   /** llama-server's flags (serve-flags in docs/cli.md). */
   llamaServer?: LlamaServerFlags | undefined;
+  /** --models-config: an aikit spec whose models are served beside the model table's (host/llm/aikit/spec.ts). */
+  modelsConfig?: string | undefined;
   processEnv?: NodeJS.ProcessEnv | undefined;
   log?: ((line: string) => void) | undefined;
 }
@@ -113,6 +116,16 @@ export function withLlamaServerFlags(llm: LlmRuntimeConfig, flags: LlamaServerFl
   return { ...llm, llmModels: models };
 }
 
+/** The model table with an aikit spec's models added (a name in both is an error); what has no effect here is logged. */
+async function withAikitModels(llm: LlmRuntimeConfig, file: string, log: (line: string) => void): Promise<LlmRuntimeConfig> {
+  const aikit = await readAikitFile(file);
+  for (const note of aikit.notes) log(`--models-config ${file}: ${note}`);
+  for (const name of Object.keys(aikit.models))
+    if (llm.llmModels[name]) throw new UserError(`--models-config ${file}: the model '${name}' is also in the runtime config's model table; keep one`);
+  log(`--models-config ${file}: serving ${Object.keys(aikit.models).join(', ')}`);
+  return { ...llm, llmModels: { ...llm.llmModels, ...aikit.models } };
+}
+
 export interface ServingModels {
   server: OpenAiServer;
   engine: InstrumentedEngine;
@@ -127,7 +140,9 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
   const addr = parseListenAddress('--listen', opts.listen);
   const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [llmRuntimeConfig, openAiRuntimeConfig]);
   const flags = opts.llamaServer ?? {};
-  const llm = withLlamaServerFlags((runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS, flags);
+  let table = (runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS;
+  if (opts.modelsConfig !== undefined) table = await withAikitModels(table, opts.modelsConfig, log);
+  const llm = withLlamaServerFlags(table, flags);
   if (flags.gpuLayers !== undefined)
     log(
       opts.llm?.gpu === 'cpu'
