@@ -223,7 +223,7 @@ class Walk {
   object(s: Schema, path: string): Schema {
     const props = s.properties ?? {};
     if (!isJsonObject(props)) throw this.refuse(`${path}.properties`, 'expected an object of schemas');
-    s.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, this.node(v, `${path}.properties.${k}`)]));
+    if (s.properties !== undefined) s.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, this.node(v, `${path}.properties.${k}`)]));
     if (s.additionalProperties !== undefined && typeof s.additionalProperties !== 'boolean')
       s.additionalProperties = this.node(s.additionalProperties, `${path}.additionalProperties`);
     if (s.required !== undefined) {
