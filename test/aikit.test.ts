@@ -1,7 +1,7 @@
 /**
- * `spin-ts models serve --models-config aikit.yaml` on the example of aikit's inference spec
- * (test/fixtures/aikit-seed-003.yaml, as aikit's documentation gives it), its source pointed at a
- * loopback server that serves a generated model at the same path, and its sha256 set to that
+ * `spin-ts models serve --models-config aikit.yaml` on the example of aikit's inference spec as
+ * aikit's documentation gives it (test/fixtures/aikit-seed-003.txt: .txt so that prettier leaves
+ * it as written), its source pointed at a loopback server that serves a generated model at the same path, and its sha256 set to that
  * file's. As written, the example's chat_message template writes the system prompt in place of
  * every message (LocalAI renders it so): that is refused at start, naming the cause. Without its
  * system_prompt line it serves: the chat prompt is the one LocalAI builds, the config's sampling
@@ -35,7 +35,7 @@ before(async () => {
   });
   await new Promise<void>((r) => files.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
-  const verbatim = await readFile(join(REPO, 'test', 'fixtures', 'aikit-seed-003.yaml'), 'utf8');
+  const verbatim = await readFile(join(REPO, 'test', 'fixtures', 'aikit-seed-003.txt'), 'utf8');
   assert.ok(verbatim.includes(`https://huggingface.co${FILE_PATH}`) && verbatim.includes(DOC_SHA));
   // only the download moves: the same path on a loopback origin, and the served file's digest
   example = verbatim.replace('https://huggingface.co', origin).replace(DOC_SHA, createHash('sha256').update(gguf).digest('hex'));
