@@ -4,8 +4,8 @@
 // first transpile of each component print nothing for 15-25 s on a busy machine).
 //   node scripts/progress.mjs [--every <s>] [--until <regex>] <what it is doing> -- <command> [args…]
 // The command's output passes through as it comes; after `--until` matches a line (e.g. a
-// server's "Serving"), silence is normal and nothing more is added. Signals are passed on, and
-// the command's exit status is this script's.
+// server's "Serving"), silence is normal and nothing more is added. The command's exit status
+// is this script's.
 import { spawn } from 'node:child_process';
 
 const args = process.argv.slice(2);
@@ -48,7 +48,10 @@ const timer = setInterval(() => {
   process.stderr.write(`  … still ${what} (${Math.round((Date.now() - started) / 1000)} s)\n`);
   lastOutput = Date.now();
 }, 250);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
+// Ctrl-C reaches the command from the terminal (one process group): passing SIGINT on too would be
+// a second one, which makes `spin-ts up` stop at once instead of closing. SIGTERM is passed on.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => child.kill('SIGTERM'));
 child.on('error', (err) => {
   console.error(`progress.mjs: cannot run ${command[0]}: ${err.message}`);
   process.exit(127);
