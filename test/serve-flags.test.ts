@@ -2,7 +2,7 @@
  * llama-server's flags on `spin-ts models serve` (issue #27, "Model handling"), through the bin:
  * -m/--model with no model table, -a/--alias, --host/--port, -c/--ctx-size, -np/--parallel,
  * -ngl/--n-gpu-layers (logged as without effect on the CPU), -n/--n-predict, --embedding, and
- * -hf refused with the way to do it. The model: tiny-predictable ("a" → "bcd…", "0" → digits).
+ * -hf without a file refused with the forms it takes. The model: tiny-predictable ("a" → "bcd…", "0" → digits).
  */
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
@@ -123,10 +123,10 @@ describe('other flags', () => {
     }
   });
 
-  test('-hf is refused, saying how to get a Hugging Face model', async () => {
+  test('-hf without a file is refused, saying the forms it takes (downloads: model-sources-hf.test.ts)', async () => {
     const r = await runCli(['models', 'serve', '-hf', 'ggml-org/gemma-3-1b-it-GGUF', '--listen', '127.0.0.1:0'], { cwd: dir });
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /-hf\/--hf-repo .*model table.*source = "https:\/\/huggingface\.co\//s);
+    assert.match(r.stderr, /-hf\/--hf-repo: .*names no file: give -hf <user>\/<repo>\/<file>\.gguf, or -hf <user>\/<repo> -hff <file>\.gguf/s);
   });
 
   test('-m of a missing file, and --alias without -m, are errors naming the flag', async () => {

@@ -144,9 +144,13 @@ export function modelsCommand(): Command {
       'the most tokens one request may generate (also --predict; -1: no cap, the context bounds it)',
       integerFrom('--n-predict', -1),
     )
-    .option('--hf-repo <user/model>', 'not supported: Hugging Face downloads go through the model table (also -hf)')
-    .option('--hf-file <file>', 'not supported (also -hff)')
+    .option(
+      '--hf-repo <user/repo[/file]>',
+      'serve a GGUF file from Hugging Face, downloaded once into the state dir: <user>/<repo>/<file>.gguf, or <user>/<repo> with --hf-file (also -hf; HF_TOKEN for gated repositories, HF_ENDPOINT for a mirror)',
+    )
+    .option('--hf-file <file>', 'the GGUF file of the --hf-repo repository (also -hff)')
     .option('--api-prefix <path>', 'serve every route under this path, e.g. /api/v1/ai (clients use <origin><path> as their base URL)')
+    .option('--models-config <aikit.yaml>', "serve the models of an aikit spec (apiVersion v1alpha1: models, promptTemplates, config) beside the model table's")
     .option('--runtime-config-file <file>', 'runtime configuration: model table, llm_compute, state_dir, [openai] api_keys')
     .option('--state-dir <dir>', 'where <state-dir>/ai-models holds GGUF models (default: state_dir from the runtime config, else ./.spin)')
     .option(
@@ -176,11 +180,6 @@ export function modelsCommand(): Command {
     .addOption(modelsMaxMemoryOption())
     .action(async (o) => {
       try {
-        if (o.hfRepo !== undefined || o.hfFile !== undefined) {
-          throw new InvalidArgumentError(
-            `-hf/--hf-repo and -hff/--hf-file download from Hugging Face, which models serve does not do from the command line: add the model to the runtime config's model table, [llm_models.<name>] source = "https://huggingface.co/<user>/<repo>/resolve/main/<file>.gguf" (and sha256 = "…"), then run spin-ts models pull or serve it.`,
-          );
-        }
         const { serveModels } = await import('../openai/serve-models.js');
         const serving = await serveModels({
           listen: listenFrom(o.listen, o.host, o.port),
@@ -190,6 +189,7 @@ export function modelsCommand(): Command {
           corsOrigins: o.corsOrigin,
           llm: { ...engineOptions(o as LlmFlags), ...(o.parallel !== undefined ? { slots: o.parallel } : {}) },
           preload: o.preloadModels === true && o.preload !== false,
+          modelsConfig: o.modelsConfig,
           llamaServer: {
             model: o.model,
             alias: o.alias,
@@ -198,6 +198,8 @@ export function modelsCommand(): Command {
             gpuLayers: o.nGpuLayers,
             nPredict: o.nPredict,
             apiPrefix: o.apiPrefix,
+            hfRepo: o.hfRepo,
+            hfFile: o.hfFile,
           },
         });
         console.log(`Serving ${serving.server.origin}`);

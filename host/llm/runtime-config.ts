@@ -8,6 +8,7 @@ import type { RuntimeConfigSectionOwner } from '../app/runtime-config.js';
 import type { FieldReader, Table } from '../app/toml-fields.js';
 import { describeValue } from '../app/toml-fields.js';
 import { joinField } from '../app/toml-locate.js';
+import { hfUrl, isHfUri, parseHfUri } from './local/hf-source.js';
 import type { ModelDefaults } from './params.js';
 
 export type LlmCompute = { type: 'spin' } | { type: 'remote_http'; url: string; authToken: string; apiType: 'default' | 'open_ai' };
@@ -214,12 +215,20 @@ function readLocation(r: FieldReader, t: Table, field: string, baseDir: string):
     r.fail(
       joinField(field, 'path'),
       'missing required key "path" (or "source")',
-      'Add path = "<model>.gguf" (relative to the runtime config file) or source = "https://…/<model>.gguf".',
+      'Add path = "<model>.gguf" (relative to the runtime config file) or source = "https://…/<model>.gguf" (or "hf:<user>/<repo>/<model>.gguf").',
     );
   }
   const value = (file ?? source)!;
   const key = file !== undefined ? 'path' : 'source';
   if (value.trim() === '') r.fail(joinField(field, key), 'must not be empty', 'Give the model file, e.g. path = "models/model.gguf".');
+  if (key === 'source' && isHfUri(value)) {
+    // hf:<user>/<repo>/<file>: node-llama-cpp's URI form, downloaded from the Hugging Face endpoint (hf-source.ts)
+    try {
+      return { sourceUrl: hfUrl(parseHfUri(value)) };
+    } catch (err) {
+      r.fail(joinField(field, 'source'), (err as Error).message, 'For example source = "hf:TheBloke/Llama-2-7B-Chat-GGUF/llama-2-7b-chat.Q4_K_M.gguf".');
+    }
+  }
   if (key === 'source' && /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(value)) {
     let url: URL | undefined;
     try {

@@ -13,7 +13,8 @@
  */
 import type { ChatParams, DefaultableParam, OutputConstraint } from '../llm/engine.js';
 import { ApiError } from './errors.js';
-import { checkGbnf, checkJsonSchema } from './grammar-limits.js';
+import { checkGbnf } from './grammar-limits.js';
+import { enforceableSchema } from './schema-support.js';
 import { describeValue, isJsonObject, type Fields } from './request.js';
 import { readTools } from './tools.js';
 
@@ -179,7 +180,7 @@ function readConstraint(f: Fields): OutputConstraint | undefined {
   // bounded before the engine compiles anything (grammar-limits.ts)
   const c = found[0];
   if (c?.type === 'gbnf') checkGbnf(c.grammar, c.param);
-  if (c?.type === 'json_schema') checkJsonSchema(c.schema, c.param);
+  if (c?.type === 'json_schema') return { ...c, schema: enforceableSchema(c.schema, c.param) };
   return c;
 }
 

@@ -10,7 +10,9 @@ import { existsSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import { loadRuntimeConfig } from '../app/runtime-config.js';
 import type { EngineOptions } from '../llm/create.js';
-import { isValidModelTableName, LLM_DEFAULTS, llmRuntimeConfig, MODEL_NAME_RULE, type LlmRuntimeConfig } from '../llm/runtime-config.js';
+import { isValidModelTableName, LLM_DEFAULTS, llmRuntimeConfig, MODEL_NAME_RULE, type LlmRuntimeConfig, type ModelTableEntry } from '../llm/runtime-config.js';
+import { readAikitFile } from '../llm/aikit/spec.js';
+import { hfUrl, parseHfUri, type HfSource } from '../llm/local/hf-source.js';
 import { pullModels } from '../llm/local/pull.js';
 import { UserError } from '../user-error.js';
 import { ApiError } from './errors.js';
@@ -35,6 +37,8 @@ export interface ServeModelsOptions {
   preload?: boolean | undefined;
   /** llama-server's flags (serve-flags in docs/cli.md). */
   llamaServer?: LlamaServerFlags | undefined;
+  /** --models-config: an aikit spec whose models are served beside the model table's (host/llm/aikit/spec.ts). */
+  modelsConfig?: string | undefined;
   processEnv?: NodeJS.ProcessEnv | undefined;
   log?: ((line: string) => void) | undefined;
 }
@@ -55,6 +59,29 @@ export interface LlamaServerFlags {
   nPredict?: number | undefined;
   /** --api-prefix. */
   apiPrefix?: string | undefined;
+  /** -hf/--hf-repo: `<user>/<repo>` (with --hf-file) or `<user>/<repo>/<file>.gguf`, downloaded into the state dir. */
+  hfRepo?: string | undefined;
+  /** -hff/--hf-file: the file in the -hf repository. */
+  hfFile?: string | undefined;
+}
+
+/** The model table entry of -hf/-hff: an `hf:` source, named by its file stem or `alias`. */
+function hfModel(flags: LlamaServerFlags): { name: string; entry: ModelTableEntry } {
+  if (flags.model !== undefined) throw new UserError('-m/--model and -hf/--hf-repo both name the model: give one');
+  let source: HfSource;
+  try {
+    source = parseHfUri(`hf:${flags.hfRepo}${flags.hfFile !== undefined ? `/${flags.hfFile}` : ''}`);
+  } catch (err) {
+    throw new UserError(
+      `-hf/--hf-repo: ${(err as Error).message.replace('hf:<user>/<repo>/<file>.gguf', '-hf <user>/<repo>/<file>.gguf, or -hf <user>/<repo> -hff <file>.gguf')}`,
+    );
+  }
+  const name = flags.alias ?? basename(source.file, extname(source.file));
+  if (!isValidModelTableName(name))
+    throw new UserError(
+      `-hf/--hf-repo: the model name ${JSON.stringify(name)} (${flags.alias ? '--alias' : 'the file name'}) may hold ${MODEL_NAME_RULE}; give another with --alias`,
+    );
+  return { name, entry: { sourceUrl: hfUrl(source), kind: flags.embedding ? 'embedding' : 'completion' } };
 }
 
 /** The model table with -m's model added and -c/-ngl filled in where an entry gives none. */
@@ -70,8 +97,14 @@ export function withLlamaServerFlags(llm: LlmRuntimeConfig, flags: LlamaServerFl
       );
     if (models[name]) throw new UserError(`-m/--model: the model table already has a model named '${name}'; give the file another name with --alias`);
     models[name] = { path: file, kind: flags.embedding ? 'embedding' : 'completion' };
+  } else if (flags.hfRepo !== undefined) {
+    const { name, entry } = hfModel(flags);
+    if (models[name]) throw new UserError(`-hf/--hf-repo: the model table already has a model named '${name}'; give it another name with --alias`);
+    models[name] = entry;
+  } else if (flags.hfFile !== undefined) {
+    throw new UserError('-hff/--hf-file names a file of the -hf/--hf-repo repository; give -hf <user>/<repo> too');
   } else if (flags.alias !== undefined) {
-    throw new UserError('--alias names the model given with -m/--model; give -m <file.gguf> too');
+    throw new UserError('--alias names the model given with -m/--model or -hf/--hf-repo; give one of them too');
   }
   for (const [name, entry] of Object.entries(models)) {
     models[name] = {
@@ -81,6 +114,16 @@ export function withLlamaServerFlags(llm: LlmRuntimeConfig, flags: LlamaServerFl
     };
   }
   return { ...llm, llmModels: models };
+}
+
+/** The model table with an aikit spec's models added (a name in both is an error); what has no effect here is logged. */
+async function withAikitModels(llm: LlmRuntimeConfig, file: string, log: (line: string) => void): Promise<LlmRuntimeConfig> {
+  const aikit = await readAikitFile(file);
+  for (const note of aikit.notes) log(`--models-config ${file}: ${note}`);
+  for (const name of Object.keys(aikit.models))
+    if (llm.llmModels[name]) throw new UserError(`--models-config ${file}: the model '${name}' is also in the runtime config's model table; keep one`);
+  log(`--models-config ${file}: serving ${Object.keys(aikit.models).join(', ')}`);
+  return { ...llm, llmModels: { ...llm.llmModels, ...aikit.models } };
 }
 
 export interface ServingModels {
@@ -97,7 +140,9 @@ export async function serveModels(opts: ServeModelsOptions): Promise<ServingMode
   const addr = parseListenAddress('--listen', opts.listen);
   const runtimeConfig = await loadRuntimeConfig(opts.runtimeConfigFile, [llmRuntimeConfig, openAiRuntimeConfig]);
   const flags = opts.llamaServer ?? {};
-  const llm = withLlamaServerFlags((runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS, flags);
+  let table = (runtimeConfig.sections[llmRuntimeConfig.name] as LlmRuntimeConfig | undefined) ?? LLM_DEFAULTS;
+  if (opts.modelsConfig !== undefined) table = await withAikitModels(table, opts.modelsConfig, log);
+  const llm = withLlamaServerFlags(table, flags);
   if (flags.gpuLayers !== undefined)
     log(
       opts.llm?.gpu === 'cpu'

@@ -157,9 +157,20 @@ export function createOpenAiApp(opts: OpenAiAppOptions): { hono: Hono; metrics: 
   /** A request's path below the prefix. */
   const pathOf = (url: string): string => new URL(url).pathname.slice(prefix.length) || '/';
 
+  // A server-side failure (a model that cannot be downloaded, verified or found in its folder)
+  // is the operator's to fix: the log says it once, whatever number of requests hit it.
+  const reported = new Set<string>();
   hono.onError((err, c) => {
     if (err instanceof ApiError) {
       if (err.logged) opts.log(`OpenAI API: refused ${c.req.method} ${new URL(c.req.url).pathname}: ${err.message}`);
+      if (err.status === 500 && err.code === 'server_error') {
+        // sizes and counts change between tries; the failure is the same
+        const key = err.message.replace(/\d+(\.\d+)? MiB/g, '');
+        if (!reported.has(key)) {
+          reported.add(key);
+          opts.log(`OpenAI API: ${c.req.method} ${new URL(c.req.url).pathname} failed (logged once): ${err.message}`);
+        }
+      }
       if (pathOf(c.req.url).startsWith('/api/')) return c.json({ error: err.message }, err.status as 400);
       return err.response();
     }

@@ -5,7 +5,7 @@
  */
 import type { ChatTools, ToolFunction } from '../llm/engine.js';
 import { ApiError } from './errors.js';
-import { checkJsonSchema } from './grammar-limits.js';
+import { enforceableSchema } from './schema-support.js';
 import { describeValue, isJsonObject, type Fields } from './request.js';
 
 /** OpenAI's own cap on `tools`: each one is documented in the prompt and is an alternative of the name grammar. */
@@ -31,13 +31,14 @@ function readFunction(v: unknown, i: number): ToolFunction {
   if (fn.parameters !== undefined && fn.parameters !== null && !isJsonObject(fn.parameters))
     throw bad(`${param}.function.parameters`, `expected a JSON schema object, got ${describeValue(fn.parameters)}`);
   // the arguments are generated under a grammar made from this schema (grammar-limits.ts)
-  if (isJsonObject(fn.parameters)) checkJsonSchema(fn.parameters, `${param}.function.parameters`);
+  const parameters =
+    isJsonObject(fn.parameters) && Object.keys(fn.parameters).length > 0 ? enforceableSchema(fn.parameters, `${param}.function.parameters`) : undefined;
   if (fn.strict !== undefined && fn.strict !== null && typeof fn.strict !== 'boolean')
     throw bad(`${param}.function.strict`, `expected true or false, got ${describeValue(fn.strict)}`);
   return {
     name: fn.name,
     ...(typeof fn.description === 'string' ? { description: fn.description } : {}),
-    ...(isJsonObject(fn.parameters) && Object.keys(fn.parameters).length > 0 ? { parameters: fn.parameters } : {}),
+    ...(parameters ? { parameters } : {}),
   };
 }
 

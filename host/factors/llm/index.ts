@@ -19,7 +19,16 @@ export function appModels(app: App): string[] {
 /** The engine found no file for the model, or cannot read the one it was given. */
 function isMissingModel(err: unknown): boolean {
   if (!(err instanceof LlmError)) return false;
-  return err.kind === 'model-not-supported' || /cannot read model file|no such file|ENOENT/i.test(err.message);
+  return (
+    err.kind === 'model-not-supported' ||
+    /cannot read model file|no such file|ENOENT|sha256 mismatch|cannot download model|holds \d+ \.gguf files/i.test(err.message)
+  );
+}
+
+/** What the operator does about a model found nowhere (the other failures' messages carry their own fix). */
+function fixOf(err: unknown, model: string): string {
+  if (!(err instanceof LlmError) || err.kind !== 'model-not-supported') return '';
+  return `. Fix: put its .gguf file in <state dir>/ai-models/llama/${model}/ (--state-dir; default .spin beside spin.toml), or add [llm_models.${model}] with path or source to the runtime config (--runtime-config-file)`;
 }
 
 export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
@@ -41,7 +50,7 @@ export function llmFactor(getEngine: () => Promise<LlmEngine>): Factor {
       const reportMissing = (componentId: string, model: string, err: unknown): never => {
         if (isMissingModel(err) && !reported.has(model)) {
           reported.add(model);
-          ctx.log(`llm: component '${componentId}' asked for model '${model}', which cannot be used: ${(err as Error).message}`);
+          ctx.log(`llm: component '${componentId}' asked for model '${model}', which cannot be used: ${(err as Error).message}${fixOf(err, model)}`);
         }
         throw err;
       };

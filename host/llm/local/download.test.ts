@@ -143,7 +143,10 @@ describe('ensureDownloaded', () => {
     });
     try {
       const { opts } = fast('missing', s.url);
-      await assert.rejects(ensureDownloaded(opts), /cannot download model 'missing' from http:\/\/127\.0\.0\.1:\d+\/models\/tiny\.gguf: HTTP 404 \(not found/);
+      await assert.rejects(
+        ensureDownloaded(opts),
+        /cannot download model 'missing' from http:\/\/127\.0\.0\.1:\d+\/models\/tiny\.gguf: HTTP 404\. Fix: the file is not there/,
+      );
       assert.equal(s.ranges.length, 1);
     } finally {
       await s.close();

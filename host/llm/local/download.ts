@@ -14,6 +14,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { LlmError } from '../engine.js';
+import { sourceHeaders } from './hf-source.js';
 import { sha256File } from './registry.js';
 
 export interface DownloadOptions {
@@ -95,7 +96,8 @@ export async function ensureDownloaded(opts: DownloadOptions): Promise<DownloadR
   if (lastError) {
     throw new LlmError(
       'runtime-error',
-      `cannot download model '${opts.name}' from ${where}: ${lastError} (gave up after ${attempts} tries; ${mib(await sizeOf(part))} kept in ${part}, resumed next time)`,
+      `cannot download model '${opts.name}' from ${where}: ${lastError} (gave up after ${attempts} tries; ${mib(await sizeOf(part))} kept in ${part}, resumed next time). ` +
+        `Fix: check the network and the source URL, or put the file at ${opts.dest} yourself`,
     );
   }
   if (opts.sha256) {
@@ -104,7 +106,8 @@ export async function ensureDownloaded(opts: DownloadOptions): Promise<DownloadR
       await rm(part, { force: true });
       throw new LlmError(
         'runtime-error',
-        `sha256 mismatch for model '${opts.name}' downloaded from ${where}: expected ${opts.sha256.toLowerCase()}, got ${actual}; the file was deleted`,
+        `sha256 mismatch for model '${opts.name}' downloaded from ${where}: expected ${opts.sha256.toLowerCase()}, got ${actual}; the file was deleted. ` +
+          `Fix: correct sha256 in [llm_models.${opts.name}] of the runtime config, or point its source at the file that has this digest`,
       );
     }
   }
@@ -121,7 +124,8 @@ async function fetchInto(part: string, opts: DownloadOptions, where: string): Pr
   const timeout = opts.timeoutMs ?? 30_000;
   const res = await request(opts.url, {
     dispatcher: dispatcher(),
-    headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+    // a Hugging Face token goes to the Hugging Face endpoint only (hf-source.ts); undici drops it on a cross-origin redirect
+    headers: { ...(await sourceHeaders(opts.url)), ...(offset > 0 ? { range: `bytes=${offset}-` } : {}) },
     headersTimeout: timeout,
     bodyTimeout: timeout,
   });
@@ -134,7 +138,7 @@ async function fetchInto(part: string, opts: DownloadOptions, where: string): Pr
   if (res.statusCode >= 400) {
     await res.body.dump();
     const msg = `cannot download model '${opts.name}' from ${where}: HTTP ${res.statusCode}`;
-    if (res.statusCode < 500) throw new FinalError(res.statusCode === 404 ? `${msg} (not found: check the source URL)` : msg);
+    if (res.statusCode < 500) throw new FinalError(`${msg}. Fix: ${fixFor(res.statusCode, opts.name)}`);
     throw new Error(`HTTP ${res.statusCode}`);
   }
   if (res.statusCode !== 200 && res.statusCode !== 206) {
@@ -182,6 +186,14 @@ async function fetchInto(part: string, opts: DownloadOptions, where: string): Pr
     progress.done();
   }
   if (total !== undefined && received !== total) throw new Error(`the connection ended at ${received} of ${total} bytes`);
+}
+
+/** What the operator can do about a 4xx answer. */
+function fixFor(status: number, name: string): string {
+  if (status === 404) return `the file is not there: check source in [llm_models.${name}] of the runtime config`;
+  if (status === 401 || status === 403)
+    return 'the server wants credentials the request did not carry (a gated repository: accept its terms, and set HF_TOKEN for Hugging Face)';
+  return `check source in [llm_models.${name}] of the runtime config`;
 }
 
 interface DownloadProgress {

@@ -82,7 +82,7 @@ async function singleGguf(dir: string): Promise<string | undefined> {
   if (files.length > 1) {
     throw new LlmError(
       'runtime-error',
-      `model directory ${dir} holds ${files.length} .gguf files (${files.join(', ')}); keep one, or name the file in the runtime config's [llm_models] table`,
+      `model directory ${dir} holds ${files.length} .gguf files (${files.join(', ')}). Fix: keep one there, or name the file with path in an [llm_models.<name>] entry of the runtime config`,
     );
   }
   return join(dir, files[0]!);
@@ -161,6 +161,10 @@ export async function verifySha256(path: string, expected: string): Promise<void
     throw new LlmError('runtime-error', `cannot read model file ${path}: ${(err as Error).message}`);
   }
   if (actual !== expected.toLowerCase()) {
-    throw new LlmError('runtime-error', `sha256 mismatch for model file ${path}: expected ${expected.toLowerCase()}, got ${actual}; refusing to load it`);
+    throw new LlmError(
+      'runtime-error',
+      `sha256 mismatch for model file ${path}: expected ${expected.toLowerCase()}, got ${actual}; refusing to load it. ` +
+        'Fix: replace the file with the one that has this digest, or correct sha256 in the model table of the runtime config',
+    );
   }
 }
