@@ -212,6 +212,21 @@ export class OutputStream {
   blockingSplice(src: InputStream, len: bigint): bigint {
     return this.splice(src, len);
   }
+  /** 0.2.0-rc-2023-10-18 only: everything `src` has, to its end. */
+  forward(src: InputStream): bigint {
+    let total = 0n;
+    for (;;) {
+      let chunk: Uint8Array;
+      try {
+        chunk = src.blockingRead(BigInt(DEFAULT_CAPACITY));
+      } catch (err) {
+        if (err instanceof WasiResultError && (err.payload as { tag?: string } | undefined)?.tag === 'closed') return total;
+        throw err;
+      }
+      this.write(chunk);
+      total += BigInt(chunk.length);
+    }
+  }
 }
 
 export const ioImports = {
