@@ -7,6 +7,7 @@
  * 11-10 reads future-trailers with one result level fewer than 0.2.0 and names its request
  * options `connect-timeout-ms`. Each answers a GET, echoes a POST body through its streams,
  * sets headers, sends one outbound request to a loopback peer, and passes a bad handle.
+ * A third guest answers after dropping its request unread, as Spin 2.0's test components do.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
@@ -44,7 +45,13 @@ allowed_outbound_hosts = ["http://127.0.0.1:${peerPort}"]
   const manifest = await writeApp(`spin_manifest_version = 2
 [application]
 name = "wasi-http-rc"
-${components}`);
+${components}
+[[trigger.http]]
+route = "/drop"
+component = "drop"
+[component.drop]
+source = "${guest('wat-http-rc-drop-request')}"
+`);
   spin = await startSpin(['-f', manifest, '--workers', '1']);
 });
 after(async () => {
@@ -109,3 +116,12 @@ for (const { rc, route, denied } of RCS) {
     assert.equal((await fetch(`${spin.url}/${route}/hello`)).status, 200);
   });
 }
+
+test('a guest that drops its request without calling a method on it is answered (Spin 2.0 test components do), on every request', async () => {
+  for (let i = 0; i < 3; i++) {
+    const res = await fetch(`${spin.url}/drop`);
+    assert.equal(res.status, 200);
+    assert.equal(await res.text(), 'request dropped unread\n');
+  }
+  assert.doesNotMatch(spin.output(), /unreachable trampoline/);
+});

@@ -21,7 +21,8 @@ export const JCO_VERSION: string = (
 /**
  * Bumped when what we write beside jco's output changes (1: core modules export their
  * memories and mutable globals, state-exports.ts; 2: memory.size/grow virtualised, growable-memory.ts;
- * 3: release-candidate imports keep their version), so an older cache entry is not reused.
+ * 3: release-candidate imports keep their version, and own drops of resources jco names no class
+ * for release them), so an older cache entry is not reused.
  */
 const CACHE_FORMAT = 3;
 
@@ -43,7 +44,8 @@ export function releaseCandidateNames(binaryImports: readonly string[]): Record<
   const map: Record<string, string> = {};
   for (const name of binaryImports) {
     const m = RELEASE_CANDIDATE.exec(name);
-    // Imported in two versions, jco keeps both full names itself.
+    // Imported in two versions (a 10-18 module adapted with a 0.2 preview1 adapter), jco names
+    // the import itself, and may ask one table for both (host/wasi/io.ts carries both's names).
     if (m && versions.get(m[1]!)!.size === 1) map[m[1]!] = name;
   }
   return map;
@@ -105,6 +107,22 @@ function importNamesOf(wasm: Uint8Array): string[] {
   }
 }
 
+/**
+ * jco writes the guest's `[resource-drop]` of a host resource as a trap ("unreachable
+ * trampoline for resource") when no imported function names the resource's class: a
+ * component that drops the request its handler got, and never calls a method on it, trapped
+ * on every request (Spin 2.0's test components do). Dropping an own handle releases the host
+ * object, as the drop of any other host resource does: forget it, and call its
+ * Symbol.dispose if it has one.
+ */
+function releaseUnnamedResources(js: string): string {
+  return js.replace(/throw new TypeError\('unreachable trampoline for resource \[ResourceIndex\((\d+)\)\]'\)/g, (trap, n: string) => {
+    if (!js.includes(`const captureTable${n}=`) && !js.includes(`const captureTable${n} =`)) return trap;
+    if (!/\bconst symbolDispose\b/.test(js)) return trap;
+    return `{ const rsc = captureTable${n}.get(handleEntry.rep); if (rsc) { if (rsc[symbolDispose]) rsc[symbolDispose](); captureTable${n}.delete(handleEntry.rep); } }`;
+  });
+}
+
 export interface TranspileOptions {
   /** Lower empty strings through the guest's realloc, as wasmtime does (for WASI preview1 adapters). */
   reallocEmptyStrings?: boolean;
@@ -142,7 +160,7 @@ export async function transpileCached(wasmPath: string, cacheRoot: string, optio
     if (name.endsWith('.wasm')) coreModules.push(name);
     let data: string | Uint8Array = bytes;
     if (name.endsWith('.js')) {
-      data = tuneGlue(Buffer.from(bytes).toString('utf8'));
+      data = releaseUnnamedResources(tuneGlue(Buffer.from(bytes).toString('utf8')));
       if (options.reallocEmptyStrings) data = reallocEmptyStrings(data);
     } else if (name.endsWith('.wasm')) {
       data = exportState(bytes);

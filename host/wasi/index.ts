@@ -38,7 +38,7 @@ const RC_ADAPTERS: Record<string, (name: string, base: Record<string, object>) =
   '0.2.0-rc-2023-10-18': adapt20231018,
   '0.2.0-rc-2023-11-10': adapt20231110,
 };
-export const WASI_RCS = Object.keys(RC_ADAPTERS);
+const WASI_RCS = Object.keys(RC_ADAPTERS);
 
 /**
  * The WASI interfaces wasiImports provides, each for any 0.2.x patch (`wasi:io/streams@0.2`)

@@ -109,6 +109,12 @@ export function poll(list: Pollable[]): Uint32Array {
   }
 }
 
+/** wasi:io/poll.poll-one of 0.2.0-rc-2023-10-18: blocks until `p` is ready. */
+export function pollOne(p: Pollable): void {
+  if (!Pollable.isLive(p)) badHandle('wasi:io/poll poll-one', 'pollable', p);
+  p.block();
+}
+
 const CLOSED = { tag: 'closed' } as const;
 
 /** What an input stream reads from. */
@@ -229,8 +235,13 @@ export class OutputStream {
   }
 }
 
+/**
+ * Each table also carries what 0.2.0-rc-2023-10-18 names differently (its stream error
+ * resource in streams, `poll-list`, `poll-one`): a 10-18 module adapted with a 0.2
+ * preview1 adapter imports both versions, and jco asks for both from one table.
+ */
 export const ioImports = {
   'wasi:io/error': { Error: IoError },
-  'wasi:io/poll': { Pollable, poll },
-  'wasi:io/streams': { InputStream, OutputStream },
+  'wasi:io/poll': { Pollable, poll, pollList: poll, pollOne },
+  'wasi:io/streams': { InputStream, OutputStream, Error: IoError },
 };

@@ -5,7 +5,9 @@
  * the call). What differs, adapted here:
  *
  * - wasi:io: the stream error resource is `wasi:io/streams.error`; poll is `poll-list` and
- *   `poll-one` over a pollable without methods; monotonic-clock has one `subscribe(when, absolute)`;
+ *   `poll-one` over a pollable without methods; monotonic-clock has one `subscribe(when, absolute)`.
+ *   These names do not clash with 0.2's, so the 0.2 tables carry them (io.ts, clocks.ts): a 10-18
+ *   module adapted with a 0.2 preview1 adapter imports both versions from one table;
  * - wasi:http: `fields` is built from its entries; `outgoing-request` and
  *   `outgoing-response` are built from all their parts and write their bodies with `write`;
  *   `request-options` is a record of milliseconds; every failure is one small `error`
@@ -22,7 +24,7 @@ import {
   RequestOptions,
   type Scheme,
 } from './http-types.js';
-import { badHandle, IoError, poll, Pollable, WasiResultError } from './io.js';
+import { type Pollable, WasiResultError } from './io.js';
 import { bodyFinishingWith } from './rc-2023-11-10.js';
 
 /** 10-18's wasi:http error variant. */
@@ -31,7 +33,7 @@ type Error1018 = { tag: 'invalid-url' | 'timeout-error' | 'protocol-error' | 'un
 const TIMEOUTS = new Set(['connection-timeout', 'connection-read-timeout', 'connection-write-timeout', 'HTTP-response-timeout']);
 
 /** A 0.2 error-code (what the outbound-http factor answers) as 10-18's error, its text kept. */
-export function toError1018(code: unknown): Error1018 {
+function toError1018(code: unknown): Error1018 {
   const c = (code ?? { tag: 'internal-error' }) as { tag: string; val?: unknown };
   const text =
     c.val === undefined
@@ -139,11 +141,6 @@ function outgoingHandler(base: { handle: (request: OutgoingRequest, options: Req
   };
 }
 
-function pollOne(p: Pollable): void {
-  if (!Pollable.isLive(p)) badHandle('wasi:io/poll poll-one', 'pollable', p);
-  p.block();
-}
-
 /** The 10-18 form of `name`, built on `base` (the 0.2 import table, factors' members included); undefined where 0.2's serves as is. */
 export function adapt20231018(name: string, base: Record<string, any>): object | undefined {
   switch (name) {
@@ -151,18 +148,6 @@ export function adapt20231018(name: string, base: Record<string, any>): object |
       return httpTypes(base[name]);
     case 'wasi:http/outgoing-handler':
       return outgoingHandler(base[name]);
-    case 'wasi:io/streams':
-      return { ...base[name], Error: IoError };
-    case 'wasi:io/poll':
-      return { Pollable, pollList: poll, pollOne };
-    case 'wasi:clocks/monotonic-clock': {
-      const clock = base[name];
-      return {
-        now: clock.now,
-        resolution: clock.resolution,
-        subscribe: (when: bigint, absolute: boolean): Pollable => (absolute ? clock.subscribeInstant(when) : clock.subscribeDuration(when)),
-      };
-    }
     default:
       return undefined;
   }

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { releaseCandidateNames } from '../components/transpile.js';
 import { Fields, FutureTrailers, httpTypesImports, IncomingBody, RequestOptions } from './http-types.js';
 import { versionTolerant } from './index.js';
-import { BufferSource, WasiResultError } from './io.js';
+import { clockImports } from './clocks.js';
+import { BufferSource, ioImports, IoError, Pollable, WasiResultError } from './io.js';
 
 const OCT = '0.2.0-rc-2023-10-18';
 const NOV = '0.2.0-rc-2023-11-10';
@@ -15,14 +15,6 @@ function tables(handle = httpTypesImports['wasi:http/outgoing-handler'].handle a
     Record<string, any>
   >;
 }
-
-test('jco is told to keep a release candidate in the import name, and only where the binary imports one version of it', () => {
-  assert.deepEqual(releaseCandidateNames([`wasi:http/types@${OCT}`, 'wasi:cli/stdout@0.2.3', 'fermyon:spin/llm@2.0.0']), {
-    'wasi:http/types': `wasi:http/types@${OCT}`,
-  });
-  // two versions side by side: jco keeps both full names itself
-  assert.deepEqual(releaseCandidateNames([`wasi:io/streams@${NOV}`, 'wasi:io/streams@0.2.0']), {});
-});
 
 test('each candidate gets its own wasi:http/types, built once; 0.2.x names get the 0.2 table', () => {
   const t = tables();
@@ -89,4 +81,19 @@ test("10-18's outgoing-handler takes options in milliseconds and answers its own
     () => timeout.handle({}, undefined),
     (e: unknown) => e instanceof WasiResultError && (e.payload as { tag: string }).tag === 'timeout-error',
   );
+});
+
+test("10-18's io and clock names sit in the 0.2 tables too, for a module adapted with a 0.2 preview1 adapter (jco asks one table for both versions)", () => {
+  const streams = ioImports['wasi:io/streams'];
+  assert.equal(streams.Error, IoError);
+  const poll = ioImports['wasi:io/poll'];
+  assert.deepEqual([...poll.pollList([Pollable.ready()])], [0]);
+  poll.pollOne(Pollable.ready());
+  assert.throws(
+    () => poll.pollOne(Object.create(Pollable.prototype) as Pollable),
+    (e: Error) => e instanceof WebAssembly.RuntimeError && /wasi:io\/poll poll-one: the guest passed a resource handle/.test(e.message),
+  );
+  const clock = clockImports['wasi:clocks/monotonic-clock'];
+  assert.ok(clock.subscribe(0n, true).ready());
+  assert.ok(!clock.subscribe(60_000_000_000n, false).ready());
 });
