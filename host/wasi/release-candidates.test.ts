@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { Fields, FutureTrailers, httpTypesImports, IncomingBody, RequestOptions } from './http-types.js';
 import { versionTolerant } from './index.js';
 import { clockImports } from './clocks.js';
-import { BufferSource, ioImports, IoError, Pollable, WasiResultError } from './io.js';
+import { BufferSource, InputStream, ioImports, IoError, OutputStream, Pollable, WasiResultError } from './io.js';
 
 const OCT = '0.2.0-rc-2023-10-18';
 const NOV = '0.2.0-rc-2023-11-10';
@@ -96,4 +96,11 @@ test("10-18's io and clock names sit in the 0.2 tables too, for a module adapted
   const clock = clockImports['wasi:clocks/monotonic-clock'];
   assert.ok(clock.subscribe(0n, true).ready());
   assert.ok(!clock.subscribe(60_000_000_000n, false).ready());
+});
+
+test("10-18's output-stream.forward copies its source to the end", () => {
+  const got: Uint8Array[] = [];
+  const out = new OutputStream({ write: (b) => got.push(b) });
+  assert.equal(out.forward(new InputStream(new BufferSource(bytes('forward me')))), 10n);
+  assert.equal(Buffer.concat(got).toString(), 'forward me');
 });
