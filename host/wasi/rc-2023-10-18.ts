@@ -1,8 +1,8 @@
 /**
  * WASI 0.2.0-rc-2023-10-18 (Spin 2.0's release candidate) over the 0.2 implementation.
- * Its cli, random and wall-clock interfaces are 0.2.0's; filesystem is 0.2.0's plus
- * permission and lock methods nobody implements any more (a guest calling them fails at
- * the call). What differs, adapted here:
+ * Its cli, random and wall-clock interfaces are 0.2.0's; filesystem is 0.2.0's plus the
+ * permission and lock methods 0.2.0 dropped, which are not provided (a guest calling them
+ * fails at the call). What differs, adapted here:
  *
  * - wasi:io: the stream error resource is `wasi:io/streams.error`; poll is `poll-list` and
  *   `poll-one` over a pollable without methods; monotonic-clock has one `subscribe(when, absolute)`.
