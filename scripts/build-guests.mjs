@@ -48,14 +48,25 @@ for (const [name, world] of Object.entries(JS_GUESTS)) {
 }
 
 // Hand-written core modules (WAT) made into components with jco: guests no compiler makes
-// (one that passes a bad resource handle). guest-examples/<name>/guest.wat → dist/<name>.wasm.
-const WAT_GUESTS = { 'wat-bad-poll': 'http-bad-poll' };
+// (one that passes a bad resource handle; guests of the WASI 0.2 release candidates, each
+// with its own wit/). guest-examples/<name>/guest.wat → dist/<name>.wasm; the world is in
+// <name>/wit when there is one (or the wit/ of the guest WAT_WIT_OF names), else in wit/.
+const WAT_GUESTS = {
+  'wat-bad-poll': 'spin-ts:examples/http-bad-poll',
+  'wat-http-rc-2023-10-18': 'spin-ts:http-rc-oct/http-rc',
+  'wat-http-rc-2023-11-10': 'spin-ts:http-rc-nov/http-rc',
+  'wat-http-rc-drop-request': 'spin-ts:http-rc-oct/http-rc-drop',
+};
+/** Guests built against another guest's wit/. */
+const WAT_WIT_OF = { 'wat-http-rc-drop-request': 'wat-http-rc-2023-10-18' };
 for (const [name, world] of Object.entries(WAT_GUESTS)) {
   const jco = await import('@bytecodealliance/jco');
   const dir = join(root, 'guest-examples', name);
   try {
     const core = await jco.parse(readFileSync(join(dir, 'guest.wat'), 'utf8'));
-    const embedded = await jco.componentEmbed({ binary: core, witPath: join(root, 'wit'), world: `spin-ts:examples/${world}` });
+    const witDir = join(root, 'guest-examples', WAT_WIT_OF[name] ?? name, 'wit');
+    const witPath = existsSync(witDir) ? witDir : join(root, 'wit');
+    const embedded = await jco.componentEmbed({ binary: core, witPath, world });
     const component = await jco.componentNew(embedded, undefined);
     mkdirSync(join(dir, 'dist'), { recursive: true });
     writeFileSync(join(dir, 'dist', `${name}.wasm`), component);

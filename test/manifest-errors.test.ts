@@ -81,7 +81,8 @@ describe('manifest errors stop `spin-ts up`', () => {
       /required|default/,
     ));
 
-  test('a TOML syntax error gives its line', () => upFails(`spin_manifest_version = 2\n[application\nname = "x"\n`, /line 2/, /./));
+  test('a TOML syntax error gives its line and column, says it is the TOML syntax and what to fix', () =>
+    upFails(`spin_manifest_version = 2\n[application\nname = "x"\n`, /line 2, column 13/, /invalid TOML: [^\n]+\. Fix the TOML syntax at that position\./));
 
   test('a missing manifest file', async () => {
     const dir = await tempDir();

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { componentImportNames } from './component-imports.js';
 import { exportState } from './state-exports.js';
 
 // jco's package.json is not in its exports map: read it beside the resolved entry (src/api.js).
@@ -19,9 +20,36 @@ export const JCO_VERSION: string = (
 
 /**
  * Bumped when what we write beside jco's output changes (1: core modules export their
- * memories and mutable globals, state-exports.ts; 2: memory.size/grow virtualised, growable-memory.ts), so an older cache entry is not reused.
+ * memories and mutable globals, state-exports.ts; 2: memory.size/grow virtualised, growable-memory.ts;
+ * 3: release-candidate imports keep their version, and own drops of resources jco names no class
+ * for release them), so an older cache entry is not reused.
  */
-const CACHE_FORMAT = 2;
+const CACHE_FORMAT = 3;
+
+const RELEASE_CANDIDATE = /^(.+)@(\d+\.\d+\.\d+-rc-[0-9-]+)$/;
+
+/**
+ * jco names an import by its bare interface name when the component imports one version
+ * of it, so the glue of a WASI release candidate would ask for `wasi:http/types` like a
+ * 0.2 component, and the host could not give it the candidate's shapes. Map each such
+ * import to its full name (`wasi:http/types@0.2.0-rc-2023-10-18`); host/wasi/index.ts
+ * answers those names.
+ */
+export function releaseCandidateNames(binaryImports: readonly string[]): Record<string, string> {
+  const versions = new Map<string, Set<string>>();
+  for (const name of binaryImports) {
+    const bare = name.replace(/@[^@/]*$/, '');
+    versions.set(bare, (versions.get(bare) ?? new Set()).add(name));
+  }
+  const map: Record<string, string> = {};
+  for (const name of binaryImports) {
+    const m = RELEASE_CANDIDATE.exec(name);
+    // Imported in two versions (a 10-18 module adapted with a 0.2 preview1 adapter), jco names
+    // the import itself, and may ask one table for both (host/wasi/io.ts carries both's names).
+    if (m && versions.get(m[1]!)!.size === 1) map[m[1]!] = name;
+  }
+  return map;
+}
 
 export interface TranspiledComponent {
   sha256: string;
@@ -70,6 +98,31 @@ function reallocEmptyStrings(js: string): string {
   return js.replace(shortcut, '');
 }
 
+/** The binary's import names; none where our reader cannot read them (jco then reports the binary's problem itself). */
+function importNamesOf(wasm: Uint8Array): string[] {
+  try {
+    return componentImportNames(wasm);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * jco writes the guest's `[resource-drop]` of a host resource as a trap ("unreachable
+ * trampoline for resource") when no imported function names the resource's class: a
+ * component that drops the request its handler got, and never calls a method on it, trapped
+ * on every request (Spin 2.0's test components do). Dropping an own handle releases the host
+ * object, as the drop of any other host resource does: forget it, and call its
+ * Symbol.dispose if it has one.
+ */
+function releaseUnnamedResources(js: string): string {
+  return js.replace(/throw new TypeError\('unreachable trampoline for resource \[ResourceIndex\((\d+)\)\]'\)/g, (trap, n: string) => {
+    if (!js.includes(`const captureTable${n}=`) && !js.includes(`const captureTable${n} =`)) return trap;
+    if (!/\bconst symbolDispose\b/.test(js)) return trap;
+    return `{ const rsc = captureTable${n}.get(handleEntry.rep); if (rsc) { if (rsc[symbolDispose]) rsc[symbolDispose](); captureTable${n}.delete(handleEntry.rep); } }`;
+  });
+}
+
 export interface TranspileOptions {
   /** Lower empty strings through the guest's realloc, as wasmtime does (for WASI preview1 adapters). */
   reallocEmptyStrings?: boolean;
@@ -96,6 +149,7 @@ export async function transpileCached(wasmPath: string, cacheRoot: string, optio
     noTypescript: true,
     typescript: false,
     validLiftingOptimization: false,
+    map: releaseCandidateNames(importNamesOf(wasm)),
   } as Parameters<typeof transpile>[1]);
   // Write into a temporary dir, then rename: a crash never leaves a half-written cache entry.
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
@@ -106,7 +160,7 @@ export async function transpileCached(wasmPath: string, cacheRoot: string, optio
     if (name.endsWith('.wasm')) coreModules.push(name);
     let data: string | Uint8Array = bytes;
     if (name.endsWith('.js')) {
-      data = tuneGlue(Buffer.from(bytes).toString('utf8'));
+      data = releaseUnnamedResources(tuneGlue(Buffer.from(bytes).toString('utf8')));
       if (options.reallocEmptyStrings) data = reallocEmptyStrings(data);
     } else if (name.endsWith('.wasm')) {
       data = exportState(bytes);

@@ -40,23 +40,6 @@ const MODEL_DEFAULTABLE: ReadonlyArray<readonly [string, DefaultableParam]> = [
   ['repeat_penalty', 'repeatPenalty'],
 ];
 
-/** Fields that cannot change the answer: accepted whatever they hold. */
-export const NO_EFFECT_FIELDS: readonly string[] = [
-  'user',
-  'metadata',
-  'store',
-  'service_tier',
-  'prompt_cache_key',
-  'prompt_cache_options',
-  'prompt_cache_retention',
-  'moderation',
-  'safety_identifier', // OpenAI
-  'cache_prompt',
-  'id_slot', // llama-server: the KV-cache prefix is always reused
-  'keep_alive', // Ollama: models stay loaded while the server runs
-  'parallel_tool_calls', // at most one call is generated per answer, which both values allow
-];
-
 interface NoOpOnly {
   field: string;
   endpoints?: readonly Endpoint[];

@@ -8,6 +8,8 @@ export const monotonicClock = {
   resolution: (): bigint => 1n,
   subscribeInstant: (when: bigint): Pollable => new Pollable(origin + when),
   subscribeDuration: (duration: bigint): Pollable => new Pollable(process.hrtime.bigint() + duration),
+  /** 0.2.0-rc-2023-10-18's one subscribe (beside 0.2's: see ioImports in io.ts). */
+  subscribe: (when: bigint, absolute: boolean): Pollable => (absolute ? monotonicClock.subscribeInstant(when) : monotonicClock.subscribeDuration(when)),
 };
 
 export const wallClock = {

@@ -4,6 +4,8 @@ import { clockImports } from './clocks.js';
 import { filesystemImports, type MountSpec } from './filesystem.js';
 import { httpTypesImports } from './http-types.js';
 import { ioImports } from './io.js';
+import { adapt20231018 } from './rc-2023-10-18.js';
+import { adapt20231110 } from './rc-2023-11-10.js';
 
 // preview2-shim's random is plain functions over node:crypto: no resources, no slow path.
 // (Its type declarations export these as types only, hence the untyped import.)
@@ -28,24 +30,24 @@ export function wasiImports(opts: WasiOptions): Record<string, object> {
 }
 
 /**
- * The last WASI 0.2 release candidate (Spin 2.1's): its io, clocks, cli, random, filesystem
- * and HTTP request/response interfaces are 0.2.0's less functions 0.2.0 added, so the 0.2
- * implementations serve it. Two HTTP details differ and are not adapted (the host cannot
- * tell which version's glue calls a shared class): `future-trailers.get` has one result
- * level fewer, and `request-options`' timeouts are named `…-timeout-ms`; a guest calling
- * those fails at the call. Outbound HTTP (`outgoing-handler`) is not provided for it.
- * (rc-2023-10-18, Spin 2.0's, differs throughout and is not provided.)
+ * The two WASI 0.2 release candidates Spin 3 still serves: Spin 2.0's and Spin 2.1's.
+ * transpile.ts keeps their version in the names jco asks for; each is the 0.2
+ * implementation with the shapes that differ adapted (./rc-2023-10-18.ts, ./rc-2023-11-10.ts).
  */
-export const WASI_RC = '0.2.0-rc-2023-11-10';
+const RC_ADAPTERS: Record<string, (name: string, base: Record<string, object>) => object | undefined> = {
+  '0.2.0-rc-2023-10-18': adapt20231018,
+  '0.2.0-rc-2023-11-10': adapt20231110,
+};
+const WASI_RCS = Object.keys(RC_ADAPTERS);
 
 /**
  * The WASI interfaces wasiImports provides, each for any 0.2.x patch (`wasi:io/streams@0.2`)
- * and as the release candidate WASI_RC.
+ * and as each release candidate.
  */
 export function wasiInterfaces(): string[] {
   const sink = new LineSink(() => {});
   const names = Object.keys(wasiImports({ environment: [], mounts: [], stdout: sink, stderr: sink }));
-  return [...names.map((name) => `${name}@0.2`), ...names.map((name) => `${name}@${WASI_RC}`)];
+  return [...names.map((name) => `${name}@0.2`), ...WASI_RCS.flatMap((rc) => names.map((name) => `${name}@${rc}`))];
 }
 
 const VERSION_SUFFIX = /@\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
@@ -68,16 +70,26 @@ function unsupportedInterface(name: string): object {
 
 /**
  * jco asks for imports by interface name, with the version stripped when only one version
- * is imported and kept when a component imports two patch versions side by side. Answer
- * both forms from one table, so any 0.2.x patch version finds the same implementation.
+ * is imported and kept when a component imports two patch versions side by side (or a
+ * release candidate: transpile.ts keeps those). Answer every form from one table, so any
+ * 0.2.x patch version finds the same implementation, and a release candidate finds it
+ * adapted to its shapes (built once per table).
  */
 export function versionTolerant(imports: Record<string, object>): Record<string, object> {
+  const adapted = new Map<string, object | undefined>();
   return new Proxy(imports, {
     get(target, prop) {
       if (typeof prop !== 'string') return undefined;
       const direct = target[prop];
       if (direct) return direct;
       const bare = prop.replace(VERSION_SUFFIX, '');
+      const version = prop.slice(bare.length + 1);
+      const adapt = RC_ADAPTERS[version];
+      if (adapt && target[bare]) {
+        if (!adapted.has(prop)) adapted.set(prop, adapt(bare, target));
+        const rc = adapted.get(prop);
+        if (rc) return rc;
+      }
       return target[bare] ?? unsupportedInterface(prop);
     },
   });

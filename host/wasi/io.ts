@@ -109,6 +109,12 @@ export function poll(list: Pollable[]): Uint32Array {
   }
 }
 
+/** wasi:io/poll.poll-one of 0.2.0-rc-2023-10-18: blocks until `p` is ready. */
+export function pollOne(p: Pollable): void {
+  if (!Pollable.isLive(p)) badHandle('wasi:io/poll poll-one', 'pollable', p);
+  p.block();
+}
+
 const CLOSED = { tag: 'closed' } as const;
 
 /** What an input stream reads from. */
@@ -212,10 +218,30 @@ export class OutputStream {
   blockingSplice(src: InputStream, len: bigint): bigint {
     return this.splice(src, len);
   }
+  /** 0.2.0-rc-2023-10-18 only: everything `src` has, to its end. */
+  forward(src: InputStream): bigint {
+    let total = 0n;
+    for (;;) {
+      let chunk: Uint8Array;
+      try {
+        chunk = src.blockingRead(BigInt(DEFAULT_CAPACITY));
+      } catch (err) {
+        if (err instanceof WasiResultError && (err.payload as { tag?: string } | undefined)?.tag === 'closed') return total;
+        throw err;
+      }
+      this.write(chunk);
+      total += BigInt(chunk.length);
+    }
+  }
 }
 
+/**
+ * Each table also carries what 0.2.0-rc-2023-10-18 names differently (its stream error
+ * resource in streams, `poll-list`, `poll-one`): a 10-18 module adapted with a 0.2
+ * preview1 adapter imports both versions, and jco asks for both from one table.
+ */
 export const ioImports = {
   'wasi:io/error': { Error: IoError },
-  'wasi:io/poll': { Pollable, poll },
-  'wasi:io/streams': { InputStream, OutputStream },
+  'wasi:io/poll': { Pollable, poll, pollList: poll, pollOne },
+  'wasi:io/streams': { InputStream, OutputStream, Error: IoError },
 };

@@ -35,12 +35,12 @@ pub(crate) use key_value::{kv_close, kv_delete, kv_exists, kv_get, kv_get_keys, 
 pub(crate) use sqlite::{sqlite_close, sqlite_execute, sqlite_open};
 
 use crate::http::{IntoResponse, Method, Request, Response};
-use crate::llm::{
+use crate::types::llm::{
     EmbeddingsResult, EmbeddingsUsage, Error as LlmError, InferencingParams, InferencingResult,
     InferencingUsage,
 };
-use crate::outbound::HttpError;
-use crate::variables::VariablesError;
+use crate::types::outbound::HttpError;
+use crate::types::variables::VariablesError;
 
 /// Aborts the instance (a wasm `unreachable` trap).
 #[cold]

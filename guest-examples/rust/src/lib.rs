@@ -33,6 +33,7 @@ pub mod key_value;
 pub mod llm;
 pub mod outbound;
 pub mod sqlite;
+mod types;
 pub mod variables;
 
 pub use http::{IntoResponse, Method, Request, Response};

@@ -11,7 +11,7 @@ import type { BridgeError } from '../../components/bridge.js';
 import type { GuestImportsFactory } from '../factor.js';
 import { GuestResultError } from '../guest-error.js';
 import { typedService } from '../service.js';
-import type { KeyValueGuestConfig, KeyValueService, KvErrorKind } from './api.js';
+import type { KeyValueService, KvErrorKind } from './api.js';
 import { STORE_TABLE_CAPACITY } from './limits.js';
 
 type Variant = { tag: string; val?: unknown };
@@ -207,9 +207,7 @@ export const createGuestImports: GuestImportsFactory = (ctx) => {
     },
   };
 
-  // Guest-side pre-check of the allow-list is left to the service (it knows the app's labels).
-  void (ctx.config as KeyValueGuestConfig | undefined);
-
+  // Labels are checked against the allow-list by the service (it knows the app's labels), not here.
   return {
     imports: {
       'fermyon:spin/key-value': { Store, ...v1 },

@@ -22,9 +22,6 @@ import { keyValueService } from './store-service.js';
 /** Spin's file name for the default store, in the state directory. */
 export const DEFAULT_STORE_FILE = 'sqlite_key_value.db';
 
-/** Kept for other modules that read the manifest data. */
-export type KeyValueComponentData = KeyValueGuestConfig;
-
 export interface KeyValueOptions {
   /** `spin-ts up --key-value KEY=VALUE`: set in the `default` store at start. */
   seeds?: ReadonlyArray<readonly [string, string]>;

@@ -28,6 +28,7 @@ import {
   type Token,
 } from 'node-llama-cpp';
 import { LlmError, type ChatMessage, type ChatParams, type InferOptions, type InferParams, type InferResult, type ToolFunction } from '../engine.js';
+import { llamaTextToPrompt } from './llama-text-prompt.js';
 import { parseTemplateSetting } from './template-setting.js';
 import { chatWithTools } from './tool-calls.js';
 
@@ -131,23 +132,6 @@ export function availableFunctions(functions: readonly ToolFunction[]): ChatMode
       { ...(f.description !== undefined ? { description: f.description } : {}), ...(f.parameters ? { params: f.parameters as GbnfJsonSchema } : {}) },
     ]),
   );
-}
-
-/** LlamaText → the string that tokenizes (with special tokens on) to the same tokens. */
-export function llamaTextToPrompt(text: LlamaText, model: Pick<LlamaModel, 'tokens'>): string {
-  return text.values
-    .map((v) => {
-      if (typeof v === 'string') return v;
-      if (v instanceof SpecialTokensText) return v.value;
-      if (v instanceof SpecialToken) {
-        if (v.value === 'BOS') return model.tokens.bosString ?? '';
-        if (v.value === 'EOS') return model.tokens.eosString ?? '';
-        if (v.value === 'EOT') return model.tokens.eotString ?? '';
-        if (v.value === 'NL') return model.tokens.nlString ?? '\n';
-      }
-      return '';
-    })
-    .join('');
 }
 
 function stopText(trigger: LlamaText): string | undefined {

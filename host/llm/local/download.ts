@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { LlmError } from '../engine.js';
 import { sourceHeaders } from './hf-source.js';
-import { sha256File } from './registry.js';
+import { sha256File } from './sha256-file.js';
 
 export interface DownloadOptions {
   /** The model name, for messages. */

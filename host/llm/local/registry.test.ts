@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LlmError } from '../engine.js';
-import { discoverModels, resolveModel, sha256File, verifySha256 } from './registry.js';
+import { discoverModels, resolveModel, verifySha256 } from './registry.js';
+import { sha256File } from './sha256-file.js';
 
 let root: string;
 let stateDir: string;

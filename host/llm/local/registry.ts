@@ -10,13 +10,12 @@
  * No match → undefined (the engine answers model-not-supported).
  */
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { LlmError } from '../engine.js';
 import type { ModelDefaults } from '../params.js';
 import { downloadPath } from './download.js';
+import { sha256File } from './sha256-file.js';
 
 export type ModelKind = 'completion' | 'embedding';
 
@@ -139,17 +138,6 @@ export async function discoverModels(opts: RegistryOptions): Promise<ResolvedMod
     if (r) out.set(name, r);
   }
   return [...out.values()];
-}
-
-/** Streamed SHA-256 of a file, lowercase hex. */
-export function sha256File(path: string): Promise<string> {
-  return new Promise((resolvePromise, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(path, { highWaterMark: 1024 * 1024 })
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolvePromise(hash.digest('hex')));
-  });
 }
 
 /** Throws LlmError('runtime-error') naming the file and both digests when the file's hash differs. */

@@ -16,7 +16,7 @@
  */
 import { LlamaText, type ChatWrapper, type LlamaModel, type Token } from 'node-llama-cpp';
 import type { ChatTools, InferOptions, InferParams, InferResult, OutputConstraint } from '../engine.js';
-import { llamaTextToPrompt } from './chat.js';
+import { llamaTextToPrompt } from './llama-text-prompt.js';
 
 export interface CallSyntax {
   /** The text that begins a call, e.g. `||call: `. */

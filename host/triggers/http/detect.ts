@@ -3,13 +3,11 @@ import { ComponentError } from '../../components/component-error.js';
 
 export type HttpInterface = 'wasi-http' | 'inbound-http' | 'wagi';
 
-// 0.2.x, and the last release candidate (Spin 2.1's), whose request/response interfaces
-// are 0.2.0's less functions 0.2.0 added; the host's 0.2 ones serve it (host/wasi/index.ts
-// says which two details differ).
-const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.(?:\d+|0-rc-2023-11-10)$/;
-// Spin 2.0's release candidate: other resource shapes (fields built from a list, a response
-// built with its status, poll-one/poll-list) that spin-ts does not implement.
-const WASI_HTTP_OLD_RC = /^wasi:http\/incoming-handler@0\.2\.0-rc-\d{4}-\d{2}-\d{2}$/;
+// 0.2.x, and the two release candidates Spin 3 serves (Spin 2.0's and 2.1's), adapted to
+// the 0.2 implementation by host/wasi/rc-*.ts.
+const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.(?:\d+|0-rc-2023-10-18|0-rc-2023-11-10)$/;
+// Any other release candidate: shapes nobody has checked.
+const WASI_HTTP_OTHER_RC = /^wasi:http\/incoming-handler@0\.2\.0-rc-\d{4}-\d{2}-\d{2}$/;
 const INBOUND_HTTP = /^fermyon:spin\/inbound-http(@\d+\.\d+\.\d+)?$/;
 const CLI_RUN = /^wasi:cli\/run@0\.2\.\d+$/;
 
@@ -29,11 +27,11 @@ export function detectHttpInterface(componentId: string, exports: string[], exec
   if (found.length === 1) return found[0];
   const listed = exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
   if (found.length === 0) {
-    const rc = exports.find((e) => WASI_HTTP_OLD_RC.test(e));
+    const rc = exports.find((e) => WASI_HTTP_OTHER_RC.test(e));
     if (rc) {
       throw new ComponentError(
         componentId,
-        `it exports ${rc}, a release candidate of WASI 0.2 that spin-ts does not serve (it serves wasi:http/incoming-handler@0.2.x and @0.2.0-rc-2023-11-10). Rebuild it with a toolchain targeting wasi:http@0.2.0 or later.`,
+        `it exports ${rc}, a release candidate of WASI 0.2 that spin-ts does not serve (it serves wasi:http/incoming-handler@0.2.x, @0.2.0-rc-2023-10-18 and @0.2.0-rc-2023-11-10). Rebuild it with a toolchain targeting wasi:http@0.2.0 or later.`,
       );
     }
     throw new ComponentError(

@@ -6,7 +6,7 @@
 //! `u8` tag @4 and, for `io`, a `(ptr, len)` string @8. 16 bytes in all.
 
 use super::{free_list, load_ptr_len, load_u32, load_u8, take_bytes, take_string, trap, RetArea};
-use crate::key_value::Error;
+use crate::types::key_value::Error;
 
 mod imports {
     #[link(wasm_import_module = "fermyon:spin/key-value")]

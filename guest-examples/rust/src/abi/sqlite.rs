@@ -12,7 +12,7 @@
 use std::alloc::{self, Layout};
 
 use super::{byte_len, free_list, load_ptr_len, load_u32, load_u8, take_bytes, take_string, trap, RetArea};
-use crate::sqlite::{Error, QueryResult, RowResult, Value};
+use crate::types::sqlite::{Error, QueryResult, RowResult, Value};
 
 mod imports {
     #[link(wasm_import_module = "fermyon:spin/sqlite")]
