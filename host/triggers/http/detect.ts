@@ -1,7 +1,7 @@
 /** Which HTTP interface a component serves, from the exports jco reports. */
 import { ComponentError } from '../../components/component-error.js';
 
-export type HttpInterface = 'wasi-http' | 'inbound-http' | 'wagi';
+export type HttpInterface = 'wasi-http' | 'wasi-http-p3' | 'inbound-http' | 'wagi';
 
 // 0.2.x, and the last release candidate (Spin 2.1's), whose request/response interfaces
 // are 0.2.0's less functions 0.2.0 added; the host's 0.2 ones serve it (host/wasi/index.ts
@@ -11,6 +11,8 @@ const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.(?:\d+|0-rc-2023-11-10)$/;
 // built with its status, poll-one/poll-list) that spin-ts does not implement.
 const WASI_HTTP_OLD_RC = /^wasi:http\/incoming-handler@0\.2\.0-rc-\d{4}-\d{2}-\d{2}$/;
 const INBOUND_HTTP = /^fermyon:spin\/inbound-http(@\d+\.\d+\.\d+)?$/;
+// WASIp3 (the component model's async ABI): both spellings today's Spin SDKs build.
+const WASI_HTTP_P3 = /^wasi:http\/handler@0\.3\.0(?:-rc-2026-03-15)?$/;
 const CLI_RUN = /^wasi:cli\/run@0\.2\.\d+$/;
 
 /** `executor`: the trigger's executor type ("wagi": the component must be a command, exporting wasi:cli/run). */
@@ -25,6 +27,7 @@ export function detectHttpInterface(componentId: string, exports: string[], exec
   }
   const found: HttpInterface[] = [];
   if (exports.some((e) => WASI_HTTP.test(e))) found.push('wasi-http');
+  if (exports.some((e) => WASI_HTTP_P3.test(e))) found.push('wasi-http-p3');
   if (exports.some((e) => INBOUND_HTTP.test(e))) found.push('inbound-http');
   if (found.length === 1) return found[0];
   const listed = exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
