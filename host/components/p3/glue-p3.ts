@@ -84,18 +84,23 @@ export function needsJspi(js: string): string[] {
   for (const m of js.matchAll(task)) {
     const body = m[1]!;
     if (!/isAsync: true/.test(body) || !/callingWasmExport: true/.test(body) || !/getCallbackFn: \(\) => null/.test(body)) continue;
-    const entry = /entryFnName: '([^']*)'/.exec(body)?.[1];
-    // The core export it calls (`[async-lift-stackful]wasi:http/handler@0.3.0#handle`) names the function best.
-    const core = entry ? new RegExp(`\\b${entry} = [^\\n]*?\\['([^']+)'\\]`).exec(js)?.[1] : undefined;
-    const name = (core ?? entry ?? 'an export').replace(/^\[[^\]]*\]/, '');
+    // The debug line the glue writes right after names the WIT function (`wasi:http/handler@0.3.0#handle`).
+    const named = /\[iface="([^"]+)", function="([^"]+)"\]/.exec(js.slice(m.index, m.index + 4000));
+    const name = named ? `${named[1]}#${named[2]}` : (/entryFnName: '([^']*)'/.exec(body)?.[1] ?? 'an export');
     reasons.push(`its export ${name} is lifted async without a callback (stackful): its core function keeps its stack while it waits, which needs JSPI`);
   }
   if (/_suspendingImport\(\d+, asyncYield\b/.test(js)) reasons.push('it imports the built-in thread.yield, which suspends the calling thread (JSPI)');
   return reasons;
 }
 
-/** jco 1.35 cannot transpile the cooperative-thread built-ins at all; its panic names them. */
+/**
+ * jco 1.35 cannot transpile the cooperative-thread built-ins at all: its validator refuses
+ * them (`thread.index` requires the component model threading feature) or its bindgen
+ * panics (not yet implemented: Trampoline::ThreadNewIndirect). The built-in, from either.
+ */
 export function threadBuiltinOf(message: string): string | undefined {
+  const refused = /`(thread\.[a-z-]+)` requires the component model threading feature/.exec(message);
+  if (refused) return refused[1];
   const m = /not yet implemented: Trampoline::(Thread\w+)/.exec(message);
   if (!m) return undefined;
   return `thread.${m[1]!

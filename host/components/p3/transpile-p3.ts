@@ -27,7 +27,9 @@ const CACHE_FORMAT = 1;
 /** A component spin-ts cannot run on Node 20: `reasons` name each export or built-in. */
 export class NeedsJspiError extends Error {
   constructor(readonly reasons: string[]) {
-    super(`${reasons.join('; ')}. Node 20 has no JSPI, so spin-ts runs only callback-form async exports (what the Spin SDKs build)`);
+    super(
+      `${reasons.join('; ')}. Node 20 has no JSPI (stack switching), so spin-ts serves WASIp3 components whose async exports are lifted with a callback and that use no thread built-ins, which is what the Spin SDKs build`,
+    );
     this.name = 'NeedsJspiError';
   }
 }

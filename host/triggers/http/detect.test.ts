@@ -25,3 +25,8 @@ test("Spin 2.0's rc-2023-10-18 is refused naming the export and why, not as a no
   // its WASI imports are not taken for 0.2's (their shapes differ)
   assert.deepEqual(missingImports([`wasi:io/poll@${RC_OCT}`], new Set(wasiInterfaces())), [`wasi:io/poll@${RC_OCT}`]);
 });
+
+test('wasi:http/handler@0.3.0 and its rc-2026-03-15 spelling are served as WASIp3', () => {
+  assert.equal(detectHttpInterface('a', ['wasi:http/handler@0.3.0']), 'wasi-http-p3');
+  assert.equal(detectHttpInterface('a', ['wasi:http/handler@0.3.0-rc-2026-03-15', 'exports']), 'wasi-http-p3');
+});
