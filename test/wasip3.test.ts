@@ -130,6 +130,51 @@ describe(
   },
 );
 
+const RUST_WASM = guest('rust-sdk-p3');
+describe(
+  'a WASIp3 app on the official spin-sdk crate (7.0.0) under spin-ts up',
+  { skip: existsSync(RUST_WASM) ? false : 'rust-sdk-p3 not built (Debian Rust 1.96; see scripts/build-rust-sdk-guests.mjs)' },
+  () => {
+    let rust: RunningSpin;
+    before(async () => {
+      rust = await startSpin(['-f', join(REPO, 'guest-examples', 'rust-sdk-p3', 'spin.toml'), '--workers', '2']);
+    });
+    after(async () => {
+      await rust?.stop();
+    });
+    const call = (path: string, init?: RequestInit) => fetch(`${rust.url}${path}`, init);
+
+    test('it is served as wasi:http/handler@0.3', () => {
+      assert.match(rust.output(), /component rust-sdk-p3: wasi-http-p3, /);
+    });
+
+    test('GET /hello', async () => {
+      const res = await call('/hello');
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'Hello from Rust on WASIp3!\n');
+    });
+
+    test('a 1 MiB request body is piped into the response body unchanged', async () => {
+      const body = randomBytes(1 << 20);
+      const res = await call('/echo', { method: 'POST', body });
+      assert.equal(res.status, 200);
+      assert.ok(Buffer.from(await res.arrayBuffer()).equals(body), 'the echoed bytes differ from the ones sent');
+    });
+
+    test('a request header round-trips into a response header', async () => {
+      const res = await call('/headers', { method: 'PUT', headers: { 'x-p3-in': 'from-rust-test' } });
+      assert.equal(res.headers.get('x-p3-out'), 'from-rust-test');
+      assert.equal(await res.text(), 'PUT /headers x-p3-in=from-rust-test\n');
+    });
+
+    test('an unknown route is the app’s own 404', async () => {
+      const res = await call('/nowhere');
+      assert.equal(res.status, 404);
+      assert.equal(await res.text(), 'no such route\n');
+    });
+  },
+);
+
 describe('WASIp3 components that need JSPI are refused at start, naming what needs it', () => {
   const refused = async (name: string, message: RegExp) => {
     const wasm = guest(name);
