@@ -17,6 +17,7 @@ import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
 import { benchPromptCache } from './prompt-cache.js';
 import { benchOutboundHttp } from './outbound-http.js';
+import { benchP3 } from './p3.js';
 import { benchPeer } from './peer.js';
 import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
@@ -80,6 +81,11 @@ const sections: Record<string, Section> = {
     title: 'Outbound HTTP: round trips from a guest beside undici called directly; 50 MiB streamed through a guest',
     command: 'npm run bench -- outbound-http   (BENCH_OUTBOUND_REQUESTS=500)',
     run: async () => (await benchOutboundHttp()).markdown,
+  },
+  p3: {
+    title: 'WASIp3: hello requests/s on the current SDKs (wasi:http 0.3) beside the 0.2 ones',
+    command: `npm run bench -- p3   (BENCH_SECONDS=${seconds})`,
+    run: async () => (await benchP3(seconds)).markdown,
   },
   'cold-start': {
     title: 'Cold start',
