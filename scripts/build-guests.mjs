@@ -114,9 +114,9 @@ if (!findPython() && process.env.SPIN_TS_REQUIRE_PYTHON !== '1') {
     process.exit(1);
   }
   // The WASIp3 app on the current Python SDK (scripts/build-python-p3-guests.mjs).
-  const { buildPythonSdkP3App, summary: p3Summary } = await import('./build-python-p3-guests.mjs');
+  const { buildPythonSdkP3Apps, summary: p3Summary } = await import('./build-python-p3-guests.mjs');
   try {
-    console.log(p3Summary(buildPythonSdkP3App()));
+    for (const r of buildPythonSdkP3Apps()) console.log(p3Summary(r));
   } catch (err) {
     console.error(`python-sdk-p3: build failed: ${err.message ?? err}`);
     process.exit(1);

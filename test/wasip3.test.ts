@@ -7,9 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { existsSync, readFileSync } from 'node:fs';
+import { componentExportNames } from '../host/components/p3/component-exports.js';
 import { guest, REPO, runCli, startSpin, writeApp, type RunningSpin } from './support/spin.js';
 
 const APP = join(REPO, 'guest-examples', 'python-sdk-p3');
@@ -116,6 +117,14 @@ describe(
       await stillServes();
     });
 
+    test('an async-lowered import (the SDK’s key_value.open_default) traps naming it instead of hanging: a 500 and a log line', async () => {
+      const res = await get('/kv');
+      assert.equal(res.status, 500);
+      assert.match(await res.text(), /spin:key-value\/key-value@3\.0\.0#Store\.open would have to suspend the guest .* needs JSPI/);
+      await logShows(/\[python-sdk-p3\] request failed: guest trapped: spin:key-value\/key-value@3\.0\.0#Store\.open would have to suspend/);
+      await stillServes();
+    });
+
     test('a response body stream never closed ends with an error at the deadline instead of hanging', async () => {
       const res = await get('/unclosed');
       assert.equal(res.status, 200);
@@ -126,6 +135,30 @@ describe(
         for (;;) if ((await reader.read()).done) break;
       });
       await stillServes();
+    });
+  },
+);
+
+const RC_APP = join(REPO, 'guest-examples', 'python-sdk-p3-rc');
+const RC_WASM = join(RC_APP, 'dist', 'python-sdk-p3-rc.wasm');
+describe(
+  'the release-candidate spelling (Python spin-sdk 4.0.0: wasi:http/handler@0.3.0-rc-2026-03-15)',
+  { skip: existsSync(RC_WASM) ? false : 'python-sdk-p3-rc not built (see scripts/build-python-p3-guests.mjs)' },
+  () => {
+    let rc: RunningSpin;
+    before(async () => {
+      rc = await startSpin(['-f', join(RC_APP, 'spin.toml'), '--workers', '1'], { startTimeoutMs: 180_000 });
+    });
+    after(async () => {
+      await rc?.stop();
+    });
+
+    test('it exports the rc spelling and is served by the same path', async () => {
+      assert.ok(componentExportNames(readFileSync(RC_WASM)).includes('wasi:http/handler@0.3.0-rc-2026-03-15'));
+      assert.match(rc.output(), /component python-sdk-p3-rc: wasi-http-p3, /);
+      const res = await fetch(`${rc.url}/some/path?q=1`, { method: 'POST', body: 'x' });
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'Hello from the rc-2026-03-15 spelling! POST /some/path?q=1\n');
     });
   },
 );

@@ -10,11 +10,13 @@ Routes:
               after the response is sent: the task never completes (a wait jco cannot
               call a deadlock, since the host holds the other end)
   /deadlock   awaits a stream whose writer it holds itself: jco traps (deadlock detected)
+  /kv         opens the default key-value store: spin:key-value@3.0.0 is not served to p3
+              guests yet, and its async-lowered call would have to suspend: a trap naming it
   /unclosed   sends its head and some bytes, then never closes the body stream
 """
 import componentize_py_async_support
 from componentize_py_types import Ok
-from spin_sdk import wit
+from spin_sdk import key_value, wit
 from spin_sdk.http import Handler, Request, Response
 from spin_sdk.wit.imports.wasi_http_types_0_3_0 import Fields, Request as WasiRequest, Response as WasiResponse
 
@@ -72,6 +74,9 @@ class HttpHandler(Handler):
             tx, rx = wit.byte_stream()
             _held.append(tx)
             await rx.read(1)
+            return _streamed(200, [], None)
+        if path == "/kv":
+            await key_value.open_default()
             return _streamed(200, [], None)
         if path == "/unclosed":
             tx, out = wit.byte_stream()
