@@ -18,6 +18,7 @@ import { benchLlm } from './llm.js';
 import { benchOpenAi } from './openai.js';
 import { benchPromptCache } from './prompt-cache.js';
 import { benchOutboundHttp } from './outbound-http.js';
+import { benchP3 } from './p3.js';
 import { benchPeer } from './peer.js';
 import { benchRedis2Mqtt } from './redis2-mqtt.js';
 import { benchSqlite } from './sqlite.js';
@@ -92,6 +93,11 @@ const sections: Record<string, Section> = {
     title: 'Database backends: a point query through a guest ÷ the library (pg, mysql2) called directly',
     command: 'npm run bench -- backends   (BENCH_BACKEND_REQUESTS=500)',
     run: async () => (await benchBackends()).markdown,
+  },
+  p3: {
+    title: 'WASIp3: hello requests/s on the current SDKs (wasi:http 0.3) beside the 0.2 ones',
+    command: `npm run bench -- p3   (BENCH_SECONDS=${seconds})`,
+    run: async () => (await benchP3(seconds)).markdown,
   },
   'cold-start': {
     title: 'Cold start',

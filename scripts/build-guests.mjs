@@ -77,6 +77,23 @@ for (const [name, world] of Object.entries(WAT_GUESTS)) {
   }
 }
 
+// Hand-written WASIp3 components (component-model WAT, assembled by jco-transpile's wasm-tools,
+// which knows the async ABI): the shapes spin-ts must refuse at start on Node 20.
+const P3_WAT_GUESTS = ['wat-p3-stackful', 'wat-p3-yield', 'wat-p3-thread'];
+for (const name of P3_WAT_GUESTS) {
+  const { parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');
+  const dir = join(root, 'guest-examples', name);
+  try {
+    const component = await parse(readFileSync(join(dir, 'component.wat'), 'utf8'));
+    mkdirSync(join(dir, 'dist'), { recursive: true });
+    writeFileSync(join(dir, 'dist', `${name}.wasm`), component);
+    console.log(`${name}: built (${component.length} bytes)`);
+  } catch (err) {
+    console.error(`${name}: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
+}
+
 // The app built with the official Spin JS SDK, by its own `npm run build` (scripts/build-spin-sdk-app.mjs).
 try {
   console.log(spinSdkAppSummary(buildSpinSdkApp()));
@@ -133,6 +150,14 @@ if (!findPython() && process.env.SPIN_TS_REQUIRE_PYTHON !== '1') {
     console.log(pythonSdkSummary(buildPythonSdkApp()));
   } catch (err) {
     console.error(`python-sdk: build failed: ${err.message ?? err}`);
+    process.exit(1);
+  }
+  // The WASIp3 app on the current Python SDK (scripts/build-python-p3-guests.mjs).
+  const { buildPythonSdkP3Apps, summary: p3Summary } = await import('./build-python-p3-guests.mjs');
+  try {
+    for (const r of buildPythonSdkP3Apps()) console.log(p3Summary(r));
+  } catch (err) {
+    console.error(`python-sdk-p3: build failed: ${err.message ?? err}`);
     process.exit(1);
   }
 }

@@ -12,6 +12,9 @@
 // and unpacked into guest-examples/.rust-web (git-ignored); nothing is installed system-wide
 // except libllvm22, which rustc's driver and lld link against. Crates come from crates.io at
 // the versions in each app's Cargo.lock (--locked), into a CARGO_HOME inside the same folder.
+// rust-sdk-p3 is on spin-sdk 7.0.0 (WASIp3, through the wasip3 crate): the same toolchain and
+// target build it; its component is made with jco-transpile's newer wasm-tools, which knows
+// the async ABI.
 //
 //   node scripts/build-rust-sdk-guests.mjs [--force]
 import { spawnSync } from 'node:child_process';
@@ -39,7 +42,9 @@ export const DEBIAN_PACKAGES = [
 export const APT_HINT = 'apt-get install -y libllvm22 (and apt-get download must reach Debian)';
 
 /** The apps: name = folder under guest-examples/ = crate name = output file name. */
-export const RUST_SDK_GUESTS = ['rust-sdk-http'];
+export const RUST_SDK_GUESTS = ['rust-sdk-http', 'rust-sdk-p3'];
+/** Apps on spin-sdk 6+/7 (WASIp3: async exports, streams): their world needs a wasm-tools that knows the async ABI, jco-transpile's. */
+const P3_GUESTS = new Set(['rust-sdk-p3']);
 
 export function rustSdkGuestOutput(name) {
   return join(ROOT, 'guest-examples', name, 'dist', `${name}.wasm`);
@@ -111,14 +116,14 @@ function cargoEnv() {
   };
 }
 
-async function componentize(core) {
-  let jco;
+async function componentize(core, p3) {
+  let tools;
   try {
-    jco = await import('@bytecodealliance/jco');
+    tools = p3 ? await import('@bytecodealliance/jco-transpile/wasm-tools') : await import('@bytecodealliance/jco');
   } catch (err) {
-    throw new Error(`cannot load @bytecodealliance/jco (run npm install): ${err.message}`);
+    throw new Error(`cannot load ${p3 ? '@bytecodealliance/jco-transpile' : '@bytecodealliance/jco'} (run npm install): ${err.message}`);
   }
-  return jco.componentNew(readFileSync(core), [['wasi_snapshot_preview1', readFileSync(ADAPTER)]]);
+  return tools.componentNew(readFileSync(core), [['wasi_snapshot_preview1', readFileSync(ADAPTER)]]);
 }
 
 /** Builds each stale app. Returns one record per app; throws with the tool's output on failure. */
@@ -147,7 +152,7 @@ export async function buildRustSdkGuests({ force = false, log = (line) => consol
     );
     const cargoMs = Date.now() - started;
     const core = join(dir, 'target', TARGET, 'release', `${name.replace(/-/g, '_')}.wasm`);
-    const component = await componentize(core);
+    const component = await componentize(core, P3_GUESTS.has(name));
     mkdirSync(dirname(out), { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;
     writeFileSync(tmp, component);

@@ -19,5 +19,9 @@ export interface ExecutionContext {
   callRequest(method: string, ...args: unknown[]): unknown;
 }
 
-/** Runs one request on `instance`; throws when the guest fails (the worker reports it). */
-export type GuestExecutor = (instance: Record<string, any>, ctx: ExecutionContext) => void;
+/**
+ * Runs one request on `instance`; throws when the guest fails (the worker reports it). An
+ * async-ABI (WASIp3) guest runs as a task: its executor returns a Promise that settles when
+ * the response is complete, and the worker serves nothing else until then.
+ */
+export type GuestExecutor = (instance: Record<string, any>, ctx: ExecutionContext) => void | Promise<void>;

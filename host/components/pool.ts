@@ -314,7 +314,9 @@ export class WorkerPool {
     if (msg.type === 'log') return msg.guest && this.opts.guestOutput ? this.opts.guestOutput(msg.guest, msg.line) : this.opts.log(msg.line);
     if (msg.type === 'ready') return;
     const job = w.job;
-    if (!job || msg.requestId !== job.requestId) return;
+    // A job already settled (the client went away, the worker is being replaced) takes no more
+    // messages: a WASIp3 guest's worker can still post its body's end before it is terminated.
+    if (!job || msg.requestId !== job.requestId || job.settled) return;
     // A request that ran out of time ends as a 504 when its worker dies: what the guest still sends is dropped.
     if (w.timingOut) return;
     switch (msg.type) {

@@ -5,7 +5,9 @@ import { pathToFileURL } from 'node:url';
 import type { App, Component } from '../app/types.js';
 import { adaptModule, type ModuleAdaptation } from './adapt-module.js';
 import { ComponentError } from './component-error.js';
-import { checkImports, importsOfComponent } from './imports.js';
+import { checkImports, importsOfComponent, missingImports } from './imports.js';
+import { isP3Component } from './p3/component-exports.js';
+import { NeedsJspiError, transpileP3Cached } from './p3/transpile-p3.js';
 import { capMemory } from './memory-cap.js';
 import { transpileCached } from './transpile.js';
 import { hasComponentType, Spin1ModuleError } from './spin1-module.js';
@@ -126,18 +128,41 @@ async function writeCommandModule(dir: string): Promise<string> {
   return path;
 }
 
+/**
+ * The SDKs' WASIp3 worlds import every Spin and WASI interface, in their 0.3 and Spin 3.x
+ * versions too, whether the app uses them or not. Those spin-ts does not serve yet get
+ * stand-ins that fail when called (p3/imports-p3.ts), said once at start; anything else
+ * missing is still refused.
+ */
+function withoutP3StandIns(componentId: string, imports: string[], opts: PrepareOptions<string>): string[] {
+  const standIn = (name: string) => /@0\.3\.0(?:-rc-[\d-]+)?$/.test(name) || /^spin:[a-z-]+\/[a-z-]+@[34]\.\d+\.\d+$/.test(name);
+  const exempt = missingImports(imports, opts.provided).filter(standIn);
+  // wasi:http/types@0.3 is served (p3/http-types-p3.ts); the rest are stand-ins.
+  const stood = exempt.filter((name) => !/^wasi:http\/types@0\.3\./.test(name));
+  if (stood.length > 0) {
+    opts.log(`component ${componentId}: WASIp3; ${stood.length} imported interfaces are not served to p3 guests yet and fail when called: ${stood.join(', ')}`);
+  }
+  return imports.filter((name) => !exempt.includes(name));
+}
+
 async function prepareOne<Kind extends string>(app: App, component: Component, opts: PrepareOptions<Kind>): Promise<PreparedComponent<Kind>> {
   const executor = executorOf(app, component);
   const source = await componentSource(component, executor, opts.cacheDir, opts.log);
+  // A WASIp3 (async ABI) component goes to jco 1.35 (p3/transpile-p3.ts): jco 1.15 cannot read it.
+  const p3 = !source.adapted && isP3Component(await readFile(source.path));
   let transpiled;
   try {
-    transpiled = await transpileCached(source.path, opts.cacheDir, { reallocEmptyStrings: source.adapted });
+    transpiled = p3
+      ? await transpileP3Cached(source.path, opts.cacheDir)
+      : await transpileCached(source.path, opts.cacheDir, { reallocEmptyStrings: source.adapted });
   } catch (err) {
+    if (err instanceof NeedsJspiError) throw new ComponentError(component.id, `${component.sourceAsWritten} cannot run on Node 20: ${err.message}.`);
     throw new ComponentError(component.id, `${component.sourceAsWritten} is not a valid WebAssembly component: ${(err as Error).message}`);
   }
   const kind = opts.detectKind(component.id, transpiled.exports, executor);
   const jsPath = executor === 'wagi' ? await writeCommandModule(transpiled.dir) : transpiled.jsPath;
-  checkImports(component.id, await importsOfComponent(source.path, transpiled.imports), opts.provided);
+  const imports = await importsOfComponent(source.path, transpiled.imports);
+  checkImports(component.id, p3 ? withoutP3StandIns(component.id, imports, opts) : imports, opts.provided);
   const started = performance.now();
   const modules: Record<string, WebAssembly.Module> = {};
   await Promise.all(

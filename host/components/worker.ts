@@ -16,6 +16,8 @@ import type { GuestImportsFactory, GuestSide } from '../factors/factor.js';
 import { GuestExit, LineSink } from '../wasi/cli.js';
 import { versionTolerant, wasiImports } from '../wasi/index.js';
 import { setBeforeBlocking } from '../wasi/io.js';
+import { installJspiStandIn } from './p3/jspi-standin.js';
+import { p3Imports } from './p3/imports-p3.js';
 
 type GlueInstantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
@@ -66,7 +68,9 @@ let currentRequestId = 0;
 let currentDeadline = 0;
 
 async function load(setup: ComponentSetup, factories: Array<[string, GuestImportsFactory]>): Promise<Loaded> {
-  const mod = (await import(setup.jsUrl)) as { instantiate: Loaded['instantiate'] };
+  // spinTsAsyncAbi: set in the glue of a WASIp3 component (p3/glue-p3.ts).
+  const mod = (await import(setup.jsUrl)) as { instantiate: Loaded['instantiate']; spinTsAsyncAbi?: boolean };
+  const asyncAbi = mod.spinTsAsyncAbi === true;
   const output = (stream: 'stdout' | 'stderr') => (text: string) => {
     if (!data.quiet) post({ type: 'log', line: `[${setup.id}${stream === 'stderr' ? ' stderr' : ''}] ${text}`, guest: { component: setup.id, stream, text } });
   };
@@ -94,7 +98,17 @@ async function load(setup: ComponentSetup, factories: Array<[string, GuestImport
   // Two factors may serve one interface name (jco drops the version: Spin 1's redis functions
   // and Spin 2's redis Connection both sit under 'fermyon:spin/redis'): merge, never replace.
   for (const side of sides) for (const [name, members] of Object.entries(side.imports)) imports[name] = { ...imports[name], ...members };
-  return { setup, instantiate: mod.instantiate, imports: versionTolerant(imports), sides, sinks, mode: data.instanceMode, grewInARow: 0 };
+  // A WASIp3 instance is never snapshotted: jco keeps its tasks, streams and waitables in JS
+  // beside the core instances, where a restore cannot reach (docs/wasip3.md).
+  return {
+    setup,
+    instantiate: mod.instantiate,
+    imports: asyncAbi ? p3Imports(versionTolerant(imports)) : versionTolerant(imports),
+    sides,
+    sinks,
+    mode: asyncAbi ? 'fresh' : data.instanceMode,
+    grewInARow: 0,
+  };
 }
 
 function useFresh(loaded: Loaded, why: string): void {
@@ -168,6 +182,7 @@ function describe(err: unknown): string {
 }
 
 async function main(): Promise<void> {
+  installJspiStandIn();
   const factories: Array<[string, GuestImportsFactory]> = [];
   for (const f of data.factors) {
     const mod = (await import(f.guestModule)) as { createGuestImports: GuestImportsFactory };
@@ -177,7 +192,7 @@ async function main(): Promise<void> {
   const components = new Map<string, Loaded>();
   for (const setup of data.components) components.set(setup.id, await load(setup, factories));
 
-  port.on('message', (msg: ToWorker) => {
+  const serve = async (msg: ToWorker): Promise<void> => {
     if (msg.type !== 'request') return;
     const loaded = components.get(msg.componentId);
     currentRequestId = msg.requestId;
@@ -190,13 +205,15 @@ async function main(): Promise<void> {
       if (!loaded) throw new Error(`unknown component '${msg.componentId}'`);
       const { requestId, componentId } = msg;
       ready = takeInstance(loaded);
-      execute(ready.exports, {
+      const running = execute(ready.exports, {
         componentId,
         kind: loaded.setup.kind,
         payload: msg.payload,
         response: writer,
         callRequest: (method, ...args) => bridge.call({ requestId, componentId, capability: REQUEST_SERVICE, method, args }),
       });
+      // An async-ABI guest's task: the pool sends nothing else to this worker until it settles.
+      if (running) await running;
       trapped = false;
     } catch (err) {
       if (err instanceof GuestExit && err.ok && writer.hasHead) writer.flush(true);
@@ -210,7 +227,8 @@ async function main(): Promise<void> {
     }
     // Make (or restore) the next request's instance now, while this worker would otherwise be idle.
     if (loaded) setImmediate(() => prepareSpare(loaded));
-  });
+  };
+  port.on('message', (msg: ToWorker) => void serve(msg));
   // Make every component's first instance before saying ready: a new worker's first build
   // (cold glue, the snapshot copy) then never counts against a request's timeout.
   for (const loaded of components.values()) prepareSpare(loaded);

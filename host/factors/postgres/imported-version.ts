@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { SpinPostgresMajor } from './api.js';
+import { isP3Component } from '../../components/p3/component-exports.js';
 
 const NAME = /spin:postgres\/postgres@(\d+)\.\d+\.\d+/g;
 
@@ -29,6 +30,9 @@ export async function spinPostgresMajor(wasmPath: string): Promise<SpinPostgresM
     return 4; // not there yet (a build step makes it); the import check reads it later
   }
   const majors = importedMajors(wasm);
+  // The WASIp3 SDK worlds import both; spin-ts does not serve postgres to p3 guests yet
+  // (their calls fail, components/p3/imports-p3.ts), so there is no version to choose.
+  if (isP3Component(wasm)) return 4;
   if (majors.has(3) && [...majors].some((m) => m >= 4)) {
     throw new TwoVersionsError(
       `it imports spin:postgres/postgres in two versions (${[...majors]

@@ -29,3 +29,8 @@ test('another release candidate is refused naming the export and the versions se
   // its WASI imports are not taken for 0.2's (nobody checked their shapes)
   assert.deepEqual(missingImports(['wasi:io/poll@0.2.0-rc-2023-12-05'], new Set(wasiInterfaces())), ['wasi:io/poll@0.2.0-rc-2023-12-05']);
 });
+
+test('wasi:http/handler@0.3.0 and its rc-2026-03-15 spelling are served as WASIp3', () => {
+  assert.equal(detectHttpInterface('a', ['wasi:http/handler@0.3.0']), 'wasi-http-p3');
+  assert.equal(detectHttpInterface('a', ['wasi:http/handler@0.3.0-rc-2026-03-15', 'exports']), 'wasi-http-p3');
+});

@@ -1,7 +1,7 @@
 /** Which HTTP interface a component serves, from the exports jco reports. */
 import { ComponentError } from '../../components/component-error.js';
 
-export type HttpInterface = 'wasi-http' | 'inbound-http' | 'wagi';
+export type HttpInterface = 'wasi-http' | 'wasi-http-p3' | 'inbound-http' | 'wagi';
 
 // 0.2.x, and the two release candidates Spin 3 serves (Spin 2.0's and 2.1's), adapted to
 // the 0.2 implementation by host/wasi/rc-*.ts.
@@ -9,6 +9,8 @@ const WASI_HTTP = /^wasi:http\/incoming-handler@0\.2\.(?:\d+|0-rc-2023-10-18|0-r
 // Any other release candidate: shapes nobody has checked.
 const WASI_HTTP_OTHER_RC = /^wasi:http\/incoming-handler@0\.2\.0-rc-\d{4}-\d{2}-\d{2}$/;
 const INBOUND_HTTP = /^fermyon:spin\/inbound-http(@\d+\.\d+\.\d+)?$/;
+// WASIp3 (the component model's async ABI): both spellings today's Spin SDKs build.
+const WASI_HTTP_P3 = /^wasi:http\/handler@0\.3\.0(?:-rc-2026-03-15)?$/;
 const CLI_RUN = /^wasi:cli\/run@0\.2\.\d+$/;
 
 /** `executor`: the trigger's executor type ("wagi": the component must be a command, exporting wasi:cli/run). */
@@ -23,6 +25,7 @@ export function detectHttpInterface(componentId: string, exports: string[], exec
   }
   const found: HttpInterface[] = [];
   if (exports.some((e) => WASI_HTTP.test(e))) found.push('wasi-http');
+  if (exports.some((e) => WASI_HTTP_P3.test(e))) found.push('wasi-http-p3');
   if (exports.some((e) => INBOUND_HTTP.test(e))) found.push('inbound-http');
   if (found.length === 1) return found[0];
   const listed = exports.filter((e) => e.includes(':')).join(', ') || 'nothing';
