@@ -43,6 +43,9 @@ export const APT_HINT = 'apt-get install -y libllvm22 (and apt-get download must
 
 /** The apps: name = folder under guest-examples/ = crate name = output file name. */
 export const RUST_SDK_GUESTS = ['rust-sdk-http', 'rust-sdk-p3'];
+/** One target directory for every app: std, built from source by -Zbuild-std with the same
+ * profile for each, is then compiled once instead of once per app (about a third of a cold build). */
+const TARGET_DIR = join(ROOT, 'guest-examples', '.rust-sdk-target');
 /** Apps on spin-sdk 6+/7 (WASIp3: async exports, streams): their world needs a wasm-tools that knows the async ABI, jco-transpile's. */
 const P3_GUESTS = new Set(['rust-sdk-p3']);
 
@@ -147,11 +150,22 @@ export async function buildRustSdkGuests({ force = false, log = (line) => consol
     const started = Date.now();
     run(
       join(SYSROOT, 'bin', 'cargo'),
-      ['build', '--locked', '--release', '--target', TARGET, '-Zbuild-std=std,panic_abort', '--manifest-path', join(dir, 'Cargo.toml')],
+      [
+        'build',
+        '--locked',
+        '--release',
+        '--target',
+        TARGET,
+        '--target-dir',
+        TARGET_DIR,
+        '-Zbuild-std=std,panic_abort',
+        '--manifest-path',
+        join(dir, 'Cargo.toml'),
+      ],
       { cwd: dir, env: cargoEnv() },
     );
     const cargoMs = Date.now() - started;
-    const core = join(dir, 'target', TARGET, 'release', `${name.replace(/-/g, '_')}.wasm`);
+    const core = join(TARGET_DIR, TARGET, 'release', `${name.replace(/-/g, '_')}.wasm`);
     const component = await componentize(core, P3_GUESTS.has(name));
     mkdirSync(dirname(out), { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;

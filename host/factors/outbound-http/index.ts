@@ -14,8 +14,6 @@ import { renderedAllowedHosts, type OutboundHttpComponentData } from './componen
 import { outboundHttpRuntimeConfig, type OutboundHttpRuntimeConfig } from './runtime-config.js';
 import { Transport } from './transport.js';
 
-export { OutboundHostsError, type OutboundHttpComponentData } from './component-hosts.js';
-
 /** What a v1 component without allowed_outbound_hosts may reach besides its HTTP hosts, as Spin converts v1 manifests (databases were open before the allow-list existed). */
 const V1_DATABASE_HOSTS = ['redis://*:*', 'mysql://*:*', 'postgres://*:*'];
 

@@ -32,7 +32,7 @@ import { llamaTextToPrompt } from './llama-text-prompt.js';
 import { parseTemplateSetting } from './template-setting.js';
 import { chatWithTools } from './tool-calls.js';
 
-export { NAMED_TEMPLATES, parseTemplateSetting, type TemplateSetting } from './template-setting.js';
+export { parseTemplateSetting } from './template-setting.js';
 
 const wrappers = new WeakMap<LlamaModel, Map<string, ChatWrapper>>();
 
