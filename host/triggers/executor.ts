@@ -10,6 +10,7 @@ import type { RedisInterface } from './redis/detect.js';
 const REDIS_KINDS: ReadonlySet<string> = new Set<RedisInterface>(['inbound-redis']);
 
 export const execute: GuestExecutor = (instance, ctx) => {
-  if (REDIS_KINDS.has(ctx.kind)) runInboundRedis(instance, ctx);
-  else executeHttp(instance, ctx);
+  if (REDIS_KINDS.has(ctx.kind)) return runInboundRedis(instance, ctx);
+  // A WASIp3 guest's request is a promise (its task ends after the call returns): hand it on.
+  return executeHttp(instance, ctx);
 };
