@@ -18,7 +18,7 @@ const RUSTC = '/usr/bin/rustc';
 const TARGET = 'wasm32-wasi';
 
 /** The modules: name = folder under guest-examples/ = output file name. */
-export const WASI_MODULES = ['wagi-echo', 'wagi-files', 'spin1-echo', 'spin1-outbound', 'spin1-kv'];
+export const WASI_MODULES = ['wagi-echo', 'wagi-files', 'spin1-echo', 'spin1-outbound', 'spin1-kv', 'spin1-reactor'];
 
 const SPIN1_ABI = join(ROOT, 'guest-examples', 'spin1-abi', 'abi.rs');
 

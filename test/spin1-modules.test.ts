@@ -17,7 +17,10 @@ import { startHttpUpstream, type Upstream } from './support/upstream.js';
 const ECHO = guest('spin1-echo');
 const OUTBOUND = guest('spin1-outbound');
 const KV = guest('spin1-kv');
-const skip = !(existsSync(ECHO) && existsSync(OUTBOUND) && existsSync(KV)) && 'Spin 1.x modules not built (needs /usr/bin/rustc and libstd-rust-dev-wasm32)';
+const REACTOR = guest('spin1-reactor');
+const skip =
+  !(existsSync(ECHO) && existsSync(OUTBOUND) && existsSync(KV) && existsSync(REACTOR)) &&
+  'Spin 1.x modules not built (needs /usr/bin/rustc and libstd-rust-dev-wasm32)';
 
 describe('Spin 1.x HTTP modules (handle-http-request, wit-bindgen 0.2 ABI)', { skip }, () => {
   let spin: RunningSpin;
@@ -63,6 +66,12 @@ source = "${KV}"
 key_value_stores = ["default"]
 [component.trigger]
 route = "/kv/..."
+
+[[component]]
+id = "reactor"
+source = "${REACTOR}"
+[component.trigger]
+route = "/reactor/..."
 `);
     const dir = await tempDir('spin-ts-spin1-');
     spin = await startSpin(['-f', manifest, '--state-dir', join(dir, 'state')]);
@@ -73,7 +82,8 @@ route = "/kv/..."
   });
 
   test('each module is adapted at start and served by the inbound-http executor', () => {
-    for (const id of ['echo', 'outbound', 'closed', 'kv']) assert.match(spin.output(), new RegExp(`component ${id}: inbound-http, module adapted in`));
+    for (const id of ['echo', 'outbound', 'closed', 'kv', 'reactor'])
+      assert.match(spin.output(), new RegExp(`component ${id}: inbound-http, module adapted in`));
   });
 
   test('the request arrives as Spin 1.x passes it: method, uri, Spin headers, body; the response comes back whole', async () => {
@@ -97,6 +107,14 @@ route = "/kv/..."
       'header spin-base-path=/',
     ])
       assert.ok(lines.includes(h), `${h} in\n${head}`);
+  });
+
+  test('a WASI reactor (it exports _initialize, as TinyGo and Go c-shared modules do) has it run once, before its first export call', async () => {
+    for (const path of ['/reactor/a', '/reactor/b']) {
+      const res = await fetch(`${spin.url}${path}`);
+      assert.equal(await res.text(), `ok _initialize runs=1 calls-before-it=0 uri=${path}\n`);
+      assert.equal(res.status, 200);
+    }
   });
 
   test('every method, a status the module chooses, and a 1 MiB body both ways', async () => {
