@@ -47,7 +47,10 @@ import {
 } from '../engine.js';
 import { chatOnModel } from './chat.js';
 import { physicalCores } from './cpu.js';
-import { generate, type ExtraSampling } from './generate.js';
+import { generate, type ExtraSampling, type GenerateInput, type GenerateOutcome } from './generate.js';
+import { canSyncRecord, generateNative } from './generate-native.js';
+import { NativeContextGate } from './native-gate.js';
+import { loadTokenLoopAddon, NativeTokenLoop, tokenLoopChoice } from './native-loop.js';
 import { guessKind, kindOfArchitecture } from './model-kind.js';
 import { checkAgainstContext, planSampling, randomSeed, type SamplingPlan } from './params.js';
 import { withModelDefaults } from '../params.js';
@@ -108,6 +111,8 @@ interface CompletionRuntime {
   gate: ContextGate;
   pool: SlotPool<LlamaContextSequence>;
   prefixCache?: PrefixCache | undefined;
+  /** The native token loop generating on this context (native-loop.ts), when it runs. */
+  loop?: NativeTokenLoop | undefined;
 }
 
 /** Prompt prefixes cached per model when neither the options nor the model table say. */
@@ -130,6 +135,7 @@ interface ModelState {
   /** Set once the runtimes exist (for stats). */
   completionPool?: SlotPool<LlamaContextSequence>;
   tracker?: GenerationTracker;
+  loop?: NativeTokenLoop | undefined;
   embeddingPool?: SlotPool<LlamaEmbeddingContext>;
   prefixCache?: PrefixCache;
 }
@@ -227,7 +233,11 @@ export class LocalLlamaEngine implements LlmEngine {
   /** How each loaded completion model's batches were composed (batching.ts): for tests and profiling. */
   batchingStats(): Record<string, GenerationTracker['stats']> {
     const out: Record<string, GenerationTracker['stats']> = {};
-    for (const [name, s] of this.settled) if (s.tracker) out[name] = { ...s.tracker.stats };
+    for (const [name, s] of this.settled) {
+      // the native loop composes its own batches, always in sequence order
+      if (s.loop) out[name] = { batches: s.loop.info().batches, holds: 0, gaveUp: 0, unordered: 0 };
+      else if (s.tracker) out[name] = { ...s.tracker.stats };
+    }
     return out;
   }
 
@@ -293,8 +303,14 @@ export class LocalLlamaEngine implements LlmEngine {
     });
     const params = withModelDefaults(callParams, state.resolved.defaults);
     const plan = planSampling(params, () => this.opts.seed ?? randomSeed());
-    const promptTokens = await textTokens(this.promptSource(state), prompt, this.promptWorker, signal);
-    return this.generateFrom(modelName, state.model, runtime, promptTokens, params, plan, options);
+    // the native loop holds its next batch briefly for this call, so that calls arriving together start together
+    const started = runtime.loop?.expect();
+    try {
+      const promptTokens = await textTokens(this.promptSource(state), prompt, this.promptWorker, signal);
+      return await this.generateFrom(modelName, state.model, runtime, promptTokens, params, plan, options, started);
+    } finally {
+      started?.();
+    }
   }
 
   /** A chat completion through the model's chat template (chat.ts), its prompt tokenized once. */
@@ -308,6 +324,24 @@ export class LocalLlamaEngine implements LlmEngine {
       systemPrompt !== undefined && !chatMessages.some((m) => m.role === 'system')
         ? [{ role: 'system' as const, content: systemPrompt }, ...chatMessages]
         : chatMessages;
+    const started = runtime.loop?.expect();
+    try {
+      return await this.chatOn(modelName, state, runtime, messages, params, options, started);
+    } finally {
+      started?.();
+    }
+  }
+
+  private chatOn(
+    modelName: string,
+    state: ModelState,
+    runtime: CompletionRuntime,
+    messages: ChatMessage[],
+    params: ChatParams,
+    options: InferOptions,
+    started: (() => void) | undefined,
+  ): Promise<InferResult> {
+    const { signal } = options;
     return chatOnModel(
       { model: state.model, chatTemplate: state.resolved.chatTemplate, contextSize: runtime.context.contextSize },
       withModelDefaults(params, state.resolved.defaults),
@@ -321,6 +355,7 @@ export class LocalLlamaEngine implements LlmEngine {
           p,
           planSampling(p, () => this.opts.seed ?? randomSeed()),
           o,
+          started,
         ),
       options,
     );
@@ -335,6 +370,7 @@ export class LocalLlamaEngine implements LlmEngine {
     params: InferParams,
     plan: SamplingPlan,
     options: InferOptions,
+    started?: () => void,
   ): Promise<InferResult> {
     const { signal, onText } = options;
     if (signal?.aborted) throw abortReason(signal);
@@ -358,7 +394,7 @@ export class LocalLlamaEngine implements LlmEngine {
       prepared = await raceAbort(prepare, signal);
       const publish = prepared.publish;
       let published: Promise<void> = Promise.resolve();
-      const outcome = await generate({
+      const outcome = await generateOn(runtime, {
         sequence: lease.resource,
         promptTokens,
         plan,
@@ -366,6 +402,7 @@ export class LocalLlamaEngine implements LlmEngine {
         cachedPrefix: prepared.cached > 0,
         tracker: runtime.tracker,
         gate: runtime.gate,
+        ...(started ? { started } : {}),
         ...(publish ? { onPromptEvaluated: () => void (published = publish()) } : {}),
         ...(signal ? { signal } : {}),
         ...(onText ? { onText } : {}),
@@ -456,6 +493,7 @@ export class LocalLlamaEngine implements LlmEngine {
       if (!s) continue;
       const completion = await s.completion?.catch(() => undefined);
       const embedding = await s.embedding?.catch(() => undefined);
+      completion?.loop?.close();
       await completion?.context.dispose().catch(() => undefined);
       await embedding?.context.dispose().catch(() => undefined);
       await s.model.dispose().catch(() => undefined);
@@ -513,6 +551,7 @@ export class LocalLlamaEngine implements LlmEngine {
     s.embeddingPool?.close();
     const completion = await s.completion?.catch(() => undefined);
     const embedding = await s.embedding?.catch(() => undefined);
+    completion?.loop?.close();
     await completion?.context.dispose().catch(() => undefined);
     await embedding?.context.dispose().catch(() => undefined);
     await s.model.dispose().catch(() => undefined);
@@ -737,13 +776,13 @@ export class LocalLlamaEngine implements LlmEngine {
       let context: LlamaContext;
       const cacheSize = state.resolved.promptCache ?? this.promptCache;
       const tracker = new GenerationTracker();
-      const gate = new ContextGate();
+      const llama = await this.llama();
       try {
         context = await state.model.createContext({
           sequences: this.slots + cacheSize,
           contextSize: this.contextSizeFor(state),
           threads: this.threads,
-          batching: { itemPrioritizationStrategy: (await this.llama()).gpu === false ? waitForGenerating(tracker) : 'maximumParallelism' },
+          batching: { itemPrioritizationStrategy: llama.gpu === false ? waitForGenerating(tracker) : 'maximumParallelism' },
         });
       } catch (err) {
         throw new LlmError('runtime-error', `cannot create a context for model '${state.resolved.name}': ${(err as Error).message}`);
@@ -752,6 +791,9 @@ export class LocalLlamaEngine implements LlmEngine {
       state.tracker = tracker;
       await this.accountContext(state, { contextSize: context.contextSize, sequences: this.slots + cacheSize, batchSize: context.batchSize });
       const sequences = Array.from({ length: this.slots }, () => context.getSequence());
+      const loop = this.tokenLoop(state.resolved.name, context, sequences[0]!, llama.gpu !== false);
+      const gate = loop ? new NativeContextGate(loop) : new ContextGate();
+      state.loop = loop;
       const pool = new SlotPool(sequences, this.queueLimit, `model '${state.resolved.name}'`);
       state.completionPool = pool;
       const cacheSequences = Array.from({ length: cacheSize }, () => context.getSequence());
@@ -762,12 +804,26 @@ export class LocalLlamaEngine implements LlmEngine {
         `context for '${state.resolved.name}': ${this.slots} slots${prefixCache ? ` + ${cacheSize} cached prompts` : ''} × ${context.contextSize} tokens, ` +
           `${(performance.now() - started).toFixed(0)} ms, RSS +${mib(Math.max(0, process.memoryUsage.rss() - rssBefore))}`,
       );
-      return { context, tracker, gate, pool, prefixCache };
+      return { context, tracker, gate, pool, prefixCache, loop };
     })();
     state.completion.catch(() => {
       state.completion = undefined;
     });
     return state.completion;
+  }
+
+  /** The native token loop for a new context, when SPIN_TS_TOKEN_LOOP=native and it can run there (else logged once). */
+  private tokenLoop(name: string, context: LlamaContext, sequence: LlamaContextSequence, gpu: boolean): NativeTokenLoop | undefined {
+    if (tokenLoopChoice() !== 'native') return undefined;
+    const addon = loadTokenLoopAddon(this.log);
+    if (!addon) return undefined;
+    try {
+      if (!canSyncRecord(sequence)) throw new Error("its sequences need checkpoints, or node-llama-cpp's sequence record changed shape");
+      return new NativeTokenLoop(addon, context, { packPrompts: gpu });
+    } catch (err) {
+      this.log(`token loop: the native loop cannot run on '${name}', using the JS loop: ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   private embeddingRuntime(state: ModelState): Promise<EmbeddingRuntime> {
@@ -791,6 +847,22 @@ export class LocalLlamaEngine implements LlmEngine {
     });
     return state.embedding;
   }
+}
+
+/**
+ * One generation on the runtime's loop: the native loop when it runs there, except for a call
+ * that wants logprobs, which takes the JS loop with the native loop parked meanwhile.
+ */
+async function generateOn(runtime: CompletionRuntime, input: GenerateInput): Promise<GenerateOutcome> {
+  const gate = runtime.gate;
+  if (!(gate instanceof NativeContextGate)) return generate(input);
+  if (input.extra?.logprobs === undefined) return generateNative({ ...input, gate });
+  input.started?.();
+  return gate.maintain(async () => {
+    const outcome = await generate(input);
+    await outcome.settled;
+    return outcome;
+  });
 }
 
 /** The GPU devices llama.cpp sees and their free memory, for the start log. */
