@@ -189,33 +189,44 @@ export async function generateNative(input: NativeGenerateInput): Promise<Genera
   };
   const onAbort = (): void => end({ error: abortReason(signal!) }, true);
 
+  const backlog: Array<[Token, number]> = [];
+  /** One generated token, in order: the same checks, in the same order, as generate.ts. */
+  const take = (token: Token, cells: number): void => {
+    try {
+      if (generated === 0) input.onPromptEvaluated?.();
+      if (model.isEogToken(token)) return succeed('stop');
+      generated++;
+      if (text.push(token)) return succeed('stop');
+      if (generated >= plan.maxTokens) return succeed('length');
+      // the loop stops here too: decoding this token would need the sequence's last cell
+      if (cells >= contextSize - 1) return succeed('length');
+      // a reader that is behind pauses the sequence (the slot stays held, no text piles up)
+      const wait = text.takeBackpressure();
+      if (wait) {
+        paused = true;
+        loop.pause(id, true);
+        const resume = (): void => {
+          if (over) return;
+          paused = false;
+          while (!over && !paused && backlog.length > 0) take(...backlog.shift()!);
+          if (!over && !paused) loop.pause(id, false);
+        };
+        wait.then(resume, resume);
+      }
+    } catch (error) {
+      end({ error }, true);
+    }
+  };
+
   try {
     loop.start(id, evalTokens, start, penaltyWindow > 0 ? promptTokens.slice(-penaltyWindow) : [], nativeParams(input, penaltyWindow), {
       onToken: (token, cells) => {
         tokens.push(token as Token);
         kvLength = cells;
         if (over) return;
-        try {
-          if (generated === 0) input.onPromptEvaluated?.();
-          if (model.isEogToken(token as Token)) return succeed('stop');
-          generated++;
-          if (text.push(token as Token)) return succeed('stop');
-          if (generated >= plan.maxTokens) return succeed('length');
-          // the loop stops here too: decoding this token would need the sequence's last cell
-          if (cells >= contextSize - 1) return succeed('length');
-          const wait = text.takeBackpressure();
-          if (wait && !paused) {
-            paused = true;
-            loop.pause(id, true);
-            const resume = (): void => {
-              paused = false;
-              if (!over) loop.pause(id, false);
-            };
-            wait.then(resume, resume);
-          }
-        } catch (error) {
-          end({ error }, true);
-        }
+        // while the reader is behind, tokens already on their way wait here, unread
+        if (paused) backlog.push([token as Token, cells]);
+        else take(token as Token, cells);
       },
       onError: (status) => end({ error: new Error(status === -1000 ? 'sampling found no token' : `llama_decode failed (${status})`) }, true),
       onDone: (reason, cells) => {
@@ -235,9 +246,11 @@ export async function generateNative(input: NativeGenerateInput): Promise<Genera
           untrack();
           settle();
         }
-        // the loop ended it (EOG, maxTokens and the context limit end it on both sides; a
-        // close ends it here)
-        if (!over) end({ error: new Error('the token loop ended the sequence') }, false);
+        // EOG, maxTokens and the context limit end it on both sides (here once the backlog is
+        // read); a close or a failure ends it here
+        if (!over && (reason === DoneReason.error || reason === DoneReason.stopped || cells < 0 || !paused)) {
+          end({ error: new Error(reason === DoneReason.error ? 'generation failed in the token loop' : 'the token loop ended the sequence') }, false);
+        }
       },
     });
   } catch (error) {
