@@ -13,7 +13,8 @@
  * medians over the rounds.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { llamaWriter, type LlamaShape } from '../host/llm/gguf/llama-model.js';
@@ -30,6 +31,14 @@ const CONCURRENCY = [1, 4, 16];
 const CONTEXT = 512;
 const MODEL = 'thin';
 const THIN_SHAPE: LlamaShape = { nLayer: 4, nEmbd: 256, nHead: 4, nHeadKv: 4, nFf: 1024, nCtx: 2048 };
+
+/** Whether bench/peer-build.ts has a llama-server cached where it looks (SPIN_TS_PEER_CACHE, else ~/.cache/spin-ts/llama-server/<commit>). */
+function peerBuilt(): boolean {
+  const dirs = process.env.SPIN_TS_PEER_CACHE ? [process.env.SPIN_TS_PEER_CACHE] : [];
+  const cache = join(homedir(), '.cache', 'spin-ts', 'llama-server');
+  if (!process.env.SPIN_TS_PEER_CACHE && existsSync(cache)) dirs.push(...readdirSync(cache).map((d) => join(cache, d)));
+  return dirs.some((d) => existsSync(join(d, 'build', 'bin', 'llama-server')));
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -168,12 +177,17 @@ async function scenario(peer: Peer, n: number, round: number): Promise<{ tps: nu
 
 export async function benchPeerFast(): Promise<{ markdown: string }> {
   let build;
-  try {
-    build = await buildPeer();
-  } catch (err) {
-    const why = (err as Error).message.split('\n').slice(0, 12).join('\n');
-    console.error(`peer-fast: llama-server could not be built, measuring spin-ts alone: ${why}`);
+  let noPeer = '';
+  if (!peerBuilt() && process.env.BENCH_FAST_BUILD_PEER !== '1') {
+    noPeer = 'no llama-server build is cached (BENCH_FAST_BUILD_PEER=1 builds it, about 30 minutes on 2 cores)';
+  } else {
+    try {
+      build = await buildPeer();
+    } catch (err) {
+      noPeer = `llama-server could not be built: ${(err as Error).message.split('\n').slice(0, 12).join('\n')}`;
+    }
   }
+  if (noPeer) console.error(`peer-fast: ${noPeer}; measuring spin-ts alone`);
   const model = await thinModelPath();
   const peers: Peer[] = [await startSpin(model, 'js'), await startSpin(model, 'native')];
   if (build) peers.push(await startLlamaServer(build.server, model));
@@ -202,7 +216,7 @@ export async function benchPeerFast(): Promise<{ markdown: string }> {
   const native = peers[1]!.name;
   const peer = build ? 'llama-server' : undefined;
   const lines = [
-    `Thin model: vocab 32,000, ${THIN_SHAPE.nLayer} layers × ${THIN_SHAPE.nEmbd} (ffn ${THIN_SHAPE.nFf}), Q8_0, random weights; ${THREADS} thread, ${SLOTS} slots, context ${CONTEXT} per slot; streamed \`/v1/completions\`, ${TOKENS} tokens, temperature 0.8, top_k 40, top_p 0.95, repeat_penalty 1.1/64; ${peer ? `llama-server ${build!.commit.slice(0, 10)} built from node-llama-cpp's llama.cpp source; ` : 'llama-server could not be built here; '}servers rotated, medians of ${ROUNDS} rounds. CPU ms per token: all threads / main thread.`,
+    `Thin model: vocab 32,000, ${THIN_SHAPE.nLayer} layers × ${THIN_SHAPE.nEmbd} (ffn ${THIN_SHAPE.nFf}), Q8_0, random weights; ${THREADS} thread, ${SLOTS} slots, context ${CONTEXT} per slot; streamed \`/v1/completions\`, ${TOKENS} tokens, temperature 0.8, top_k 40, top_p 0.95, repeat_penalty 1.1/64; ${peer ? `llama-server ${build!.commit.slice(0, 10)} built from node-llama-cpp's llama.cpp source; ` : `no llama-server column: ${noPeer}; `}servers rotated, medians of ${ROUNDS} rounds. CPU ms per token: all threads / main thread.`,
     '',
     `| concurrent | JS loop tok/s | native loop tok/s | ${peer ? 'llama-server tok/s | native ÷ llama-server | ' : ''}native ÷ JS | CPU ms/token JS loop | CPU ms/token native loop | ${peer ? 'CPU ms/token llama-server |' : ''}`,
     `|---|---|---|${peer ? '---|---|' : ''}---|---|---|${peer ? '---|' : ''}`,
