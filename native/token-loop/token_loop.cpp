@@ -119,7 +119,10 @@ class TokenLoop : public Napi::ObjectWrap<TokenLoop> {
     contextRef_ = Napi::Persistent(info[0].As<Napi::Object>());
     modelRef_ = Napi::Persistent(info[1].As<Napi::Object>());
     batch_ = api_.llama_batch_init(nBatch_, 0, 1);
-    tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "spin-ts-token-loop", 0, 1);
+    // the object outlives every queued hand-off: it is kept from the GC until the threadsafe
+    // function is finalized (after close() released it and its queue drained)
+    Ref();
+    tsfn_ = Napi::ThreadSafeFunction::New(env, info[2].As<Napi::Function>(), "spin-ts-token-loop", 0, 1, [this](Napi::Env) { Unref(); });
     tsfn_.Unref(env);
     thread_ = std::thread([this] { Run(); });
   }

@@ -502,7 +502,7 @@ export class ModelStore {
     return state.completion;
   }
 
-  /** The native token loop for a new context, when SPIN_TS_TOKEN_LOOP=native and it can run there (else logged once). */
+  /** The native token loop for a new context, unless SPIN_TS_TOKEN_LOOP=js, where it can run there (else logged). */
   private tokenLoop(name: string, context: LlamaContext, sequence: LlamaContextSequence, gpu: boolean): NativeTokenLoop | undefined {
     if (tokenLoopChoice() !== 'native') return undefined;
     const addon = loadTokenLoopAddon(this.log);

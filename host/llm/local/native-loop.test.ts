@@ -6,10 +6,12 @@
  * the JS loop. Runs where `npm run build` could compile the addon; skipped (saying why) where not.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { InferParams } from '../engine.js';
 import { generateModel } from '../gguf/presets.js';
@@ -120,4 +122,31 @@ describe('native token loop', { skip: built ? false : `the addon is not built ($
     assert.deepEqual(withLogprobs, reference);
     assert.equal(plain.text, '1234567890'.repeat(4));
   });
+});
+
+test('without the addon the JS loop runs, with one log line for the process', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'spin-ts-no-addon-'));
+  const path = (await generateModel('tiny-predictable', join(dir, 'p.gguf'))).path;
+  // a fresh process: the addon is loaded (or not) once per process
+  const script = `
+    import { LocalLlamaEngine } from ${JSON.stringify(new URL('./engine.js', import.meta.url).href)};
+    const lines = [];
+    const e = new LocalLlamaEngine({ modelTable: { p: { path: ${JSON.stringify(path)}, kind: 'completion' }, q: { path: ${JSON.stringify(path)}, kind: 'completion' } }, stateDir: ${JSON.stringify(dir)}, threads: 1, gpu: 'cpu', log: (l) => lines.push(l) });
+    const greedy = { maxTokens: 100, repeatPenalty: 1, repeatPenaltyLastNTokenCount: 64, temperature: 0, topK: 40, topP: 1 };
+    const results = [await e.infer('p', 'a', greedy), await e.infer('q', 'x', greedy)];
+    await e.close();
+    console.log(JSON.stringify({ results, lines }));`;
+  const env = { ...process.env, SPIN_TS_TOKEN_LOOP: 'native', SPIN_TS_TOKEN_LOOP_ADDON: join(dir, 'missing', 'token_loop.node') };
+  // a file, not -e: node-llama-cpp tests its binary in a child started with this process's arguments
+  const file = join(dir, 'run.mjs');
+  await writeFile(file, script);
+  const { stdout } = await promisify(execFile)(process.execPath, [file], { env });
+  const { results, lines } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { results: Array<{ text: string }>; lines: string[] };
+  assert.deepEqual(
+    results.map((r) => r.text),
+    ['bcdefghijklmnopqrstuvwxyz', 'yz'],
+  );
+  const notes = lines.filter((l) => /token loop/.test(l));
+  assert.equal(notes.length, 1, lines.join('\n'));
+  assert.match(notes[0]!, /native addon is unavailable, using the JS loop: .*missing/);
 });

@@ -5,7 +5,7 @@
  * addon gives one log line and the JS loop), and wraps one loop per context: it dispatches the
  * loop's event batches to the sequences' handlers and counts park requests.
  *
- * Choosing: SPIN_TS_TOKEN_LOOP=native|js (default js).
+ * Choosing: SPIN_TS_TOKEN_LOOP=native|js (default native).
  */
 
 import { existsSync } from 'node:fs';
@@ -69,18 +69,20 @@ interface Addon {
 
 let addon: Addon | undefined | null = null;
 
-/** Which loop this process runs: the env's choice; 'native' falls back to 'js' when the addon cannot load. */
+/** Which loop this process runs: native unless SPIN_TS_TOKEN_LOOP=js; native falls back to js (logged) when the addon cannot load. */
 export function tokenLoopChoice(): 'native' | 'js' {
-  return process.env.SPIN_TS_TOKEN_LOOP === 'native' ? 'native' : 'js';
+  return process.env.SPIN_TS_TOKEN_LOOP === 'js' ? 'js' : 'native';
 }
 
 /** The addon, or undefined (logged once) when it is missing or fails to load. */
 export function loadTokenLoopAddon(log: (line: string) => void): Addon | undefined {
   if (addon !== null) return addon;
   addon = undefined;
+  // SPIN_TS_TOKEN_LOOP_ADDON: another build of the addon (or none, for tests of the fallback)
+  const path = process.env.SPIN_TS_TOKEN_LOOP_ADDON || ADDON_PATH;
   try {
-    if (!existsSync(ADDON_PATH)) throw new Error(`${ADDON_PATH} is missing (npm run build compiles it where a C++ compiler is found)`);
-    addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
+    if (!existsSync(path)) throw new Error(`${path} is missing (npm run build compiles it where a C++ compiler is found)`);
+    addon = createRequire(import.meta.url)(path) as Addon;
   } catch (err) {
     log(`token loop: the native addon is unavailable, using the JS loop: ${(err as Error).message}`);
   }
