@@ -14,7 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir, loadavg } from 'node:os';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { llamaWriter, type LlamaShape } from '../host/llm/gguf/llama-model.js';
@@ -189,6 +189,7 @@ export async function benchPeerFast(): Promise<{ markdown: string }> {
   }
   if (noPeer) console.error(`peer-fast: ${noPeer}; measuring spin-ts alone`);
   const model = await thinModelPath();
+  const loadBefore = loadavg()[0]!;
   const peers: Peer[] = [await startSpin(model, 'js'), await startSpin(model, 'native')];
   if (build) peers.push(await startLlamaServer(build.server, model));
   const samples = new Map<string, Map<number, Array<{ tps: number; cpuAll: number; cpuMain: number }>>>();
@@ -211,12 +212,13 @@ export async function benchPeerFast(): Promise<{ markdown: string }> {
   } finally {
     for (const p of peers) await p.stop();
   }
+  const loadAfter = loadavg()[0]!;
   const med = (name: string, n: number, key: 'tps' | 'cpuAll' | 'cpuMain') => median((samples.get(name)?.get(n) ?? []).map((s) => s[key]));
   const js = peers[0]!.name;
   const native = peers[1]!.name;
   const peer = build ? 'llama-server' : undefined;
   const lines = [
-    `Thin model: vocab 32,000, ${THIN_SHAPE.nLayer} layers × ${THIN_SHAPE.nEmbd} (ffn ${THIN_SHAPE.nFf}), Q8_0, random weights; ${THREADS} thread, ${SLOTS} slots, context ${CONTEXT} per slot; streamed \`/v1/completions\`, ${TOKENS} tokens, temperature 0.8, top_k 40, top_p 0.95, repeat_penalty 1.1/64; ${peer ? `llama-server ${build!.commit.slice(0, 10)} built from node-llama-cpp's llama.cpp source; ` : `no llama-server column: ${noPeer}; `}servers rotated, medians of ${ROUNDS} rounds. CPU ms per token: all threads / main thread.`,
+    `Thin model: vocab 32,000, ${THIN_SHAPE.nLayer} layers × ${THIN_SHAPE.nEmbd} (ffn ${THIN_SHAPE.nFf}), Q8_0, random weights; ${THREADS} thread, ${SLOTS} slots, context ${CONTEXT} per slot; streamed \`/v1/completions\`, ${TOKENS} tokens, temperature 0.8, top_k 40, top_p 0.95, repeat_penalty 1.1/64; ${peer ? `llama-server ${build!.commit.slice(0, 10)} built from node-llama-cpp's llama.cpp source; ` : `no llama-server column: ${noPeer}; `}servers rotated, medians of ${ROUNDS} rounds. CPU ms per token: all threads / main thread. Load average (1 min) ${fmt(loadBefore)} before and ${fmt(loadAfter)} after, on ${availableParallelism()} cores: other jobs shared the machine, so read the ratios of this side-by-side run.`,
     '',
     `| concurrent | JS loop tok/s | native loop tok/s | ${peer ? 'llama-server tok/s | native ÷ llama-server | ' : ''}native ÷ JS | CPU ms/token JS loop | CPU ms/token native loop | ${peer ? 'CPU ms/token llama-server |' : ''}`,
     `|---|---|---|${peer ? '---|---|' : ''}---|---|---|${peer ? '---|' : ''}`,
