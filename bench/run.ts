@@ -21,6 +21,7 @@ import { benchOutboundHttp } from './outbound-http.js';
 import { benchP3 } from './p3.js';
 import { benchPeer } from './peer.js';
 import { benchRedis2Mqtt } from './redis2-mqtt.js';
+import { benchPeerFast } from './peer-fast.js';
 import { benchSqlite } from './sqlite.js';
 import { machine, REPO } from './support.js';
 
@@ -58,6 +59,11 @@ const sections: Record<string, Section> = {
     title: 'Serving beside llama-server: the same model, requests and CPU kernels (CPU)',
     command: 'npm run bench -- peer   (BENCH_PEER_THREADS, BENCH_PEER_SLOTS, BENCH_PEER_TOKENS, BENCH_PEER_ROUNDS; SPIN_TS_PEER_CACHE)',
     run: async () => (await benchPeer()).markdown,
+  },
+  'peer-fast': {
+    title: 'Per-token host cost beside llama-server on a thin model: JS and native token loops (CPU)',
+    command: 'npm run bench -- peer-fast   (BENCH_FAST_THREADS, BENCH_FAST_TOKENS, BENCH_FAST_ROUNDS; SPIN_TS_PEER_CACHE)',
+    run: async () => (await benchPeerFast()).markdown,
   },
   openai: {
     title: 'OpenAI-compatible API: streamed tokens/s and time to first token ÷ the engine called directly',

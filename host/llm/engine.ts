@@ -164,26 +164,54 @@ export class LlmError extends Error {
   }
 }
 
-export interface LlmEngine {
+/** What every engine does: completions, embeddings, its model list. */
+export interface BaseLlmEngine {
   /** Run a completion on the raw prompt. Throws LlmError. */
   infer(model: string, prompt: string, params: InferParams, options?: InferOptions): Promise<InferResult>;
-  /**
-   * Optional: a chat completion, the messages rendered with the model's chat template (the model
-   * table's `chat_template`, else the GGUF's). Engines without it get a plain rendering from the caller.
-   */
-  chat?(model: string, messages: ChatMessage[], params: ChatParams, options?: InferOptions): Promise<InferResult>;
-  /** True when `chat` honours `params.tools` and tool messages (the local engine); others are refused them. */
-  readonly toolCalling?: boolean;
-  /** True when results carry `logprobs` when params.logprobs asks (the local engine); others are refused it. */
-  readonly tokenLogprobs?: boolean;
-  /** Optional: a text's tokens (special-token texts parsed; BOS only with addSpecial). Throws LlmError. */
-  tokenize?(model: string, text: string, options: { addSpecial: boolean; withPieces: boolean; signal?: AbortSignal }): Promise<TokenizeResult>;
-  /** Optional: token ids → text (special tokens written as their text). Throws LlmError. */
-  detokenize?(model: string, tokens: number[], options?: { signal?: AbortSignal }): Promise<string>;
   /** One L2-normalised vector per input. Throws LlmError. */
   embed(model: string, inputs: string[], options?: { signal?: AbortSignal }): Promise<EmbedResult>;
   /** Models this engine can serve (configured or discovered). */
   listModels(): Promise<ModelInfo[]>;
   /** Release everything (models, contexts). */
   close(): Promise<void>;
+}
+
+/**
+ * What an engine that runs the models itself (the local engine) adds: chats through the model's
+ * own template with tools, logprobs, and its tokens.
+ */
+export interface ChatCapabilities {
+  /**
+   * A chat completion, the messages rendered with the model's chat template (the model table's
+   * `chat_template`, else the GGUF's). Engines without it get a plain rendering from the caller.
+   */
+  chat(model: string, messages: ChatMessage[], params: ChatParams, options?: InferOptions): Promise<InferResult>;
+  /** True when `chat` honours `params.tools` and tool messages; other engines are refused them. */
+  readonly toolCalling: boolean;
+  /** True when results carry `logprobs` when params.logprobs asks; other engines are refused it. */
+  readonly tokenLogprobs: boolean;
+  /** A text's tokens (special-token texts parsed; BOS only with addSpecial). Throws LlmError. */
+  tokenize(model: string, text: string, options: { addSpecial: boolean; withPieces: boolean; signal?: AbortSignal }): Promise<TokenizeResult>;
+  /** Token ids → text (special tokens written as their text). Throws LlmError. */
+  detokenize(model: string, tokens: number[], options?: { signal?: AbortSignal }): Promise<string>;
+}
+
+/** An engine with all of ChatCapabilities (the local engine). */
+export interface ChatEngine extends BaseLlmEngine, ChatCapabilities {}
+
+/**
+ * Any engine: the base, with whichever ChatCapabilities it has (remote engines have `chat`
+ * alone, or none). Callers test for a member before they use it, or ask isChatEngine.
+ */
+export interface LlmEngine extends BaseLlmEngine, Partial<ChatCapabilities> {}
+
+/** Whether an engine has every ChatCapabilities member. */
+export function isChatEngine(engine: LlmEngine): engine is ChatEngine {
+  return (
+    typeof engine.chat === 'function' &&
+    typeof engine.tokenize === 'function' &&
+    typeof engine.detokenize === 'function' &&
+    typeof engine.toolCalling === 'boolean' &&
+    typeof engine.tokenLogprobs === 'boolean'
+  );
 }

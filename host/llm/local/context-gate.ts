@@ -50,4 +50,13 @@ export class ContextGate {
   passage(): Promise<void> | undefined {
     return this.pending > 0 ? this.opened : undefined;
   }
+
+  /**
+   * A prompt-cache copy out of a generating sequence (prefix-cache.ts). Here it just runs: it
+   * waits for node-llama-cpp's lock, and hold() lets it in once somebody waits for it. The
+   * native loop's gate parks the loop around it instead (native-gate.ts).
+   */
+  copy<T>(op: () => Promise<T>): Promise<T> {
+    return op();
+  }
 }

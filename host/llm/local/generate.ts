@@ -41,6 +41,8 @@ export interface GenerateInput {
   tracker?: GenerationTracker;
   /** The context's KV operations: they run through it, and the next token waits while one is pending (context-gate.ts). */
   gate?: ContextGate;
+  /** Called once the sequence has started generating (or could not): the native loop stops holding for it (native-loop.ts expect). */
+  started?: () => void;
 }
 
 export interface ExtraSampling {

@@ -219,8 +219,8 @@ export class PrefixCache {
         // only if it holds exactly the prefix (the entry's key)
         copying = true;
         holdGateIfWaitedFor();
-        return copy
-          .call(held, from, tokens.length)
+        return this.gate
+          .copy(() => copy.call(held, from, tokens.length))
           .then((ok) => ok && sameTokens(held.contextTokens, tokens))
           .catch(() => false)
           .then((ok) => finish(ok));
