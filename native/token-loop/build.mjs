@@ -10,7 +10,8 @@
 //
 // Never fails the build: when something is missing (no C++ compiler, another node-llama-cpp) it
 // says why and exits 0; spin-ts then runs the JS token loop. Skips the compile when the output is
-// newer than its inputs. SPIN_TS_SKIP_NATIVE=1 skips it altogether.
+// newer than its inputs. SPIN_TS_SKIP_NATIVE=1 skips it altogether; SPIN_TS_REQUIRE_NATIVE=1 (CI)
+// makes a failed build an error.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -23,7 +24,8 @@ const sources = ['token_loop.cpp', 'llama_api.cpp', 'llama_api.h'].map((f) => jo
 
 function skip(why) {
   console.log(`native token loop not built (${why}); spin-ts uses the JS token loop`);
-  process.exit(0);
+  // CI sets SPIN_TS_REQUIRE_NATIVE=1, so a loop that stops building fails there instead of falling back unseen.
+  process.exit(process.env.SPIN_TS_REQUIRE_NATIVE === '1' && process.env.SPIN_TS_SKIP_NATIVE !== '1' ? 1 : 0);
 }
 
 if (process.env.SPIN_TS_SKIP_NATIVE === '1') skip('SPIN_TS_SKIP_NATIVE=1');
