@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InferParams, OutputConstraint } from '../host/llm/engine.js';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { LocalLlamaEngine } from '../host/llm/local/engine.js';
 import { fmt, REPO } from './support.js';
 

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getLlama, LlamaCompletion } from 'node-llama-cpp';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { fmt, REPO, startLlmApp } from './support.js';
 
 const THREADS = Number(process.env.BENCH_LLM_THREADS ?? 2);

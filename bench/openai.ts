@@ -15,7 +15,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChatMessage, ChatParams } from '../host/llm/engine.js';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { LocalLlamaEngine } from '../host/llm/local/engine.js';
 import { CLI, fmt, REPO, sseData, startServer, waitHealthy } from './support.js';
 

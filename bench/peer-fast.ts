@@ -17,9 +17,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism, homedir, loadavg } from 'node:os';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { llamaWriter, type LlamaShape } from '../host/llm/gguf/llama-model.js';
-import { constantRows, randomRows, Rng, withColumn0 } from '../host/llm/gguf/rng.js';
-import { CHATML_END, CHATML_TEMPLATE, largeSpmVocab, TokenType } from '../host/llm/gguf/vocab.js';
+import { llamaWriter, type LlamaShape } from '../host/gguf/llama-model.js';
+import { constantRows, randomRows, Rng, withColumn0 } from '../host/gguf/rng.js';
+import { CHATML_END, CHATML_TEMPLATE, largeSpmVocab, TokenType } from '../host/gguf/vocab.js';
 import { buildPeer } from './peer-build.js';
 import { CLI, fmt, freePort, REPO, sseData, startServer, waitHealthy } from './support.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { runCli, tempDir } from './support/spin.js';
 
 let dir: string;

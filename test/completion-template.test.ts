@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { startModelsServe, type RunningServer } from './support/serve.js';
 import { runCli, tempDir } from './support/spin.js';
 

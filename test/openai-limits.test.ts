@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { guest, startSpin, tempDir, writeApp, type RunningSpin } from './support/spin.js';
 
 const MAX_PROMPT_CHARS = 8000;

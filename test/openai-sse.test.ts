@@ -10,7 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI, { APIError } from 'openai';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { LlmError, type EmbedResult, type InferOptions, type InferResult, type LlmEngine, type ModelInfo } from '../host/llm/engine.js';
 import { startOpenAiServer, type OpenAiServer } from '../host/openai/server.js';
 import { startModelsServe, type RunningServer } from './support/serve.js';

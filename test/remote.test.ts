@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { startModelsServe, startSpinWithOpenAi, type RunningServer } from './support/serve.js';
 import { guest, startSpin, tempDir, writeApp, type RunningSpin } from './support/spin.js';
 

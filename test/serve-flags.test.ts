@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import OpenAI from 'openai';
-import { generateModel } from '../host/llm/gguf/presets.js';
+import { generateModel } from '../host/gguf/presets.js';
 import { startModelsServe, waitHealthy, type RunningServer } from './support/serve.js';
 import { runCli, spawnUntilServing, tempDir } from './support/spin.js';
 

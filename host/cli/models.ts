@@ -90,7 +90,7 @@ export function modelsCommand(): Command {
     .option('--if-missing', 'do nothing when the file already exists', false)
     .action(async (preset: string, o) => {
       try {
-        const { modelsGenerateCommand } = await import('../llm/gguf/cli.js');
+        const { modelsGenerateCommand } = await import('../gguf/cli.js');
         await modelsGenerateCommand(preset, o.output, { quant: o.quant, seed: o.seed, ifMissing: o.ifMissing });
       } catch (err) {
         reportAndExit(err);

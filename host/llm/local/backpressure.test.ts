@@ -8,7 +8,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { generateModel } from '../gguf/presets.js';
+import { generateModel } from '../../gguf/presets.js';
 import { LocalLlamaEngine } from './engine.js';
 
 let engine: LocalLlamaEngine;

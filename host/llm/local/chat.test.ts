@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getLlama, LlamaText, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { LlmError, type ChatParams } from '../engine.js';
-import { generateModel } from '../gguf/presets.js';
+import { generateModel } from '../../gguf/presets.js';
 import { chatWrapperFor, formatChat, parseTemplateSetting } from './chat.js';
 import { llamaTextToPrompt } from './llama-text-prompt.js';
 import { LocalLlamaEngine } from './engine.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, test } from 'node:test';
 import type { InferParams } from '../engine.js';
-import { generateModel } from '../gguf/presets.js';
+import { generateModel } from '../../gguf/presets.js';
 import { LocalLlamaEngine } from './engine.js';
 import { ADDON_PATH } from './native-loop.js';
 

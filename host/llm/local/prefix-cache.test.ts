@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { InferParams } from '../engine.js';
-import { generateModel } from '../gguf/presets.js';
+import { generateModel } from '../../gguf/presets.js';
 import { LocalLlamaEngine, type LocalLlamaEngineOptions } from './engine.js';
 import type { ModelTable } from './registry.js';
 

@@ -12,7 +12,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { getLlama, LlamaModel, type Llama } from 'node-llama-cpp';
 import { LlmError, type ChatMessage, type ChatParams } from '../engine.js';
-import { generateModel } from '../gguf/presets.js';
+import { generateModel } from '../../gguf/presets.js';
 import { formatChat } from './chat.js';
 import { LocalLlamaEngine } from './engine.js';
 import { PromptWorkerClient } from './prompt-worker-client.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
-import { generateModel } from '../gguf/presets.js';
+import { generateModel } from '../../gguf/presets.js';
 import { formatChat } from './chat.js';
 import { specialTexts, splitAtSpecialTokens, tokenizeWithSpecials, type SpecialText } from './special-split.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { LlmError, type ChatMessage, type ToolFunction } from '../engine.js';
-import { generateModel } from '../gguf/presets.js';
+import { generateModel } from '../../gguf/presets.js';
 import { chatWrapperFor, formatChat } from './chat.js';
 import { callSyntax } from './tool-calls.js';
 
