@@ -4,23 +4,12 @@
 //                         "messages": [{"topic": "t", "payload": "text", "qos": "at-most-once" | "at-least-once" | "exactly-once"}]}
 //                  → {"published": n} or {"error": <the WIT error>, "message": n} (message -1: open)
 import { Connection } from 'fermyon:spin/mqtt@2.0.0';
-import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { readBody } from '../js-shared/body.js';
+import { respondJson } from '../js-shared/respond-json.js';
 
 const encoder = new TextEncoder();
 
-function respond(responseOut, status, value) {
-  const headers = new Fields();
-  headers.append('content-type', encoder.encode('application/json'));
-  const response = new OutgoingResponse(headers);
-  response.setStatusCode(status);
-  const body = response.body();
-  ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
-  const out = body.write();
-  out.blockingWriteAndFlush(encoder.encode(JSON.stringify(value) + '\n'));
-  out[Symbol.dispose]?.();
-  OutgoingBody.finish(body, undefined);
-}
+const respond = (responseOut, status, value) => respondJson(responseOut, status, value);
 
 function publish(req) {
   let at = -1;

@@ -8,26 +8,13 @@
 // Step fields: key, value (text), keys, values, channel, payload (text), command, args
 // ([{"int64": "7"} | {"binary": "text"}]). Bytes come back as text, s64 as decimal strings, a missing value as null.
 import { Connection } from 'fermyon:spin/redis@2.0.0';
-import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { readBody } from '../js-shared/body.js';
+import { respondJson } from '../js-shared/respond-json.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function respond(responseOut, status, value) {
-  const headers = new Fields();
-  headers.append('content-type', encoder.encode('application/json'));
-  const response = new OutgoingResponse(headers);
-  response.setStatusCode(status);
-  const body = response.body();
-  ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
-  const out = body.write();
-  const json = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : ArrayBuffer.isView(v) ? decoder.decode(v) : v === undefined ? null : v));
-  const bytes = encoder.encode(json + '\n');
-  for (let i = 0; i < bytes.length; i += 4096) out.blockingWriteAndFlush(bytes.subarray(i, i + 4096));
-  out[Symbol.dispose]?.();
-  OutgoingBody.finish(body, undefined);
-}
+const respond = (responseOut, status, value) => respondJson(responseOut, status, value, (_k, v) => (ArrayBuffer.isView(v) ? decoder.decode(v) : v === undefined ? null : v));
 
 const arg = (a) => ('int64' in a ? { tag: 'int64', val: BigInt(a.int64) } : { tag: 'binary', val: encoder.encode(a.binary) });
 

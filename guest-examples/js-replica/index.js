@@ -6,25 +6,13 @@
 import { incr } from 'fermyon:spin/redis';
 import { Connection } from 'fermyon:spin/postgres@2.0.0';
 import { getEnvironment } from 'wasi:cli/environment@0.2.3';
-import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.3';
+import { respondJson } from '../js-shared/respond-json.js';
 
 // Read at the first call: the build's snapshot (Wizer) may call no import.
 let cachedEnv;
 const env = () => (cachedEnv ??= Object.fromEntries(getEnvironment()));
-const encoder = new TextEncoder();
 
-function respond(responseOut, status, value) {
-  const headers = new Fields();
-  headers.append('content-type', encoder.encode('application/json'));
-  const response = new OutgoingResponse(headers);
-  response.setStatusCode(status);
-  const body = response.body();
-  ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
-  const out = body.write();
-  out.blockingWriteAndFlush(encoder.encode(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n'));
-  out[Symbol.dispose]?.();
-  OutgoingBody.finish(body, undefined);
-}
+const respond = (responseOut, status, value) => respondJson(responseOut, status, value);
 
 function write(client) {
   const counter = incr(env().REDIS_URL, env().COUNTER);

@@ -6,25 +6,12 @@
 //               → {"results": [...]} (a row set or a row count per step) or {"error": <the WIT error>, "step": n}
 // In JSON, s64, u64 and timestamps are decimal strings; list<u8> values are arrays of bytes
 // (jsonb may be given as a JSON string); a missing option is null.
-import { Fields, OutgoingBody, OutgoingResponse, ResponseOutparam } from 'wasi:http/types@0.2.3';
 import { readBody } from './body.js';
+import { respondJson } from './respond-json.js';
 
 const encoder = new TextEncoder();
 
-function respond(responseOut, status, value) {
-  const headers = new Fields();
-  headers.append('content-type', encoder.encode('application/json'));
-  const response = new OutgoingResponse(headers);
-  response.setStatusCode(status);
-  const body = response.body();
-  ResponseOutparam.set(responseOut, { tag: 'ok', val: response });
-  const out = body.write();
-  const json = JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : ArrayBuffer.isView(v) ? Array.from(v) : v === undefined ? null : v));
-  const bytes = encoder.encode(json + '\n');
-  for (let i = 0; i < bytes.length; i += 4096) out.blockingWriteAndFlush(bytes.subarray(i, i + 4096));
-  out[Symbol.dispose]?.();
-  OutgoingBody.finish(body, undefined);
-}
+const respond = (responseOut, status, value) => respondJson(responseOut, status, value, (_k, v) => (ArrayBuffer.isView(v) ? Array.from(v) : v === undefined ? null : v));
 
 const opt = (v, f) => (v === null || v === undefined ? undefined : f(v));
 const bound = (f) => (b) => opt(b, ([v, kind]) => [f(v), kind]);
