@@ -201,17 +201,6 @@ export interface ChatEngine extends BaseLlmEngine, ChatCapabilities {}
 
 /**
  * Any engine: the base, with whichever ChatCapabilities it has (remote engines have `chat`
- * alone, or none). Callers test for a member before they use it, or ask isChatEngine.
+ * alone, or none). Callers test for a member before they use it.
  */
 export interface LlmEngine extends BaseLlmEngine, Partial<ChatCapabilities> {}
-
-/** Whether an engine has every ChatCapabilities member. */
-export function isChatEngine(engine: LlmEngine): engine is ChatEngine {
-  return (
-    typeof engine.chat === 'function' &&
-    typeof engine.tokenize === 'function' &&
-    typeof engine.detokenize === 'function' &&
-    typeof engine.toolCalling === 'boolean' &&
-    typeof engine.tokenLogprobs === 'boolean'
-  );
-}
