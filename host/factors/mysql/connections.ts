@@ -13,6 +13,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import mysql from 'mysql2';
 import type { FieldPacket, Pool, PoolConnection, PoolOptions, QueryError } from 'mysql2';
 import type { CallContext } from '../../components/bridge.js';
+import { RequestHandles } from '../request-handles.js';
 import { parseAddress, shownRawAddress, type MysqlAddress } from './address.js';
 import type { MysqlColumn, MysqlError, MysqlHandle, MysqlOutcome, MysqlParam, MysqlRowSet } from './api.js';
 import { paramValue } from './params.js';
@@ -38,8 +39,6 @@ interface PoolEntry {
 interface Held {
   conn: PoolConnection;
   entry: PoolEntry;
-  componentId: string;
-  requestId: number;
   /** Set while a statement runs; a cut-off request kills it. */
   busy: boolean;
   /** Its socket failed, or it was killed: closed, never reused. */
@@ -124,9 +123,7 @@ function poolOptions(a: MysqlAddress): PoolOptions {
 
 export class MysqlConnections {
   private readonly pools = new Map<string, PoolEntry>();
-  private readonly held = new Map<MysqlHandle, Held>();
-  private readonly byRequest = new Map<number, Set<MysqlHandle>>();
-  private nextHandle = 1;
+  private readonly held = new RequestHandles<Held>();
 
   constructor(private readonly log: (line: string) => void) {}
 
@@ -186,21 +183,10 @@ export class MysqlConnections {
       this.log(`mysql: component '${call.componentId}' could not connect to ${shownRawAddress(address)}: ${msg}`);
       return failure('connection-failed', msg);
     }
-    const handle = this.nextHandle++;
-    const held: Held = { conn, entry, componentId: call.componentId, requestId: call.requestId, busy: false, broken: false, killed: false };
+    const held: Held = { conn, entry, busy: false, broken: false, killed: false };
     held.onError = () => (held.broken = true);
     conn.once('error', held.onError);
-    this.held.set(handle, held);
-    let set = this.byRequest.get(call.requestId);
-    if (!set) this.byRequest.set(call.requestId, (set = new Set()));
-    set.add(handle);
-    return { ok: true, value: handle };
-  }
-
-  private heldFor(call: CallContext, handle: MysqlHandle): Held | undefined {
-    const h = this.held.get(handle);
-    // A handle belongs to the request (and component) that opened it.
-    return h && h.requestId === call.requestId && h.componentId === call.componentId ? h : undefined;
+    return { ok: true, value: this.held.add(call, held) };
   }
 
   /**
@@ -270,7 +256,7 @@ export class MysqlConnections {
   }
 
   async query(call: CallContext, handle: MysqlHandle, statement: string, params: MysqlParam[]): Promise<MysqlOutcome<MysqlRowSet>> {
-    const h = this.heldFor(call, handle);
+    const h = this.held.get(call, handle);
     if (!h) return failure('connection-failed', 'no connection found');
     try {
       const r = await this.run(call, h, statement, params, true);
@@ -286,7 +272,7 @@ export class MysqlConnections {
   }
 
   async execute(call: CallContext, handle: MysqlHandle, statement: string, params: MysqlParam[]): Promise<MysqlOutcome<null>> {
-    const h = this.heldFor(call, handle);
+    const h = this.held.get(call, handle);
     if (!h) return failure('connection-failed', 'no connection found');
     try {
       await this.run(call, h, statement, params, false);
@@ -297,11 +283,7 @@ export class MysqlConnections {
   }
 
   /** Hands a connection back: the pool resets a clean one (COM_RESET_CONNECTION); a cut-off or failed one is closed. */
-  private release(handle: MysqlHandle): void {
-    const h = this.held.get(handle);
-    if (!h) return;
-    this.held.delete(handle);
-    this.byRequest.get(h.requestId)?.delete(handle);
+  private release(h: Held): void {
     if (h.onError) h.conn.removeListener('error', h.onError);
     if (h.busy) this.kill(h);
     else if (h.broken) h.conn.destroy();
@@ -309,19 +291,17 @@ export class MysqlConnections {
   }
 
   close(call: CallContext, handle: MysqlHandle): void {
-    if (this.heldFor(call, handle)) this.release(handle);
+    const h = this.held.take(call, handle);
+    if (h) this.release(h);
   }
 
   /** Every connection the request still holds goes back (or is killed and closed if a statement still runs). */
   requestEnded(requestId: number): void {
-    const set = this.byRequest.get(requestId);
-    if (!set) return;
-    this.byRequest.delete(requestId);
-    for (const handle of set) this.release(handle);
+    for (const h of this.held.takeRequest(requestId)) this.release(h);
   }
 
   async closeAll(): Promise<void> {
-    for (const handle of [...this.held.keys()]) this.release(handle);
+    for (const h of this.held.takeAll()) this.release(h);
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => new Promise<void>((resolve) => p.pool.end(() => resolve()))));

@@ -11,6 +11,7 @@ import { connect as netConnect } from 'node:net';
 import { rootCertificates } from 'node:tls';
 import pg from 'pg';
 import type { CallContext } from '../../components/bridge.js';
+import { RequestHandles } from '../request-handles.js';
 import { parseAddress, shownAddress, type PgAddress } from './address.js';
 import type { PgColumn, PgDbError, PgError, PgHandle, PgOutcome, PgParam, PgRowSet } from './api.js';
 import { ParamError, paramValue } from './params.js';
@@ -32,8 +33,6 @@ const RAW_TEXT = { getTypeParser: () => (v: string) => v };
 interface Held {
   client: pg.PoolClient;
   pool: PoolEntry;
-  componentId: string;
-  requestId: number;
   /** Set while a query runs; a cut-off request cancels it. */
   busy: boolean;
   broken: boolean;
@@ -128,9 +127,7 @@ function poolConfig(a: PgAddress, host: { host: string; port: number | undefined
 
 export class PgConnections {
   private readonly pools = new Map<string, PoolEntry>();
-  private readonly held = new Map<PgHandle, Held>();
-  private readonly byRequest = new Map<number, Set<PgHandle>>();
-  private nextHandle = 1;
+  private readonly held = new RequestHandles<Held>();
   /** Who holds each pooled client now, for its one error listener (a client is reused across requests). */
   private readonly holder = new WeakMap<pg.PoolClient, Held>();
   private readonly watched = new WeakSet<pg.PoolClient>();
@@ -198,8 +195,7 @@ export class PgConnections {
       return failure('connection-failed', 'the request ended');
     }
     // A connection whose socket fails between queries is dropped rather than reused.
-    const handle = this.nextHandle++;
-    const held: Held = { client, pool: entry, componentId: call.componentId, requestId: call.requestId, busy: false, broken: false, cancelled: false };
+    const held: Held = { client, pool: entry, busy: false, broken: false, cancelled: false };
     this.holder.set(client, held);
     if (!this.watched.has(client)) {
       this.watched.add(client);
@@ -208,17 +204,7 @@ export class PgConnections {
         if (h) h.broken = true;
       });
     }
-    this.held.set(handle, held);
-    let set = this.byRequest.get(call.requestId);
-    if (!set) this.byRequest.set(call.requestId, (set = new Set()));
-    set.add(handle);
-    return { ok: true, value: handle };
-  }
-
-  private heldFor(call: CallContext, handle: PgHandle): Held | undefined {
-    const h = this.held.get(handle);
-    // A handle belongs to the request (and component) that opened it.
-    return h && h.requestId === call.requestId && h.componentId === call.componentId ? h : undefined;
+    return { ok: true, value: this.held.add(call, held) };
   }
 
   /**
@@ -290,7 +276,7 @@ export class PgConnections {
   }
 
   async query(call: CallContext, handle: PgHandle, statement: string, params: PgParam[]): Promise<PgOutcome<PgRowSet>> {
-    const h = this.heldFor(call, handle);
+    const h = this.held.get(call, handle);
     if (!h) return failure('other', 'this connection is closed');
     let values: Array<string | Buffer | null>;
     try {
@@ -311,7 +297,7 @@ export class PgConnections {
   }
 
   async execute(call: CallContext, handle: PgHandle, statement: string, params: PgParam[]): Promise<PgOutcome<bigint>> {
-    const h = this.heldFor(call, handle);
+    const h = this.held.get(call, handle);
     if (!h) return failure('other', 'this connection is closed');
     let values: Array<string | Buffer | null>;
     try {
@@ -330,12 +316,8 @@ export class PgConnections {
   }
 
   /** Hands a connection back: a clean one after resetting its session (an open transaction, SET, temp tables), a cut-off or failed one is closed. */
-  private release(handle: PgHandle): void {
-    const h = this.held.get(handle);
-    if (!h) return;
-    this.held.delete(handle);
+  private release(h: Held): void {
     this.holder.delete(h.client);
-    this.byRequest.get(h.requestId)?.delete(handle);
     if (h.broken || h.busy) {
       if (h.busy) this.cancel(h);
       h.client.release(true);
@@ -353,19 +335,17 @@ export class PgConnections {
   }
 
   close(call: CallContext, handle: PgHandle): void {
-    if (this.heldFor(call, handle)) this.release(handle);
+    const h = this.held.take(call, handle);
+    if (h) this.release(h);
   }
 
   /** Every connection the request still holds goes back (or is cancelled and closed if a statement still runs). */
   requestEnded(requestId: number): void {
-    const set = this.byRequest.get(requestId);
-    if (!set) return;
-    this.byRequest.delete(requestId);
-    for (const handle of set) this.release(handle);
+    for (const h of this.held.takeRequest(requestId)) this.release(h);
   }
 
   async closeAll(): Promise<void> {
-    for (const handle of [...this.held.keys()]) this.release(handle);
+    for (const h of this.held.takeAll()) this.release(h);
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.pool.end().catch(() => {})));
